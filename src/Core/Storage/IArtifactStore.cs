@@ -1,0 +1,79 @@
+namespace Recommender.Core.Storage;
+
+/// <summary>
+/// Where the pipeline keeps its artifacts (datasets, checkpoints, reports) by path such as
+/// <c>models/{runId}/model.json</c>. Kept to what Blob Storage can do: whole-object writes
+/// with optional ETag conditions, streaming reads, prefix listing, deletes.
+/// </summary>
+public interface IArtifactStore
+{
+    /// <summary>Opens an artifact for reading. Throws <see cref="ArtifactNotFoundException"/> when absent.</summary>
+    Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes an artifact from a stream, replacing it unless a condition says otherwise, and
+    /// returns its new ETag. A reader never sees a partly written artifact.
+    /// Throws <see cref="ArtifactConflictException"/> when the condition fails.
+    /// </summary>
+    Task<string> WriteAsync(string path, Stream content, WriteCondition? condition = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Properties of an artifact, or null when it does not exist.</summary>
+    Task<ArtifactInfo?> GetInfoAsync(string path, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists artifacts whose path starts with <paramref name="prefix"/>, in ordinal path order.</summary>
+    IAsyncEnumerable<ArtifactInfo> ListAsync(string prefix, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes an artifact; returns false when it did not exist.</summary>
+    Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Path, size, ETag and last-modified time of one artifact.</summary>
+public sealed record ArtifactInfo(string Path, long Size, string ETag, DateTimeOffset LastModified);
+
+/// <summary>Optimistic-concurrency condition on a write.</summary>
+public sealed record WriteCondition
+{
+    /// <summary>Only write when the artifact does not exist yet.</summary>
+    public static WriteCondition IfNotExists { get; } = new() { MustNotExist = true };
+
+    /// <summary>Only write when the current ETag matches.</summary>
+    public static WriteCondition IfMatch(string etag) => new() { ETag = etag };
+
+    /// <summary>True to require that the artifact is absent.</summary>
+    public bool MustNotExist { get; init; }
+
+    /// <summary>ETag that the current artifact must have, or null.</summary>
+    public string? ETag { get; init; }
+}
+
+/// <summary>The artifact asked for does not exist.</summary>
+public sealed class ArtifactNotFoundException : Exception
+{
+    /// <summary>Creates the exception for <paramref name="path"/>.</summary>
+    public ArtifactNotFoundException(string path, Exception? inner = null)
+        : base($"Artifact '{path}' does not exist.", inner) => Path = path;
+
+    /// <summary>The missing artifact's path.</summary>
+    public string Path { get; }
+}
+
+/// <summary>A conditional write lost: the artifact exists, or changed since its ETag was read.</summary>
+public sealed class ArtifactConflictException : Exception
+{
+    /// <summary>Creates the exception for <paramref name="path"/>.</summary>
+    public ArtifactConflictException(string path, Exception? inner = null)
+        : base($"Artifact '{path}' was changed or already exists; the conditional write did not happen.", inner) => Path = path;
+
+    /// <summary>The contested artifact's path.</summary>
+    public string Path { get; }
+}
+
+/// <summary>The storage backend failed in a way a retry may fix (throttling, timeouts, unavailability).</summary>
+public sealed class ArtifactStoreUnavailableException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ArtifactStoreUnavailableException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}
