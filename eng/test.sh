@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite, from a clean clone: installs what the tests need, then runs every test project.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# Azure Storage emulator for the integration tests, pinned by the lockfile.
+if [ -f eng/azurite/package-lock.json ] && [ ! -x eng/azurite/node_modules/.bin/azurite ]; then
+  npm ci --prefix eng/azurite --no-audit --no-fund --loglevel=error
+fi
+
+dotnet build Recommender.sln -c Release
+dotnet test Recommender.sln -c Release --no-build --logger "console;verbosity=normal" "$@"
