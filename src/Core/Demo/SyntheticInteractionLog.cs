@@ -28,6 +28,12 @@ public sealed record SyntheticLogOptions
     /// <summary>Zipf exponent of item popularity.</summary>
     public double PopularitySkew { get; init; } = 1.0;
 
+    /// <summary>Share of rows repeated as a later event on the same (user, item) pair.</summary>
+    public double DuplicateShare { get; init; }
+
+    /// <summary>Share of rows whose user id is null, as broken producers emit.</summary>
+    public double MissingUserShare { get; init; }
+
     /// <summary>Rows per Parquet row group.</summary>
     public int RowGroupSize { get; init; } = 100_000;
 
@@ -82,7 +88,7 @@ public static class SyntheticInteractionLog
         var withinCluster = new ZipfSampler(perCluster, options.PopularitySkew);
         long spanSeconds = options.Days * 86_400L;
 
-        var users = new List<string>(options.RowGroupSize);
+        var users = new List<string?>(options.RowGroupSize);
         var items = new List<long>(options.RowGroupSize);
         var events = new List<string>(options.RowGroupSize);
         var times = new List<DateTime>(options.RowGroupSize);
@@ -108,15 +114,19 @@ public static class SyntheticInteractionLog
                     item = global.Sample(random);
                 }
 
-                double roll = random.NextDouble();
-                users.Add(UserId(user));
-                items.Add(item);
-                events.Add(roll < 0.7 ? EventTypes[0] : roll < 0.93 ? EventTypes[1] : EventTypes[2]);
                 long second = userStart + (long)(random.NextDouble() * (spanSeconds - userStart));
-                times.Add(options.Start.AddSeconds(second).UtcDateTime);
-                if (users.Count == options.RowGroupSize)
+                int copies = random.NextDouble() < options.DuplicateShare ? 2 : 1;
+                for (int copy = 0; copy < copies; copy++)
                 {
-                    rows += await FlushAsync(writer, users, items, events, times, cancellationToken).ConfigureAwait(false);
+                    double roll = random.NextDouble();
+                    users.Add(random.NextDouble() < options.MissingUserShare ? null : UserId(user));
+                    items.Add(item);
+                    events.Add(roll < 0.7 ? EventTypes[0] : roll < 0.93 ? EventTypes[1] : EventTypes[2]);
+                    times.Add(options.Start.AddSeconds(Math.Min(spanSeconds, second + (copy * 3_600))).UtcDateTime);
+                    if (users.Count == options.RowGroupSize)
+                    {
+                        rows += await FlushAsync(writer, users, items, events, times, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -129,7 +139,7 @@ public static class SyntheticInteractionLog
         return rows;
     }
 
-    private static async Task<int> FlushAsync(ParquetWriter writer, List<string> users, List<long> items, List<string> events, List<DateTime> times, CancellationToken cancellationToken)
+    private static async Task<int> FlushAsync(ParquetWriter writer, List<string?> users, List<long> items, List<string> events, List<DateTime> times, CancellationToken cancellationToken)
     {
         using ParquetRowGroupWriter group = writer.CreateRowGroup();
         var fields = Schema.DataFields;

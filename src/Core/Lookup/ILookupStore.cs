@@ -10,6 +10,12 @@ public interface ILookupStore
     /// <summary>Adds a batch of users' lists to a version that is being written (idempotent per user).</summary>
     Task WriteAsync(string version, IReadOnlyList<UserRecommendations> batch, CancellationToken cancellationToken = default);
 
+    /// <summary>Stores the list served to users the version has no list for (popularity, excluding nothing).</summary>
+    Task WriteFallbackAsync(string version, UserRecommendations fallback, CancellationToken cancellationToken = default);
+
+    /// <summary>The fallback list of the active version (or of <paramref name="version"/>), or null when none was stored.</summary>
+    Task<UserRecommendations?> GetFallbackAsync(string? version = null, CancellationToken cancellationToken = default);
+
     /// <summary>Makes <paramref name="version"/> the active one, atomically; returns the version it replaced, if any.</summary>
     Task<string?> PublishAsync(string version, CancellationToken cancellationToken = default);
 
@@ -25,7 +31,7 @@ public interface ILookupStore
     /// <summary>Removes a version's rows. The active version cannot be deleted.</summary>
     Task DeleteVersionAsync(string version, CancellationToken cancellationToken = default);
 
-    /// <summary>Streams every user's list of a version, in user id order (for export).</summary>
+    /// <summary>Streams every user's list of a version, in ordinal user id order (for export).</summary>
     IAsyncEnumerable<UserRecommendations> ReadAllAsync(string version, CancellationToken cancellationToken = default);
 }
 

@@ -21,6 +21,7 @@ public sealed class TableLookupStore : ILookupStore
     private const string PointerPartition = "pointer";
     private const string PointerRow = "active";
     private const string VersionsPartition = "versions";
+    private const string FallbackRow = "fallback";
 
     private readonly TableClient _table;
 
@@ -60,6 +61,29 @@ public sealed class TableLookupStore : ILookupStore
                 await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <inheritdoc />
+    public async Task WriteFallbackAsync(string version, UserRecommendations fallback, CancellationToken cancellationToken = default)
+    {
+        ValidateVersion(version);
+        ArgumentNullException.ThrowIfNull(fallback);
+        await _table.UpsertEntityAsync(ToEntity(FallbackPartition(version), fallback, FallbackRow), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<UserRecommendations?> GetFallbackAsync(string? version = null, CancellationToken cancellationToken = default)
+    {
+        version ??= await GetActiveVersionAsync(cancellationToken).ConfigureAwait(false);
+        if (version is null)
+        {
+            return null;
+        }
+
+        NullableResponse<TableEntity> row = await _table
+            .GetEntityIfExistsAsync<TableEntity>(FallbackPartition(version), FallbackRow, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return row.HasValue ? FromEntity(row.Value!, version) : null;
     }
 
     /// <inheritdoc />
@@ -159,6 +183,7 @@ public sealed class TableLookupStore : ILookupStore
             }
         }
 
+        await _table.DeleteEntityAsync(FallbackPartition(version), FallbackRow, ETag.All, cancellationToken).ConfigureAwait(false);
         await _table.DeleteEntityAsync(VersionsPartition, version, ETag.All, cancellationToken).ConfigureAwait(false);
     }
 
@@ -197,7 +222,7 @@ public sealed class TableLookupStore : ILookupStore
         return count;
     }
 
-    private static TableEntity ToEntity(string partition, UserRecommendations list) => new(partition, TableKeyEncoding.Encode(list.UserId))
+    private static TableEntity ToEntity(string partition, UserRecommendations list, string? rowKey = null) => new(partition, rowKey ?? TableKeyEncoding.Encode(list.UserId))
     {
         ["UserId"] = list.UserId,
         ["Items"] = JsonSerializer.Serialize(list.ItemIds),
@@ -217,6 +242,8 @@ public sealed class TableLookupStore : ILookupStore
             version,
             row.GetDateTimeOffset("GeneratedAt") ?? DateTimeOffset.MinValue);
     }
+
+    private static string FallbackPartition(string version) => $"{version}|fallback";
 
     private static string PartitionOf(string version, string userId) => PartitionName(version, TableKeyEncoding.Bucket(userId, Buckets));
 

@@ -67,6 +67,23 @@ public abstract class LookupStoreContract
     }
 
     [Fact]
+    public async Task GetFallbackAsync_PublishedVersionWithFallback_ReturnsItForThatVersionOnly()
+    {
+        ILookupStore store = await CreateStoreAsync();
+        await store.WriteAsync("v1", [List("u1", "v1", "a")]);
+        await store.WriteFallbackAsync("v1", List("*", "v1", "top1", "top2"));
+        await store.PublishAsync("v1");
+        await store.WriteAsync("v2", [List("u1", "v2", "b")]);
+
+        UserRecommendations? fallback = await store.GetFallbackAsync();
+
+        Assert.NotNull(fallback);
+        Assert.Equal(["top1", "top2"], fallback.ItemIds);
+        Assert.Equal("v1", fallback.Version);
+        Assert.Null(await store.GetFallbackAsync("v2"));
+    }
+
+    [Fact]
     public async Task DeleteVersionAsync_ActiveVersion_ThrowsAndKeepsIt()
     {
         ILookupStore store = await CreateStoreAsync();
