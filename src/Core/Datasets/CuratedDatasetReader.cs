@@ -69,7 +69,7 @@ public sealed class CuratedDatasetReader
         return await ReadParquetAsync(store, version, file, async reader =>
         {
             DataField indexField = FindField(reader, version, file, CuratedDatasetLayout.IndexColumn, typeof(int));
-            DataField idField = FindField(reader, version, file, CuratedDatasetLayout.ExternalIdColumn, typeof(string));
+            DataField idField = FindField(reader, version, file, CuratedDatasetLayout.ExternalIdColumn, typeof(string), typeof(ReadOnlyMemory<char>));
             var ids = new string?[CountRows(reader, version, file)];
             int offset = 0;
             for (int group = 0; group < reader.RowGroupCount; group++)
@@ -168,13 +168,14 @@ public sealed class CuratedDatasetReader
         }
     }
 
-    private static DataField FindField(ParquetReader reader, string version, string file, string name, Type type)
+    /// <summary>The column <paramref name="name"/>; Parquet.Net reports UTF-8 text as string or as ReadOnlyMemory&lt;char&gt;, both read as strings.</summary>
+    private static DataField FindField(ParquetReader reader, string version, string file, string name, Type type, Type? alternativeType = null)
     {
         foreach (DataField field in reader.Schema.DataFields)
         {
             if (string.Equals(field.Name, name, StringComparison.Ordinal))
             {
-                return field.ClrType == type
+                return field.ClrType == type || field.ClrType == alternativeType
                     ? field
                     : throw new InvalidCuratedDatasetException(version, file, $"column '{name}' holds {field.ClrType.Name}, expected {type.Name}");
             }

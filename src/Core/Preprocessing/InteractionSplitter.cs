@@ -52,48 +52,42 @@ internal static class InteractionSplitter
 
     private static bool[] Stratified(int[] groups, int count, int groupCount, SplitOptions options)
     {
-        (int[] start, int[] rows) = GroupInRandomOrder(groups, count, groupCount, options.Seed);
-        var heldOut = new bool[count];
         double ratio = options.TrainRatio;
-        for (int group = 0; group < groupCount; group++)
-        {
-            int first = start[group];
-            int length = start[group + 1] - first;
-            for (int position = 0; position < length; position++)
-            {
-                double rank = (double)(position + 1) / length;
-                if (rank > ratio)
-                {
-                    heldOut[rows[first + position]] = true;
-                }
-            }
-        }
-
-        return heldOut;
+        return HoldOutRandomly(groups, count, groupCount, options.Seed, length => StratifiedTrainCount(length, ratio));
     }
 
     private static bool[] RandomPerUser(int[] users, int count, int userCount, SplitOptions options)
     {
-        (int[] start, int[] rows) = GroupInRandomOrder(users, count, userCount, options.Seed);
-        return HoldOutTails(start, rows, count, userCount, options.TrainRatio, lastN: null);
+        double ratio = options.TrainRatio;
+        return HoldOutRandomly(users, count, userCount, options.Seed, length => length - HeldOutCount(length, ratio, lastN: null));
     }
 
-    private static bool[] ChronologicalPerUser(InteractionColumns columns, int userCount, SplitOptions options)
+    /// <summary>
+    /// How many of a group's rows have <c>(position + 1) / length &lt;= ratio</c>, evaluated with the same double
+    /// division as pandas, so the cut falls where python_stratified_split puts it.
+    /// </summary>
+    internal static int StratifiedTrainCount(int length, double ratio)
     {
-        int count = columns.Count;
-        int[] start = RowGrouping.CountingOffsets(columns.Users, count, userCount, out _);
-        int[] rows = RowGrouping.RowsByGroup(columns.Users, count, start);
-        var byTime = new ByTimeThenRow(columns.Timestamps);
-        for (int user = 0; user < userCount; user++)
+        int train = Math.Clamp((int)(ratio * length), 0, length);
+        while (train < length && (double)(train + 1) / length <= ratio)
         {
-            rows.AsSpan(start[user], start[user + 1] - start[user]).Sort(byTime);
+            train++;
         }
 
-        return HoldOutTails(start, rows, count, userCount, options.TrainRatio, options.ValidationLastN);
+        while (train > 0 && (double)train / length > ratio)
+        {
+            train--;
+        }
+
+        return train;
     }
 
-    /// <summary>Groups rows and orders each group by a uniform random number drawn per row in row order.</summary>
-    private static (int[] Start, int[] Rows) GroupInRandomOrder(int[] groups, int count, int groupCount, int seed)
+    /// <summary>
+    /// Draws one uniform number per row in row order, groups the rows and keeps, per group, the rows with the
+    /// smallest draws for training: the same rows a full sort by draw followed by a cut would keep, found by
+    /// selection in linear time instead.
+    /// </summary>
+    private static bool[] HoldOutRandomly(int[] groups, int count, int groupCount, int seed, Func<int, int> trainCountOf)
     {
         int[] start = RowGrouping.CountingOffsets(groups, count, groupCount, out _);
         var next = (int[])start.Clone();
@@ -107,12 +101,75 @@ internal static class InteractionSplitter
             rows[position] = row;
         }
 
+        var heldOut = new bool[count];
         for (int group = 0; group < groupCount; group++)
         {
-            Array.Sort(draws, rows, start[group], start[group + 1] - start[group]);
+            int first = start[group];
+            int end = start[group + 1];
+            int train = trainCountOf(end - first);
+            SelectSmallest(draws, rows, first, end, train);
+            for (int position = first + train; position < end; position++)
+            {
+                heldOut[rows[position]] = true;
+            }
         }
 
-        return (start, rows);
+        return heldOut;
+    }
+
+    /// <summary>
+    /// Reorders <paramref name="keys"/>[<paramref name="start"/>..<paramref name="end"/>) and the rows alongside so
+    /// that the <paramref name="smallest"/> smallest keys come first (Hoare's selection; random keys make it linear).
+    /// </summary>
+    private static void SelectSmallest(double[] keys, int[] rows, int start, int end, int smallest)
+    {
+        if (smallest <= 0 || smallest >= end - start)
+        {
+            return;
+        }
+
+        int nth = start + smallest - 1;
+        int left = start;
+        int right = end - 1;
+        while (left < right)
+        {
+            double pivot = keys[left + ((right - left) / 2)];
+            int low = left;
+            int high = right;
+            while (low <= high)
+            {
+                while (keys[low] < pivot)
+                {
+                    low++;
+                }
+
+                while (keys[high] > pivot)
+                {
+                    high--;
+                }
+
+                if (low <= high)
+                {
+                    (keys[low], keys[high]) = (keys[high], keys[low]);
+                    (rows[low], rows[high]) = (rows[high], rows[low]);
+                    low++;
+                    high--;
+                }
+            }
+
+            if (nth <= high)
+            {
+                right = high;
+            }
+            else if (nth >= low)
+            {
+                left = low;
+            }
+            else
+            {
+                return;
+            }
+        }
     }
 
     private static bool[] HoldOutTails(int[] start, int[] rows, int count, int groupCount, double trainRatio, int? lastN)
@@ -129,6 +186,20 @@ internal static class InteractionSplitter
         }
 
         return heldOut;
+    }
+
+    private static bool[] ChronologicalPerUser(InteractionColumns columns, int userCount, SplitOptions options)
+    {
+        int count = columns.Count;
+        int[] start = RowGrouping.CountingOffsets(columns.Users, count, userCount, out _);
+        int[] rows = RowGrouping.RowsByGroup(columns.Users, count, start);
+        var byTime = new ByTimeThenRow(columns.Timestamps);
+        for (int user = 0; user < userCount; user++)
+        {
+            rows.AsSpan(start[user], start[user + 1] - start[user]).Sort(byTime);
+        }
+
+        return HoldOutTails(start, rows, count, userCount, options.TrainRatio, options.ValidationLastN);
     }
 
     private readonly struct ByTimeThenRow(long[] timestamps) : IComparer<int>
