@@ -1,0 +1,275 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Recommender.Core.Datasets;
+using Recommender.Core.Ingestion;
+using Recommender.Core.Storage;
+
+namespace Recommender.Core.Preprocessing;
+
+/// <summary>
+/// Turns interaction logs into a curated dataset: streams every log through the row rules into compact columns,
+/// combines duplicates, applies the k-core filter, numbers users and items in ordinal order of their external ids,
+/// splits train from validation and writes <c>datasets/{version}/</c>. A log that turns out unusable is rejected
+/// as a whole and the others go on.
+/// </summary>
+/// <remarks>
+/// Logs are read in ordinal order of their names, whatever order they are given in, so the same logs and options
+/// always give the same dataset, byte for byte, under the same version.
+/// </remarks>
+public sealed class InteractionPreprocessor
+{
+    private const int VersionFormat = 1;
+    private static readonly JsonSerializerOptions VersionJson = new(DatasetJson.Options) { WriteIndented = false };
+
+    private readonly ILogger _logger;
+    private readonly CuratedDatasetWriter _writer;
+
+    /// <summary>Creates a preprocessor.</summary>
+    public InteractionPreprocessor(ILogger<InteractionPreprocessor>? logger = null, CuratedDatasetWriter? writer = null)
+    {
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _writer = writer ?? new CuratedDatasetWriter();
+    }
+
+    /// <summary>
+    /// Preprocesses <paramref name="inputs"/> and writes the curated dataset to <paramref name="store"/>
+    /// (overwriting a dataset of the same version, which has the same content).
+    /// </summary>
+    /// <exception cref="ValidationException">The options are invalid.</exception>
+    /// <exception cref="NoUsableInteractionsException">Every log was rejected, or no row survived the cleaning.</exception>
+    public async Task<PreprocessingResult> RunAsync(
+        IReadOnlyList<InteractionLogInput> inputs, PreprocessingOptions options, IArtifactStore store, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        PreprocessedDataset prepared = await BuildAsync(inputs, options, cancellationToken).ConfigureAwait(false);
+        await _writer.WriteAsync(store, prepared.Dataset, prepared.Manifest, cancellationToken).ConfigureAwait(false);
+        PreprocessingLog.LogWritten(_logger, prepared.Dataset.Version, prepared.Result.DatasetPath);
+        return prepared.Result;
+    }
+
+    /// <summary>Preprocesses <paramref name="inputs"/> into a curated dataset in memory, without writing it.</summary>
+    /// <exception cref="ValidationException">The options are invalid.</exception>
+    /// <exception cref="NoUsableInteractionsException">Every log was rejected, or no row survived the cleaning.</exception>
+    public async Task<PreprocessedDataset> BuildAsync(
+        IReadOnlyList<InteractionLogInput> inputs, PreprocessingOptions options, CancellationToken cancellationToken = default)
+    {
+        InteractionLogInput[] ordered = CheckInputs(inputs);
+        ArgumentNullException.ThrowIfNull(options);
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
+
+        var rules = new InteractionRowRules(options);
+        var dropped = new RowDropTally();
+        var sources = new List<ManifestSource>(ordered.Length);
+        var rejected = new List<RejectedInteractionLog>();
+        long rowsRead = 0;
+        foreach (InteractionLogInput input in ordered)
+        {
+            ManifestSource? source = await ReadLogAsync(input, rules, dropped, rejected, cancellationToken).ConfigureAwait(false);
+            if (source is not null)
+            {
+                sources.Add(source);
+                rowsRead += source.RowsRead;
+            }
+        }
+
+        if (sources.Count == 0)
+        {
+            throw new NoUsableInteractionsException(
+                $"No usable interaction log: all {rejected.Count} were rejected: {string.Join("; ", rejected.Select(log => Describe(log)))}.", rejected);
+        }
+
+        InteractionColumns columns = rules.Columns;
+        var steps = new List<CleaningStep>();
+        long remaining = rowsRead;
+        foreach ((RowDropReason reason, long count) in dropped.InRuleOrder())
+        {
+            steps.Add(new CleaningStep(JsonNamingPolicy.CamelCase.ConvertName(reason.ToString()), remaining, remaining - count));
+            remaining -= count;
+        }
+
+        ThrowWhenEmpty(columns, "the row rules", rowsRead, dropped, rejected);
+
+        int beforeDuplicates = columns.Count;
+        int folded = DuplicateCombiner.Combine(columns, rules.Users.Count, options.EffectiveDuplicatePolicy);
+        steps.Add(new CleaningStep("duplicates", beforeDuplicates, columns.Count));
+
+        int beforeKCore = columns.Count;
+        KCoreRemovals kCore = KCoreFilter.Apply(columns, rules.Users.Count, rules.Items.Count, options.MinUserInteractions, options.MinItemInteractions);
+        steps.Add(new CleaningStep("kCore", beforeKCore, columns.Count));
+        ThrowWhenEmpty(columns, "the k-core filter", rowsRead, dropped, rejected);
+
+        (string[] userIds, string[] itemIds) = NumberUsersAndItems(columns, rules);
+        bool[] heldOut = InteractionSplitter.HoldOut(columns, userIds.Length, itemIds.Length, options.Split);
+        int interactions = columns.Count;
+        (InteractionTable train, InteractionTable validation) = columns.SplitOff(heldOut);
+
+        string version = ComputeVersion(ordered, options);
+        double density = (double)interactions / ((double)userIds.Length * itemIds.Length);
+        var dataset = new CuratedDataset
+        {
+            Version = version,
+            UserIds = userIds,
+            ItemIds = itemIds,
+            Train = train,
+            Validation = validation,
+            IsExplicit = options.Feedback == FeedbackKind.Explicit,
+        };
+        var manifest = new DatasetManifest
+        {
+            Version = version,
+            Feedback = options.Feedback,
+            Sources = sources,
+            RejectedSources = rejected,
+            Options = ManifestOptions.From(options),
+            Steps = steps,
+            Split = new ManifestSplit(options.Split.Kind, options.Split.TrainRatio, options.Split.ValidationLastN, options.Split.Seed, train.Count, validation.Count),
+            Statistics = new DatasetStatistics(userIds.Length, itemIds.Length, interactions, density),
+        };
+        var result = new PreprocessingResult
+        {
+            DatasetVersion = version,
+            DatasetPath = CuratedDatasetLayout.FolderOf(version),
+            RowsRead = rowsRead,
+            RowsDropped = dropped.InRuleOrder().ToDictionary(pair => pair.Key, pair => pair.Value),
+            DuplicatesCombined = folded,
+            KCore = kCore,
+            Users = userIds.Length,
+            Items = itemIds.Length,
+            Interactions = interactions,
+            Density = density,
+            TrainInteractions = train.Count,
+            ValidationInteractions = validation.Count,
+            RejectedLogs = rejected,
+        };
+        PreprocessingLog.LogCurated(_logger, version, userIds.Length, itemIds.Length, interactions, train.Count, validation.Count);
+        return new PreprocessedDataset(dataset, manifest, result);
+    }
+
+    private async Task<ManifestSource?> ReadLogAsync(
+        InteractionLogInput input, InteractionRowRules rules, RowDropTally dropped, List<RejectedInteractionLog> rejected, CancellationToken cancellationToken)
+    {
+        int firstRow = rules.Columns.Count;
+        var fileDropped = new RowDropTally();
+        long rowsRead = 0;
+        try
+        {
+            await foreach (InteractionBatch batch in input.ReadBatches(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                rules.Append(batch, fileDropped);
+                rowsRead += batch.Count;
+            }
+        }
+        catch (InvalidInteractionLogException ex)
+        {
+            rules.Columns.Truncate(firstRow);
+            rejected.Add(new RejectedInteractionLog(input.Source, input.ETag, input.Size, ex.Field, ex.Reason));
+            PreprocessingLog.LogRejected(_logger, input.Source, ex.Field, ex.Reason);
+            return null;
+        }
+
+        dropped.Add(fileDropped);
+        long rowsKept = rules.Columns.Count - firstRow;
+        PreprocessingLog.LogRead(_logger, input.Source, rowsRead, rowsKept);
+        return new ManifestSource(input.Source, input.ETag, input.Size, CanonicalSchema(input.Schema), rowsRead, rowsKept);
+    }
+
+    private static InteractionLogInput[] CheckInputs(IReadOnlyList<InteractionLogInput> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Count == 0)
+        {
+            throw new ArgumentException("At least one interaction log is needed.", nameof(inputs));
+        }
+
+        var ordered = new InteractionLogInput[inputs.Count];
+        for (int index = 0; index < ordered.Length; index++)
+        {
+            InteractionLogInput input = inputs[index] ?? throw new ArgumentException($"Interaction log {index} is null.", nameof(inputs));
+            ArgumentException.ThrowIfNullOrWhiteSpace(input.Source, nameof(inputs));
+            ordered[index] = input;
+        }
+
+        Array.Sort(ordered, (left, right) => string.CompareOrdinal(left.Source, right.Source));
+        for (int index = 1; index < ordered.Length; index++)
+        {
+            if (string.Equals(ordered[index - 1].Source, ordered[index].Source, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Interaction log '{ordered[index].Source}' is listed twice.", nameof(inputs));
+            }
+        }
+
+        return ordered;
+    }
+
+    private static (string[] UserIds, string[] ItemIds) NumberUsersAndItems(InteractionColumns columns, InteractionRowRules rules)
+    {
+        var userUsed = new bool[rules.Users.Count];
+        var itemUsed = new bool[rules.Items.Count];
+        int[] users = columns.Users;
+        int[] items = columns.Items;
+        for (int row = 0; row < columns.Count; row++)
+        {
+            userUsed[users[row]] = true;
+            itemUsed[items[row]] = true;
+        }
+
+        (string[] userIds, int[] userIndex) = rules.Users.SortedExternalIds(userUsed);
+        (string[] itemIds, int[] itemIndex) = rules.Items.SortedExternalIds(itemUsed);
+        columns.Remap(userIndex, itemIndex);
+        return (userIds, itemIds);
+    }
+
+    private static void ThrowWhenEmpty(InteractionColumns columns, string stage, long rowsRead, RowDropTally dropped, List<RejectedInteractionLog> rejected)
+    {
+        if (columns.Count > 0)
+        {
+            return;
+        }
+
+        string drops = string.Join(", ", dropped.InRuleOrder().Where(pair => pair.Value > 0).Select(pair => $"{pair.Key} {pair.Value}"));
+        string rejections = rejected.Count == 0 ? string.Empty : $" Rejected logs: {string.Join("; ", rejected.Select(log => Describe(log)))}.";
+        throw new NoUsableInteractionsException(
+            $"No interaction is left after {stage}: {rowsRead} rows read, dropped: {(drops.Length == 0 ? "none" : drops)}.{rejections}", rejected);
+    }
+
+    private static string Describe(RejectedInteractionLog log) =>
+        log.Field is null ? $"{log.Source}: {log.Reason}" : $"{log.Source}: column '{log.Field}': {log.Reason}";
+
+    private static SortedDictionary<string, string>? CanonicalSchema(IReadOnlyDictionary<string, string>? schema) =>
+        schema is null ? null : new SortedDictionary<string, string>(schema.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal), StringComparer.Ordinal);
+
+    /// <summary>
+    /// The version is a hash of what identifies the inputs (names, ETags, sizes, column mapping) and of the options,
+    /// so rerunning on unchanged logs with the same options and seed lands on the same version.
+    /// </summary>
+    private static string ComputeVersion(InteractionLogInput[] ordered, PreprocessingOptions options)
+    {
+        var identity = new VersionIdentity(
+            VersionFormat,
+            ordered.Select(input => new VersionSource(input.Source, input.ETag, input.Size, CanonicalSchema(input.Schema))).ToArray(),
+            ManifestOptions.From(options),
+            new VersionSplit(options.Split.Kind, options.Split.TrainRatio, options.Split.ValidationLastN, options.Split.Seed));
+        byte[] hash = SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(identity, VersionJson));
+        return Convert.ToHexStringLower(hash, 0, 10);
+    }
+
+    private sealed record VersionIdentity(int Format, VersionSource[] Sources, ManifestOptions Options, VersionSplit Split);
+
+    private sealed record VersionSource(
+        string Source,
+        string? ETag,
+        long? Size,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SortedDictionary<string, string>? Schema);
+
+    private sealed record VersionSplit(SplitKind Kind, double TrainRatio, int? ValidationLastN, int Seed);
+}
+
+/// <summary>A curated dataset built in memory, with its manifest and summary.</summary>
+/// <param name="Dataset">Users, items, train and validation.</param>
+/// <param name="Manifest">What it was made from and how.</param>
+/// <param name="Result">The summary.</param>
+public sealed record PreprocessedDataset(CuratedDataset Dataset, DatasetManifest Manifest, PreprocessingResult Result);
