@@ -174,7 +174,14 @@ internal static class ColumnResolver
             return "UUID";
         }
 
-        return element.ConvertedType?.ToString();
+        // INT_32 on INT32 and INT_64 on INT64 say nothing the physical type does not.
+        return element.ConvertedType switch
+        {
+            Parquet.Meta.ConvertedType.INT_32 when element.Type == Parquet.Meta.Type.INT32 => null,
+            Parquet.Meta.ConvertedType.INT_64 when element.Type == Parquet.Meta.Type.INT64 => null,
+            { } converted => converted.ToString(),
+            null => null,
+        };
     }
 
     private static ResolvedColumn Check(Field field, InteractionRole role, bool detected, string source)
