@@ -79,7 +79,8 @@ internal static class ColumnDecoder
         Type type = field.ClrType;
         return type switch
         {
-            _ when ColumnResolver.IsText(type) => await ReadStringsAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false),
+            _ when type == typeof(ReadOnlyMemory<char>) => ToLabels(await ReadAsync<ReadOnlyMemory<char>>(rowGroup, field, count, cancellationToken).ConfigureAwait(false)),
+            _ when type == typeof(string) => await ReadStringsAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false),
             _ when type == typeof(int) => ToCodes(await ReadAsync<int>(rowGroup, field, count, cancellationToken).ConfigureAwait(false)),
             _ when type == typeof(long) => ToCodes(await ReadAsync<long>(rowGroup, field, count, cancellationToken).ConfigureAwait(false)),
             _ when type == typeof(short) => ToCodes(await ReadAsync<short>(rowGroup, field, count, cancellationToken).ConfigureAwait(false)),
@@ -236,6 +237,33 @@ internal static class ColumnDecoder
         }
 
         return text;
+    }
+
+    private static string?[] ToLabels((ReadOnlyMemory<char>[] Values, bool[]? IsNull) column)
+    {
+        // A handful of event types repeat on every row: the text is decoded once per distinct label.
+        (ReadOnlyMemory<char>[] values, bool[]? isNull) = column;
+        var labels = new string?[values.Length];
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        HashSet<string>.AlternateLookup<ReadOnlySpan<char>> lookup = known.GetAlternateLookup<ReadOnlySpan<char>>();
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (isNull is not null && isNull[i])
+            {
+                continue;
+            }
+
+            ReadOnlySpan<char> text = values[i].Span;
+            if (!lookup.TryGetValue(text, out string? label))
+            {
+                label = text.ToString();
+                known.Add(label);
+            }
+
+            labels[i] = label;
+        }
+
+        return labels;
     }
 
     private static string?[] ToCodes<T>((T[] Values, bool[]? IsNull) column)
