@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using Parquet;
@@ -377,6 +378,6 @@ internal static class ColumnDecoder
         return largest;
     }
 
-    private static InvalidOperationException Unsupported(DataField field, InteractionRole role) =>
+    private static UnreachableException Unsupported(DataField field, InteractionRole role) =>
         new($"Column '{field.Name}' of type {field.ClrType} was accepted as the {ColumnResolver.Describe(role)} but has no decoder.");
 }

@@ -89,10 +89,11 @@ public sealed partial class InteractionLogReader
 
     /// <summary>
     /// True for what Parquet.Net and the stream throw on a damaged file, as opposed to cancellation,
-    /// running out of memory or a rejection already made.
+    /// running out of memory, a rejection already made, or a defect in this reader.
     /// </summary>
     internal static bool IsDecodingFailure(Exception exception) =>
-        exception is not (OperationCanceledException or OutOfMemoryException or InvalidInteractionLogException or ObjectDisposedException);
+        exception is not (OperationCanceledException or OutOfMemoryException or InvalidInteractionLogException
+            or ObjectDisposedException or System.Diagnostics.UnreachableException);
 
     private async IAsyncEnumerable<InteractionBatch> ReadBatchesAsync(
         Stream stream, string source, ColumnMapping mapping, [EnumeratorCancellation] CancellationToken cancellationToken)
