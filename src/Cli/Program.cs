@@ -1,1 +1,3 @@
-Console.WriteLine("recommender");
+using Recommender.Cli;
+
+return await RecommenderCommandLine.Create().Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+using Recommender.Core.Ingestion;
+using Recommender.Core.Preprocessing;
+using Spectre.Console;
+
+namespace Recommender.Cli;
+
+/// <summary>Runs a command body and turns failures into a message on stderr and a non-zero exit code.</summary>
+internal static class CommandRunner
+{
+    /// <summary>Exit code for input the command cannot use (bad files, options, unknown ids).</summary>
+    public const int InvalidInput = 2;
+
+    /// <summary>Exit code for any other failure.</summary>
+    public const int Failed = 1;
+
+    public static async Task<int> RunAsync(Func<Task> body)
+    {
+        try
+        {
+            await body().ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception ex) when (ex is InvalidInteractionLogException or NoUsableInteractionsException or ValidationException
+            or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+        {
+            WriteError(ex.Message);
+            return InvalidInput;
+        }
+        catch (OperationCanceledException)
+        {
+            WriteError("cancelled");
+            return Failed;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            WriteError(ex.Message);
+            return Failed;
+        }
+    }
+
+    public static void WriteError(string message) =>
+        ConsoleOutput.Error.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+}

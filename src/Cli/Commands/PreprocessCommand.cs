@@ -1,0 +1,32 @@
+using System.CommandLine;
+using Recommender.Core.Ingestion;
+using Recommender.Core.Pipeline;
+using Recommender.Core.Preprocessing;
+using Recommender.Core.Storage;
+
+namespace Recommender.Cli.Commands;
+
+/// <summary><c>recommender preprocess</c>: Parquet logs in, a curated dataset out, with a summary.</summary>
+internal static class PreprocessCommand
+{
+    public static Command Create()
+    {
+        var inputs = CommonOptions.Inputs(required: true);
+        var store = CommonOptions.Store();
+        var output = new Option<string?>("--out", "-o") { Description = "Artifact folder to write datasets/{version}/ into. Default: the store's artifacts." };
+        var arguments = new PreprocessingArguments();
+        var command = new Command("preprocess", "Clean, deduplicate, filter, encode and split interaction logs into a curated dataset.") { inputs, store, output };
+        arguments.AddTo(command);
+
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
+        {
+            var layout = new StoreLayout(parse.GetValue(store));
+            var artifacts = new LocalArtifactStore(parse.GetValue(output) ?? layout.Artifacts);
+            var source = new LocalFileLogSource(InteractionLogFiles.Expand(parse.GetValue(inputs)!));
+            PreprocessingResult result = await ConsoleProgress.ReadLogsAsync(
+                progress => new PreprocessStep().RunAsync(source, arguments.Mapping(parse), arguments.Options(parse), artifacts, progress, cancellationToken)).ConfigureAwait(false);
+            ConsoleReport.Preprocessing(result, artifacts.GetFullPath(result.DatasetPath.TrimEnd('/') + "/manifest.json"));
+        }));
+        return command;
+    }
+}

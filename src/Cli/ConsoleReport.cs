@@ -1,0 +1,44 @@
+using System.Globalization;
+using Recommender.Core.Preprocessing;
+using Spectre.Console;
+
+namespace Recommender.Cli;
+
+/// <summary>Human-readable summaries printed on stdout.</summary>
+internal static class ConsoleReport
+{
+    public static void Preprocessing(PreprocessingResult result, string manifestPath)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Preprocessing[/]").AddColumn("").AddColumn(new TableColumn("").RightAligned());
+        table.AddRow("Rows read", N(result.RowsRead));
+        foreach ((RowDropReason reason, long count) in result.RowsDropped.Where(pair => pair.Value > 0))
+        {
+            table.AddRow($"  dropped: {Words(reason.ToString())}", N(count));
+        }
+
+        table.AddRow("Duplicates combined", N(result.DuplicatesCombined));
+        if (result.KCore.Rows > 0)
+        {
+            table.AddRow($"k-core removed ({result.KCore.Passes} passes)", $"{N(result.KCore.Rows)} rows, {N(result.KCore.Users)} users, {N(result.KCore.Items)} items");
+        }
+
+        table.AddRow("[bold]Users[/]", N(result.Users));
+        table.AddRow("[bold]Items[/]", N(result.Items));
+        table.AddRow("[bold]Interactions[/]", N(result.Interactions));
+        table.AddRow("Density", result.Density.ToString("P3", CultureInfo.InvariantCulture));
+        table.AddRow("Train / validation", $"{N(result.TrainInteractions)} / {N(result.ValidationInteractions)}");
+        table.AddRow("Dataset version", result.DatasetVersion);
+        ConsoleOutput.Out.Write(table);
+        foreach (RejectedInteractionLog rejected in result.RejectedLogs)
+        {
+            ConsoleOutput.Error.MarkupLine($"[yellow]rejected:[/] {Markup.Escape(rejected.Source)}: {Markup.Escape(rejected.Reason)}");
+        }
+
+        ConsoleOutput.Out.MarkupLine($"Manifest: {Markup.Escape(manifestPath)}");
+    }
+
+    public static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    public static string Words(string pascal) =>
+        string.Concat(pascal.Select((c, i) => i > 0 && char.IsUpper(c) ? " " + char.ToLowerInvariant(c) : c.ToString()));
+}
