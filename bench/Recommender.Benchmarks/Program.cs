@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text.Json;
+using Recommender.Benchmarks;
+
+// recommender-bench <scenario> [options]: runs a scenario, prints a table and writes bench/results/<scenario>.json.
+// Contenders run in child processes ("child <name> ...") so that each one's peak memory is measured alone.
+if (args.Length >= 2 && args[0] == "child")
+{
+    return args[1] switch
+    {
+        "preprocess-ours" => await PreprocessBenchmark.OursAsync(args[2], args[3]),
+        "preprocess-duckdb" => PreprocessBenchmark.DuckDb(args[2], args[3]),
+        _ => throw new ArgumentException($"unknown child '{args[1]}'"),
+    };
+}
+
+string scenario = args.Length > 0 ? args[0] : "preprocess";
+string repo = FindRepository();
+string work = Path.Combine(repo, "bench", "work");
+string results = Path.Combine(repo, "bench", "results");
+Directory.CreateDirectory(work);
+Directory.CreateDirectory(results);
+
+IReadOnlyList<Measurement> measurements = scenario switch
+{
+    "preprocess" => await PreprocessBenchmark.RunAsync(work, Option("--rows", 5_000_000)),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess)"),
+};
+
+foreach (Measurement m in measurements)
+{
+    string figures = string.Join("  ", m.Figures.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Key}={f.Value:G6}")));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{m.Scenario,-12} {m.Contender,-12} {m.Seconds,8:F2} s  peak {m.PeakBytes / 1048576.0,8:F0} MiB  {figures}"));
+}
+
+if (measurements.Count == 2)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"time ratio {measurements[0].Contender}/{measurements[1].Contender}: {measurements[0].Seconds / measurements[1].Seconds:F2}"));
+}
+
+string resultFile = Path.Combine(results, $"{scenario}.json");
+await File.WriteAllTextAsync(resultFile, JsonSerializer.Serialize(measurements, ChildProcess.Json));
+Console.WriteLine($"wrote {resultFile}");
+return 0;
+
+int Option(string name, int defaultValue)
+{
+    int index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : defaultValue;
+}
+
+static string FindRepository()
+{
+    for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+    {
+        if (File.Exists(Path.Combine(folder.FullName, "Recommender.sln")))
+        {
+            return folder.FullName;
+        }
+    }
+
+    return Directory.GetCurrentDirectory();
+}
