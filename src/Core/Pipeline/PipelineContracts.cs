@@ -1,0 +1,103 @@
+namespace Recommender.Core.Pipeline;
+
+// Payloads that travel between the orchestration and its activities. They carry references
+// (run id, dataset version) and small summaries only, never data: Durable payloads are stored
+// in history and spill to blobs past a few tens of kilobytes.
+
+/// <summary>Input of a pipeline run.</summary>
+/// <param name="Trigger">What started it: http, blob, timer, follow-up.</param>
+/// <param name="Settings">Pipeline settings resolved when the run was requested (deterministic for replays).</param>
+/// <param name="Overrides">Training options that differ from the app's configuration for this run.</param>
+/// <param name="FollowUpOf">Run id this run follows, when it was started because new data arrived during that run.</param>
+public sealed record PipelineRunRequest(string Trigger, PipelineRunSettings Settings, TrainingOverrides? Overrides = null, string? FollowUpOf = null);
+
+/// <summary>The pipeline settings a run uses, copied from <see cref="PipelineOptions"/> when it starts.</summary>
+public sealed record PipelineRunSettings(int TopK, int EvaluationK, int ShardSize, int MaxParallelShards, int KeepVersions, double MinNdcgVersusPopularity, double MaxRegressionVersusLive, int EpochsPerActivity)
+{
+    /// <summary>Copies the settings from options.</summary>
+    public static PipelineRunSettings From(PipelineOptions options, int epochsPerActivity = 5)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new(options.TopK, options.EvaluationK, options.ShardSize, options.MaxParallelShards, options.KeepVersions, options.MinNdcgVersusPopularity, options.MaxRegressionVersusLive, epochsPerActivity);
+    }
+}
+
+/// <summary>Training options a caller may override for one run; null fields keep the configured value.</summary>
+public sealed record TrainingOverrides
+{
+    /// <summary>Model kind: mf, bpr or softmax.</summary>
+    public string? Kind { get; init; }
+
+    /// <summary>Embedding dimension.</summary>
+    public int? Dimension { get; init; }
+
+    /// <summary>Maximum epochs.</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Learning rate.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>Seed of training.</summary>
+    public int? Seed { get; init; }
+}
+
+/// <summary>Stage 1 input.</summary>
+public sealed record PreprocessStageInput(string RunId);
+
+/// <summary>Stage 1 output: the dataset version and what went into it.</summary>
+public sealed record PreprocessStageOutput(string DatasetVersion, int Users, int Items, int Interactions, int TrainInteractions, int ValidationInteractions, IReadOnlyList<string> RejectedLogs, string InputFingerprint);
+
+/// <summary>Stage 2 input: train (or continue training) a run on a dataset.</summary>
+public sealed record TrainStageInput(string RunId, string DatasetVersion, int EvaluationK, TrainingOverrides? Overrides, string? WarmStartRunId, int MaxEpochsThisCall);
+
+/// <summary>Stage 2 output, after one call of the training activity.</summary>
+public sealed record TrainStageOutput(string RunId, int EpochsDone, int MaxEpochs, bool Finished, int BestEpoch, string Metric, double BestValue, string Device, double Seconds);
+
+/// <summary>Stage 3 input.</summary>
+public sealed record EvaluateStageInput(string RunId, string DatasetVersion, string? LiveRunId, PipelineRunSettings Settings);
+
+/// <summary>Stage 3 output: metrics of the new model, the popularity baseline and the live model, and the gate's verdict.</summary>
+public sealed record EvaluateStageOutput(IReadOnlyDictionary<string, double> Model, IReadOnlyDictionary<string, double> Popularity, IReadOnlyDictionary<string, double>? Live, bool Passed, string Reason);
+
+/// <summary>Stage 4 input: one shard of users [FirstUser, EndUser).</summary>
+public sealed record ScoreShardInput(string RunId, string DatasetVersion, int FirstUser, int EndUser, int K);
+
+/// <summary>Stage 4 output of one shard.</summary>
+public sealed record ScoreShardOutput(int FirstUser, int EndUser, int ListsWritten);
+
+/// <summary>Stage 5 input.</summary>
+public sealed record PublishStageInput(string RunId, string DatasetVersion, string InputFingerprint, int TopK, int KeepVersions);
+
+/// <summary>Stage 5 output.</summary>
+public sealed record PublishStageOutput(string Version, string? Previous, IReadOnlyList<string> DeletedVersions);
+
+/// <summary>How a run ended.</summary>
+public sealed record PipelineOutcome(string RunId, string Result, string? DatasetVersion, EvaluateStageOutput? Evaluation, PublishStageOutput? Publish);
+
+/// <summary>What the orchestration shows as its custom status while it runs.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Stage">preprocess, train, evaluate, score, publish, done, failed, rejected.</param>
+/// <param name="Detail">A short human-readable line.</param>
+public sealed record PipelineProgress(string RunId, string Stage, string? Detail = null)
+{
+    /// <summary>Epochs trained so far.</summary>
+    public int? Epoch { get; init; }
+
+    /// <summary>Epochs planned.</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Scoring shards finished.</summary>
+    public int? ShardsDone { get; init; }
+
+    /// <summary>Scoring shards in all.</summary>
+    public int? Shards { get; init; }
+
+    /// <summary>Metrics known so far (validation while training, evaluation after).</summary>
+    public IReadOnlyDictionary<string, double>? Metrics { get; init; }
+
+    /// <summary>Stage that failed, when the run failed.</summary>
+    public string? FailedStage { get; init; }
+
+    /// <summary>Why it failed.</summary>
+    public string? Error { get; init; }
+}
