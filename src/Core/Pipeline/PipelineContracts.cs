@@ -5,11 +5,12 @@ namespace Recommender.Core.Pipeline;
 // in history and spill to blobs past a few tens of kilobytes.
 
 /// <summary>Input of a pipeline run.</summary>
+/// <param name="RunId">Id of the run: the model version it publishes and the folder of its artifacts.</param>
 /// <param name="Trigger">What started it: http, blob, timer, follow-up.</param>
 /// <param name="Settings">Pipeline settings resolved when the run was requested (deterministic for replays).</param>
 /// <param name="Overrides">Training options that differ from the app's configuration for this run.</param>
 /// <param name="FollowUpOf">Run id this run follows, when it was started because new data arrived during that run.</param>
-public sealed record PipelineRunRequest(string Trigger, PipelineRunSettings Settings, TrainingOverrides? Overrides = null, string? FollowUpOf = null);
+public sealed record PipelineRunRequest(string RunId, string Trigger, PipelineRunSettings Settings, TrainingOverrides? Overrides = null, string? FollowUpOf = null);
 
 /// <summary>The pipeline settings a run uses, copied from <see cref="PipelineOptions"/> when it starts.</summary>
 public sealed record PipelineRunSettings(int TopK, int EvaluationK, int ShardSize, int MaxParallelShards, int KeepVersions, double MinNdcgVersusPopularity, double MaxRegressionVersusLive, int EpochsPerActivity)

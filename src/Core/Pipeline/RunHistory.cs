@@ -1,0 +1,130 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Recommender.Core.Storage;
+
+namespace Recommender.Core.Pipeline;
+
+/// <summary>What is kept of a finished run: how it started, how it ended, its figures.</summary>
+public sealed record RunRecord
+{
+    /// <summary>The run.</summary>
+    public required string RunId { get; init; }
+
+    /// <summary>What started it.</summary>
+    public required string Trigger { get; init; }
+
+    /// <summary>published, rejected (quality gate) or failed.</summary>
+    public required string Result { get; init; }
+
+    /// <summary>When it started.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When it ended.</summary>
+    public required DateTimeOffset FinishedAt { get; init; }
+
+    /// <summary>The dataset it trained on, when preprocessing finished.</summary>
+    public string? DatasetVersion { get; init; }
+
+    /// <summary>The stage that failed, for failed runs.</summary>
+    public string? FailedStage { get; init; }
+
+    /// <summary>Why it failed or was rejected.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>Fingerprint of the input logs it saw.</summary>
+    public string? InputFingerprint { get; init; }
+
+    /// <summary>Evaluation metrics of the model and the baselines.</summary>
+    public EvaluateStageOutput? Evaluation { get; init; }
+}
+
+/// <summary>Run records and the last-success marker, kept in the artifact store under <c>runs/</c> and <c>pipeline/</c>.</summary>
+public sealed class RunHistory(IArtifactStore store)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Stores a run's record (replacing an earlier record of the same run).</summary>
+    public async Task WriteAsync(RunRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await WriteJsonAsync(RecordPath(record.RunId), record, cancellationToken).ConfigureAwait(false);
+        if (record.Result == RunResults.Published && record.InputFingerprint is not null)
+        {
+            await WriteJsonAsync(PipelinePaths.LastSuccess, record, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A run's record, or null when the run is unknown or still going.</summary>
+    public async Task<RunRecord?> GetAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        return runId.AsSpan().IndexOfAny("/\\") >= 0 ? null : await ReadJsonAsync<RunRecord>(RecordPath(runId), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The last run that published, or null.</summary>
+    public Task<RunRecord?> GetLastSuccessAsync(CancellationToken cancellationToken = default) =>
+        ReadJsonAsync<RunRecord>(PipelinePaths.LastSuccess, cancellationToken);
+
+    /// <summary>Every recorded run, newest first.</summary>
+    public async IAsyncEnumerable<RunRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var records = new List<RunRecord>();
+        await foreach (ArtifactInfo info in store.ListAsync("runs/", cancellationToken).ConfigureAwait(false))
+        {
+            if (await ReadJsonAsync<RunRecord>(info.Path, cancellationToken).ConfigureAwait(false) is { } record)
+            {
+                records.Add(record);
+            }
+        }
+
+        foreach (RunRecord record in records.OrderByDescending(r => r.StartedAt))
+        {
+            yield return record;
+        }
+    }
+
+    private static string RecordPath(string runId) => $"runs/{runId}.json";
+
+    private async Task WriteJsonAsync<T>(string path, T value, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await JsonSerializer.SerializeAsync(buffer, value, Json, cancellationToken).ConfigureAwait(false);
+        buffer.Position = 0;
+        await store.WriteAsync(path, buffer, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            Stream stream = await store.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                return await JsonSerializer.DeserializeAsync<T>(stream, Json, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ArtifactNotFoundException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>The ways a run ends.</summary>
+public static class RunResults
+{
+    /// <summary>The new version is live.</summary>
+    public const string Published = "published";
+
+    /// <summary>The quality gate kept the live version.</summary>
+    public const string Rejected = "rejected";
+
+    /// <summary>A stage failed; the live version stayed live.</summary>
+    public const string Failed = "failed";
+}
