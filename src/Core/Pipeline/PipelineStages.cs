@@ -1,0 +1,302 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Recommender.Core.Datasets;
+using Recommender.Core.Evaluation;
+using Recommender.Core.Ingestion;
+using Recommender.Core.Lookup;
+using Recommender.Core.Models;
+using Recommender.Core.Preprocessing;
+using Recommender.Core.Scoring;
+using Recommender.Core.Storage;
+using Recommender.Core.Training;
+
+namespace Recommender.Core.Pipeline;
+
+/// <summary>
+/// The pipeline's stages over the artifact store, the lookup table and the raw logs: the one
+/// implementation behind the Functions activities and the CLI. Each stage is idempotent for a
+/// run id: paths are derived from it, training resumes from its checkpoints and lookup rows are
+/// upserts under the run's version.
+/// </summary>
+public sealed partial class PipelineStages
+{
+    private const int LookupBatchSize = 500;
+    private readonly IArtifactStore _artifacts;
+    private readonly ILookupStore _lookup;
+    private readonly IInteractionLogSource _logs;
+    private readonly PreprocessingOptions _preprocessing;
+    private readonly TrainingOptions _training;
+    private readonly ColumnMapping _mapping;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ScoringInputsCache _scoringInputs;
+
+    /// <summary>Creates the stages.</summary>
+    public PipelineStages(
+        IArtifactStore artifacts,
+        ILookupStore lookup,
+        IInteractionLogSource logs,
+        IOptions<PreprocessingOptions> preprocessing,
+        IOptions<TrainingOptions> training,
+        ColumnMapping? mapping = null,
+        ILoggerFactory? loggers = null,
+        TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        ArgumentNullException.ThrowIfNull(training);
+        _artifacts = artifacts ?? throw new ArgumentNullException(nameof(artifacts));
+        _lookup = lookup ?? throw new ArgumentNullException(nameof(lookup));
+        _logs = logs ?? throw new ArgumentNullException(nameof(logs));
+        _preprocessing = preprocessing.Value;
+        _training = training.Value;
+        _mapping = mapping ?? ColumnMapping.AutoDetect;
+        _loggers = loggers ?? NullLoggerFactory.Instance;
+        _logger = _loggers.CreateLogger<PipelineStages>();
+        _time = time ?? TimeProvider.System;
+        _scoringInputs = new ScoringInputsCache(artifacts);
+    }
+
+    /// <summary>Stage 1: every raw log into a curated dataset; reports rejected logs, fails when none is usable.</summary>
+    public async Task<PreprocessStageOutput> PreprocessAsync(PreprocessStageInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        string fingerprint = await _logs.FingerprintAsync(cancellationToken).ConfigureAwait(false);
+        var step = new PreprocessStep(
+            new InteractionLogReader(_loggers.CreateLogger<InteractionLogReader>()),
+            new InteractionPreprocessor(_loggers.CreateLogger<InteractionPreprocessor>()));
+        PreprocessingResult result = await step.RunAsync(_logs, _mapping, _preprocessing, _artifacts, progress: null, cancellationToken).ConfigureAwait(false);
+        LogPreprocessed(_logger, input.RunId, result.DatasetVersion, result.Users, result.Items, result.Interactions, result.RejectedLogs.Count);
+        return new PreprocessStageOutput(
+            result.DatasetVersion,
+            result.Users,
+            result.Items,
+            result.Interactions,
+            result.TrainInteractions,
+            result.ValidationInteractions,
+            result.RejectedLogs.Select(r => $"{r.Source}: {r.Reason}").ToList(),
+            fingerprint);
+    }
+
+    /// <summary>The version the API serves now, or null before the first publish.</summary>
+    public Task<string?> GetLiveVersionAsync(CancellationToken cancellationToken = default) =>
+        _lookup.GetActiveVersionAsync(cancellationToken);
+
+    /// <summary>Stage 2: trains up to <see cref="TrainStageInput.MaxEpochsThisCall"/> more epochs, resuming from the run's checkpoints.</summary>
+    public async Task<TrainStageOutput> TrainAsync(TrainStageInput input, CancellationToken cancellationToken = default) =>
+        await TrainAsync(input, progress: null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Stage 2 with a progress callback (the CLI draws it).</summary>
+    public async Task<TrainStageOutput> TrainAsync(TrainStageInput input, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CuratedDataset dataset = await new CuratedDatasetReader(_artifacts).ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
+        TrainingOptions options = ApplyOverrides(_training, input.Overrides);
+        ITrainingValidator validator = dataset.IsExplicit ? new RatingValidator(dataset) : new RankingValidator(dataset, input.EvaluationK);
+        string? warmStart = await UsableWarmStartAsync(input.WarmStartRunId, input.RunId, options, dataset, cancellationToken).ConfigureAwait(false);
+        var run = new TrainingRun(input.RunId, warmStart) { MaxEpochsThisCall = input.MaxEpochsThisCall };
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        TrainingResult result = await new ModelTrainer(_loggers.CreateLogger<ModelTrainer>(), _time)
+            .TrainAsync(dataset, options, run, _artifacts, validator, progress, cancellationToken)
+            .ConfigureAwait(false);
+        return new TrainStageOutput(
+            result.RunId,
+            result.Epochs.Count,
+            options.Epochs,
+            result.Status is not TrainingStatus.Running,
+            result.BestEpoch,
+            result.MetricName ?? validator.MetricName,
+            result.BestMetric ?? double.NaN,
+            result.Device,
+            stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Stage 3: the new model, the popularity baseline and the live model on the same held-out data; the quality gate.</summary>
+    public async Task<EvaluateStageOutput> EvaluateAsync(EvaluateStageInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ModelEvaluation evaluation = await EvaluateModelAsync(input.RunId, input.DatasetVersion, input.LiveRunId, input.Settings.EvaluationK, cancellationToken).ConfigureAwait(false);
+        (bool passed, string reason) = QualityGate.Decide(evaluation, input.Settings);
+        await WriteEvaluationAsync(input.RunId, evaluation, passed, reason, cancellationToken).ConfigureAwait(false);
+        LogEvaluated(_logger, input.RunId, passed, reason);
+        return new EvaluateStageOutput(evaluation.Model, evaluation.Popularity, evaluation.Live, passed, reason);
+    }
+
+    /// <summary>Metrics at <paramref name="k"/> of a trained run, popularity and (optionally) another run, on one dataset's held-out data.</summary>
+    public async Task<ModelEvaluation> EvaluateModelAsync(string runId, string datasetVersion, string? liveRunId, int k, CancellationToken cancellationToken = default)
+    {
+        CuratedDataset dataset = await new CuratedDatasetReader(_artifacts).ReadAsync(datasetVersion, cancellationToken).ConfigureAwait(false);
+        TrainedModel model = await TrainedModel.LoadAsync(_artifacts, runId, cancellationToken).ConfigureAwait(false);
+        var popularity = PopularityRecommender.FromDataset(dataset);
+        return ModelEvaluation.Compute(dataset, model, popularity, await LoadLiveAsync(liveRunId, runId, cancellationToken).ConfigureAwait(false), k, cancellationToken);
+    }
+
+    /// <summary>Stage 4: top-K lists of users [FirstUser, EndUser) under the run's version, excluding every item each user interacted with.</summary>
+    public async Task<ScoreShardOutput> ScoreShardAsync(ScoreShardInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ScoringInputs inputs = await _scoringInputs.GetAsync(input.RunId, input.DatasetVersion, cancellationToken).ConfigureAwait(false);
+        int end = Math.Min(input.EndUser, inputs.Model.Factors.UserCount);
+        RecommendationLists lists;
+        using (var scorer = new TopKScorer(inputs.Model.Factors, inputs.Seen))
+        {
+            lists = scorer.ScoreUsers(input.K, input.FirstUser, end, cancellationToken);
+        }
+
+        DateTimeOffset generated = _time.GetUtcNow();
+        var batch = new List<UserRecommendations>(LookupBatchSize);
+        int written = 0;
+        for (int row = 0; row < lists.UserCount; row++)
+        {
+            batch.Add(ToRecommendations(inputs.Model, lists.FirstUser + row, lists.ItemsOf(row), lists.ScoresOf(row), input.RunId, generated));
+            if (batch.Count == LookupBatchSize)
+            {
+                await _lookup.WriteAsync(input.RunId, batch, cancellationToken).ConfigureAwait(false);
+                written += batch.Count;
+                batch.Clear();
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            await _lookup.WriteAsync(input.RunId, batch, cancellationToken).ConfigureAwait(false);
+            written += batch.Count;
+        }
+
+        return new ScoreShardOutput(input.FirstUser, end, written);
+    }
+
+    /// <summary>Stage 5: stores the fallback list, makes the run's version live and keeps only the newest versions.</summary>
+    public async Task<PublishStageOutput> PublishAsync(PublishStageInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CuratedDataset dataset = await new CuratedDatasetReader(_artifacts).ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
+        (int[] items, float[] scores) = PopularityRecommender.FromDataset(dataset).MostPopular(input.TopK);
+        var fallback = new UserRecommendations(
+            "*",
+            items.Select(item => dataset.ItemIds[item]).ToList(),
+            scores,
+            input.RunId,
+            _time.GetUtcNow());
+        await _lookup.WriteFallbackAsync(input.RunId, fallback, cancellationToken).ConfigureAwait(false);
+        string? previous = await _lookup.PublishAsync(input.RunId, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string> deleted = await PruneAsync(input.RunId, input.KeepVersions, cancellationToken).ConfigureAwait(false);
+        LogPublished(_logger, input.RunId, previous ?? "(none)", deleted.Count);
+        return new PublishStageOutput(input.RunId, previous, deleted);
+    }
+
+    /// <summary>True when the raw logs differ from <paramref name="fingerprint"/>.</summary>
+    public async Task<bool> InputChangedAsync(string fingerprint, CancellationToken cancellationToken = default) =>
+        !string.Equals(await _logs.FingerprintAsync(cancellationToken).ConfigureAwait(false), fingerprint, StringComparison.Ordinal);
+
+    /// <summary>Training options with a run's overrides applied.</summary>
+    public static TrainingOptions ApplyOverrides(TrainingOptions options, TrainingOverrides? overrides)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (overrides is null)
+        {
+            return options;
+        }
+
+        ModelKind kind = overrides.Kind?.ToUpperInvariant() switch
+        {
+            null => options.Kind,
+            "MF" or "MATRIXFACTORIZATION" => ModelKind.MatrixFactorization,
+            "BPR" => ModelKind.Bpr,
+            "SOFTMAX" => ModelKind.Softmax,
+            _ => throw new ArgumentException($"Unknown model kind '{overrides.Kind}'; use mf, bpr or softmax."),
+        };
+        return options with
+        {
+            Kind = kind,
+            Dimension = overrides.Dimension ?? options.Dimension,
+            Epochs = overrides.Epochs ?? options.Epochs,
+            LearningRate = overrides.LearningRate ?? options.LearningRate,
+            Seed = overrides.Seed ?? options.Seed,
+        };
+    }
+
+    private async Task<string?> UsableWarmStartAsync(string? liveRunId, string runId, TrainingOptions options, CuratedDataset dataset, CancellationToken cancellationToken)
+    {
+        if (liveRunId is null || liveRunId == runId)
+        {
+            return null;
+        }
+
+        ModelManifest? live = await TrainedModel.ReadManifestAsync(_artifacts, liveRunId, cancellationToken).ConfigureAwait(false);
+        bool compatible = live is not null
+            && live.Dimension == options.Dimension
+            && live.Kind == ModelFactory.Resolve(options.Kind, dataset.IsExplicit)
+            && live.Status is TrainingStatus.Completed or TrainingStatus.EarlyStopped;
+        return compatible ? liveRunId : null;
+    }
+
+    private async Task<TrainedModel?> LoadLiveAsync(string? liveRunId, string runId, CancellationToken cancellationToken)
+    {
+        if (liveRunId is null || liveRunId == runId)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await TrainedModel.LoadAsync(_artifacts, liveRunId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ArtifactNotFoundException or InvalidModelArtifactException)
+        {
+            LogLiveModelUnavailable(_logger, liveRunId, ex.Message);
+            return null;
+        }
+    }
+
+    private async Task WriteEvaluationAsync(string runId, ModelEvaluation evaluation, bool passed, string reason, CancellationToken cancellationToken)
+    {
+        var report = new { runId, passed, reason, k = evaluation.K, model = evaluation.Model, popularity = evaluation.Popularity, live = evaluation.Live };
+        await ModelArtifactJson.WriteAsync(_artifacts, PipelinePaths.Evaluation(runId), report, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<string>> PruneAsync(string current, int keep, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<LookupVersion> versions = await _lookup.ListVersionsAsync(cancellationToken).ConfigureAwait(false);
+        var keepers = versions.Where(v => v.IsPublished).OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Version, StringComparer.Ordinal)
+            .Take(keep).Select(v => v.Version).ToHashSet(StringComparer.Ordinal);
+        keepers.Add(current);
+        var deleted = new List<string>();
+        foreach (LookupVersion version in versions)
+        {
+            // Unpublished versions other than the current one are orphans of runs that died before publishing.
+            if (!version.IsActive && !keepers.Contains(version.Version))
+            {
+                await _lookup.DeleteVersionAsync(version.Version, cancellationToken).ConfigureAwait(false);
+                deleted.Add(version.Version);
+            }
+        }
+
+        return deleted;
+    }
+
+    private static UserRecommendations ToRecommendations(TrainedModel model, int user, ReadOnlySpan<int> items, ReadOnlySpan<float> scores, string version, DateTimeOffset generated)
+    {
+        var ids = new string[items.Length];
+        for (int i = 0; i < items.Length; i++)
+        {
+            ids[i] = model.ItemIds[items[i]];
+        }
+
+        return new UserRecommendations(model.UserIds[user], ids, scores.ToArray(), version, generated);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: dataset {DatasetVersion} with {Users} users, {Items} items, {Interactions} interactions ({Rejected} logs rejected)")]
+    private static partial void LogPreprocessed(ILogger logger, string runId, string datasetVersion, int users, int items, int interactions, int rejected);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: quality gate passed={Passed}: {Reason}")]
+    private static partial void LogEvaluated(ILogger logger, string runId, bool passed, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} published (previous {Previous}); {Deleted} old versions deleted")]
+    private static partial void LogPublished(ILogger logger, string runId, string previous, int deleted);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live model {RunId} cannot be compared: {Reason}")]
+    private static partial void LogLiveModelUnavailable(ILogger logger, string runId, string reason);
+}

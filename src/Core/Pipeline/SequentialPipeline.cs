@@ -1,0 +1,106 @@
+using Recommender.Core.Training;
+
+namespace Recommender.Core.Pipeline;
+
+/// <summary>
+/// Runs the pipeline's stages one after another in this process: what the CLI does on one
+/// machine, with the same stages, gate and artifacts as the Durable orchestration.
+/// </summary>
+public sealed class SequentialPipeline(PipelineStages stages, RunHistory history, TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>Runs <paramref name="request"/> to the end; throws <see cref="PipelineFailedException"/> naming the stage that failed.</summary>
+    public async Task<PipelineOutcome> RunAsync(
+        PipelineRunRequest request,
+        IProgress<PipelineProgress>? stageProgress = null,
+        IProgress<TrainingProgress>? trainingProgress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        DateTimeOffset started = _time.GetUtcNow();
+        string stage = "preprocess";
+        PreprocessStageOutput? data = null;
+        EvaluateStageOutput? evaluation = null;
+        try
+        {
+            stageProgress?.Report(new PipelineProgress(request.RunId, stage));
+            data = await stages.PreprocessAsync(new PreprocessStageInput(request.RunId), cancellationToken).ConfigureAwait(false);
+
+            stage = "train";
+            stageProgress?.Report(new PipelineProgress(request.RunId, stage, $"{data.Users} users, {data.Items} items"));
+            string? live = await stages.GetLiveVersionAsync(cancellationToken).ConfigureAwait(false);
+            TrainStageOutput trained = await stages.TrainAsync(
+                new TrainStageInput(request.RunId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, live, MaxEpochsThisCall: 0),
+                trainingProgress,
+                cancellationToken).ConfigureAwait(false);
+
+            stage = "evaluate";
+            stageProgress?.Report(new PipelineProgress(request.RunId, stage) { Epoch = trained.EpochsDone });
+            evaluation = await stages.EvaluateAsync(new EvaluateStageInput(request.RunId, data.DatasetVersion, live, request.Settings), cancellationToken).ConfigureAwait(false);
+            if (!evaluation.Passed)
+            {
+                await RecordAsync(request, started, RunResults.Rejected, data, evaluation, null, evaluation.Reason, cancellationToken).ConfigureAwait(false);
+                return new PipelineOutcome(request.RunId, RunResults.Rejected, data.DatasetVersion, evaluation, null);
+            }
+
+            stage = "score";
+            int shardSize = request.Settings.ShardSize;
+            int shards = (data.Users + shardSize - 1) / shardSize;
+            for (int shard = 0; shard < shards; shard++)
+            {
+                stageProgress?.Report(new PipelineProgress(request.RunId, stage) { ShardsDone = shard, Shards = shards });
+                int first = shard * shardSize;
+                await stages.ScoreShardAsync(new ScoreShardInput(request.RunId, data.DatasetVersion, first, Math.Min(data.Users, first + shardSize), request.Settings.TopK), cancellationToken).ConfigureAwait(false);
+            }
+
+            stage = "publish";
+            stageProgress?.Report(new PipelineProgress(request.RunId, stage) { ShardsDone = shards, Shards = shards });
+            PublishStageOutput published = await stages.PublishAsync(
+                new PublishStageInput(request.RunId, data.DatasetVersion, data.InputFingerprint, request.Settings.TopK, request.Settings.KeepVersions),
+                cancellationToken).ConfigureAwait(false);
+            await RecordAsync(request, started, RunResults.Published, data, evaluation, null, null, cancellationToken).ConfigureAwait(false);
+            return new PipelineOutcome(request.RunId, RunResults.Published, data.DatasetVersion, evaluation, published);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not PipelineFailedException)
+        {
+            await RecordAsync(request, started, RunResults.Failed, data, evaluation, stage, ex.Message, CancellationToken.None).ConfigureAwait(false);
+            throw new PipelineFailedException(request.RunId, stage, ex);
+        }
+    }
+
+    private Task RecordAsync(PipelineRunRequest request, DateTimeOffset started, string result, PreprocessStageOutput? data, EvaluateStageOutput? evaluation, string? failedStage, string? reason, CancellationToken cancellationToken) =>
+        history.WriteAsync(
+            new RunRecord
+            {
+                RunId = request.RunId,
+                Trigger = request.Trigger,
+                Result = result,
+                StartedAt = started,
+                FinishedAt = _time.GetUtcNow(),
+                DatasetVersion = data?.DatasetVersion,
+                FailedStage = failedStage,
+                Reason = reason,
+                InputFingerprint = data?.InputFingerprint,
+                Evaluation = evaluation,
+            },
+            cancellationToken);
+}
+
+/// <summary>A stage of a pipeline run failed; the live version stays live.</summary>
+public sealed class PipelineFailedException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public PipelineFailedException(string runId, string stage, Exception inner)
+        : base($"Run '{runId}' failed in stage '{stage}': {inner?.Message}", inner)
+    {
+        RunId = runId;
+        Stage = stage;
+    }
+
+    /// <summary>The run.</summary>
+    public string RunId { get; }
+
+    /// <summary>The stage that failed.</summary>
+    public string Stage { get; }
+}

@@ -1,0 +1,208 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Recommender.Core.Pipeline;
+using Recommender.Functions.Pipeline.Activities;
+
+namespace Recommender.Functions.Pipeline;
+
+/// <summary>
+/// The training pipeline: preprocess → train (in resumable chunks) → evaluate → quality gate →
+/// score fan-out over user shards (capped parallelism) → publish. It only sequences
+/// activities: no clock, no I/O, no delays, so replays are deterministic. A failed stage is
+/// reported in the custom status and the run record; the live version stays live. When new
+/// input arrived during the run, one follow-up run continues as new.
+/// </summary>
+public static class TrainingPipelineOrchestrator
+{
+    /// <summary>Orchestration name.</summary>
+    public const string Name = nameof(TrainingPipelineOrchestrator);
+
+    private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2.0, maxRetryInterval: TimeSpan.FromMinutes(2)));
+
+    /// <summary>Runs one pipeline run.</summary>
+    [Function(Name)]
+    public static Task<PipelineOutcome> RunOrchestration([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        PipelineRunRequest request = context.GetInput<PipelineRunRequest>()
+            ?? throw new InvalidOperationException("The pipeline needs a PipelineRunRequest input.");
+        return RunAsync(context, request, Retry);
+    }
+
+    /// <summary>The pipeline's steps, with the retry options of every activity call (tests shorten them).</summary>
+    public static async Task<PipelineOutcome> RunAsync(TaskOrchestrationContext context, PipelineRunRequest request, TaskOptions retry)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(request);
+        string runId = request.RunId;
+        DateTimeOffset startedAt = context.CurrentUtcDateTime;
+        var progress = new PipelineProgress(runId, Stages.Preprocess, $"started by {request.Trigger}");
+        context.SetCustomStatus(progress);
+        string stage = Stages.Preprocess;
+        PreprocessStageOutput? data = null;
+        EvaluateStageOutput? evaluation = null;
+        try
+        {
+            data = await context.CallActivityAsync<PreprocessStageOutput>(nameof(PreprocessActivity), new PreprocessStageInput(runId), retry);
+            progress = progress with { Stage = Stages.Train, Detail = $"{data.Users} users, {data.Items} items, {data.Interactions} interactions" };
+            context.SetCustomStatus(progress);
+
+            stage = Stages.Train;
+            string? liveRunId = await context.CallActivityAsync<string?>(nameof(GetLiveVersionActivity), runId, retry);
+            TrainStageOutput trained;
+            do
+            {
+                // Each call trains a few epochs and checkpoints; a retry or the next call resumes from the checkpoint.
+                trained = await context.CallActivityAsync<TrainStageOutput>(
+                    nameof(TrainActivity),
+                    new TrainStageInput(runId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, liveRunId, request.Settings.EpochsPerActivity),
+                    retry);
+                progress = progress with
+                {
+                    Epoch = trained.EpochsDone,
+                    Epochs = trained.MaxEpochs,
+                    Metrics = new Dictionary<string, double> { [trained.Metric] = trained.BestValue },
+                };
+                context.SetCustomStatus(progress);
+            }
+            while (!trained.Finished);
+
+            stage = Stages.Evaluate;
+            progress = progress with { Stage = Stages.Evaluate, Detail = null };
+            context.SetCustomStatus(progress);
+            evaluation = await context.CallActivityAsync<EvaluateStageOutput>(
+                nameof(EvaluateActivity), new EvaluateStageInput(runId, data.DatasetVersion, liveRunId, request.Settings), retry);
+            progress = progress with { Metrics = evaluation.Model };
+            if (!evaluation.Passed)
+            {
+                context.SetCustomStatus(progress with { Stage = Stages.Rejected, Detail = evaluation.Reason });
+                await RecordAsync(context, request, startedAt, RunResults.Rejected, data, evaluation, null, evaluation.Reason, retry);
+                return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Rejected, data.DatasetVersion, evaluation, null), retry);
+            }
+
+            stage = Stages.Score;
+            int shards = await ScoreAllShardsAsync(context, request, data, progress, retry);
+
+            stage = Stages.Publish;
+            context.SetCustomStatus(progress with { Stage = Stages.Publish, ShardsDone = shards, Shards = shards });
+            PublishStageOutput published = await context.CallActivityAsync<PublishStageOutput>(
+                nameof(PublishActivity),
+                new PublishStageInput(runId, data.DatasetVersion, data.InputFingerprint, request.Settings.TopK, request.Settings.KeepVersions),
+                retry);
+            context.SetCustomStatus(progress with { Stage = Stages.Done, ShardsDone = shards, Shards = shards, Detail = $"version {published.Version} is live" });
+            await RecordAsync(context, request, startedAt, RunResults.Published, data, evaluation, null, null, retry);
+            return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Published, data.DatasetVersion, evaluation, published), retry);
+        }
+        catch (TaskFailedException ex)
+        {
+            string reason = ex.FailureDetails.ErrorMessage;
+            context.SetCustomStatus(progress with { Stage = Stages.Failed, FailedStage = stage, Error = reason });
+            await RecordAsync(context, request, startedAt, RunResults.Failed, data, evaluation, stage, reason, retry);
+            throw new PipelineStageFailedException(runId, stage, reason, ex);
+        }
+    }
+
+    private static async Task<int> ScoreAllShardsAsync(TaskOrchestrationContext context, PipelineRunRequest request, PreprocessStageOutput data, PipelineProgress progress, TaskOptions retry)
+    {
+        int shardSize = request.Settings.ShardSize;
+        int shardCount = (data.Users + shardSize - 1) / shardSize;
+        var running = new List<Task<ScoreShardOutput>>();
+        int done = 0;
+        context.SetCustomStatus(progress with { Stage = Stages.Score, ShardsDone = 0, Shards = shardCount });
+        for (int shard = 0; shard < shardCount; shard++)
+        {
+            if (running.Count == request.Settings.MaxParallelShards)
+            {
+                Task<ScoreShardOutput> finished = await Task.WhenAny(running);
+                running.Remove(finished);
+                await finished;
+                context.SetCustomStatus(progress with { Stage = Stages.Score, ShardsDone = ++done, Shards = shardCount });
+            }
+
+            int first = shard * shardSize;
+            var input = new ScoreShardInput(request.RunId, data.DatasetVersion, first, Math.Min(data.Users, first + shardSize), request.Settings.TopK);
+            running.Add(context.CallActivityAsync<ScoreShardOutput>(nameof(ScoreShardActivity), input, retry));
+        }
+
+        await Task.WhenAll(running);
+        return shardCount;
+    }
+
+    private static async Task<PipelineOutcome> FinishAsync(TaskOrchestrationContext context, PipelineRunRequest request, PreprocessStageOutput data, PipelineOutcome outcome, TaskOptions retry)
+    {
+        // Data that arrived during this run gets exactly one follow-up run.
+        bool changed = await context.CallActivityAsync<bool>(nameof(InputChangedActivity), data.InputFingerprint, retry);
+        if (changed && request.FollowUpOf is null)
+        {
+            string next = PipelinePaths.NewRunId(context.CurrentUtcDateTime, context.NewGuid().ToString("N")[..6]);
+            context.ContinueAsNew(request with { RunId = next, Trigger = "follow-up", FollowUpOf = request.RunId });
+        }
+
+        return outcome;
+    }
+
+    private static Task RecordAsync(TaskOrchestrationContext context, PipelineRunRequest request, DateTimeOffset startedAt, string result, PreprocessStageOutput? data, EvaluateStageOutput? evaluation, string? failedStage, string? reason, TaskOptions retry) =>
+        context.CallActivityAsync(
+            nameof(RecordRunActivity),
+            new RunRecord
+            {
+                RunId = request.RunId,
+                Trigger = request.Trigger,
+                Result = result,
+                StartedAt = startedAt,
+                FinishedAt = context.CurrentUtcDateTime,
+                DatasetVersion = data?.DatasetVersion,
+                FailedStage = failedStage,
+                Reason = reason,
+                InputFingerprint = data?.InputFingerprint,
+                Evaluation = evaluation,
+            },
+            retry);
+
+    /// <summary>Stage names shown in the custom status and run records.</summary>
+    public static class Stages
+    {
+        /// <summary>Reading and cleaning the logs.</summary>
+        public const string Preprocess = "preprocess";
+
+        /// <summary>Training the model.</summary>
+        public const string Train = "train";
+
+        /// <summary>Evaluating against the baselines.</summary>
+        public const string Evaluate = "evaluate";
+
+        /// <summary>Writing top-K lists.</summary>
+        public const string Score = "score";
+
+        /// <summary>Flipping the active version.</summary>
+        public const string Publish = "publish";
+
+        /// <summary>The run published.</summary>
+        public const string Done = "done";
+
+        /// <summary>The quality gate kept the live version.</summary>
+        public const string Rejected = "rejected";
+
+        /// <summary>A stage failed.</summary>
+        public const string Failed = "failed";
+    }
+}
+
+/// <summary>A pipeline stage failed after its retries; the live version stayed live.</summary>
+public sealed class PipelineStageFailedException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public PipelineStageFailedException(string runId, string stage, string reason, Exception inner)
+        : base($"Run '{runId}' failed in stage '{stage}': {reason}", inner)
+    {
+        RunId = runId;
+        Stage = stage;
+    }
+
+    /// <summary>The run.</summary>
+    public string RunId { get; }
+
+    /// <summary>The stage that failed.</summary>
+    public string Stage { get; }
+}
