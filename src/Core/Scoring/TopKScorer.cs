@@ -1,0 +1,212 @@
+using Recommender.Core.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Recommender.Core.Scoring;
+
+/// <summary>
+/// Computes each user's top-K items from a model's factors: scores for a batch of users come from
+/// one matrix product (users x items^T) into a reused buffer, seen items are set to <c>-inf</c>, and a
+/// SIMD threshold selection reads the buffer in place. Memory is bounded by batch size x item count,
+/// never by the user count, so shards of any size can be scored on a small machine.
+/// </summary>
+/// <remarks>
+/// One instance is not safe for concurrent calls (it owns the score buffer); score shards in
+/// parallel with one instance each. Ties rank the lower item index first; NaN scores never rank.
+/// </remarks>
+public sealed class TopKScorer : IDisposable
+{
+    /// <summary>Score buffer size the default batch aims for, in floats (32 MB).</summary>
+    private const int TargetBufferFloats = 8 * 1024 * 1024;
+
+    private readonly FactorSnapshot _factors;
+    private readonly UserItemSets? _excludedItems;
+    private readonly float[] _userBuffer;
+    private readonly float[] _scoreBuffer;
+    private readonly Tensor _userBufferTensor;
+    private readonly Tensor _userBatch;
+    private readonly Tensor _scoreBufferTensor;
+    private readonly Tensor _scoreBatch;
+    private readonly Tensor _itemFactors;
+    private readonly Tensor _itemFactorsTransposed;
+    private readonly SelectionWorkspace[] _workspaces;
+    private bool _disposed;
+
+    /// <summary>Creates a scorer over <paramref name="factors"/>.</summary>
+    /// <param name="factors">User and item factors; the score of (user, item) is their dot product.</param>
+    /// <param name="excludedItems">Items never recommended to each user (usually the training interactions); null excludes nothing.</param>
+    /// <param name="batchSize">Users per matrix product; 0 picks a size that keeps the score buffer near 32 MB.</param>
+    public TopKScorer(FactorSnapshot factors, UserItemSets? excludedItems = null, int batchSize = 0)
+    {
+        ArgumentNullException.ThrowIfNull(factors);
+        ArgumentOutOfRangeException.ThrowIfNegative(batchSize);
+        ValidateFactors(factors);
+        if (excludedItems is not null && excludedItems.ItemCount != factors.ItemCount)
+        {
+            throw new ArgumentException(
+                $"Excluded items refer to {excludedItems.ItemCount} items but the factors have {factors.ItemCount}.",
+                nameof(excludedItems));
+        }
+
+        _factors = factors;
+        _excludedItems = excludedItems;
+        BatchSize = batchSize > 0 ? batchSize : DefaultBatchSize(factors.ItemCount);
+
+        int dimension = factors.Dimension;
+        int itemCount = factors.ItemCount;
+
+        // Managed, pinned buffers shared with tensors: the product is written straight into memory the
+        // selection reads as spans, with no copy and no allocation per batch.
+        _userBuffer = GC.AllocateUninitializedArray<float>(BatchSize * dimension, pinned: true);
+        _scoreBuffer = GC.AllocateUninitializedArray<float>(checked(BatchSize * itemCount), pinned: true);
+        _userBufferTensor = torch.from_array(_userBuffer);
+        _userBatch = _userBufferTensor.view(BatchSize, dimension);
+        _scoreBufferTensor = torch.from_array(_scoreBuffer);
+        _scoreBatch = _scoreBufferTensor.view(BatchSize, itemCount);
+        _itemFactors = torch.tensor(factors.ItemFactors, [itemCount, dimension]);
+        _itemFactorsTransposed = _itemFactors.t();
+
+        int workers = Math.Max(1, Environment.ProcessorCount) * 4;
+        _workspaces = new SelectionWorkspace[workers];
+    }
+
+    /// <summary>Users per matrix product.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Number of users the factors hold.</summary>
+    public int UserCount => _factors.UserCount;
+
+    /// <summary>Number of items the factors hold.</summary>
+    public int ItemCount => _factors.ItemCount;
+
+    /// <summary>Default users per batch for a catalog of <paramref name="itemCount"/> items.</summary>
+    public static int DefaultBatchSize(int itemCount) => Math.Clamp(TargetBufferFloats / Math.Max(1, itemCount), 1, 4096);
+
+    /// <summary>Top-<paramref name="k"/> items of every user.</summary>
+    public RecommendationLists ScoreAll(int k, CancellationToken cancellationToken = default) =>
+        ScoreUsers(k, 0, UserCount, cancellationToken);
+
+    /// <summary>
+    /// Top-<paramref name="k"/> items of users [<paramref name="fromUser"/>, <paramref name="toUser"/>): one shard.
+    /// Rows with fewer than K candidates (after exclusion) are shorter; a user who has seen every item gets an empty row.
+    /// </summary>
+    public RecommendationLists ScoreUsers(int k, int fromUser, int toUser, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (fromUser < 0 || toUser < fromUser || toUser > UserCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(toUser), $"User range [{fromUser}, {toUser}) is outside [0, {UserCount}).");
+        }
+
+        int capacity = Math.Min(k, ItemCount);
+        var lists = new RecommendationLists(fromUser, toUser - fromUser, capacity);
+        if (capacity == 0)
+        {
+            return lists;
+        }
+
+        int dimension = _factors.Dimension;
+        for (int batchStart = fromUser; batchStart < toUser; batchStart += BatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int batchUsers = Math.Min(BatchSize, toUser - batchStart);
+            _factors.UserFactors.AsSpan(batchStart * dimension, batchUsers * dimension).CopyTo(_userBuffer);
+            using (var scope = torch.NewDisposeScope())
+            {
+                var users = _userBatch.narrow(0, 0, batchUsers);
+                var scores = _scoreBatch.narrow(0, 0, batchUsers);
+                scores.addmm_(users, _itemFactorsTransposed, beta: 0, alpha: 1);
+            }
+
+            SelectBatch(lists, batchStart, batchUsers, capacity);
+        }
+
+        return lists;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _itemFactorsTransposed.Dispose();
+        _itemFactors.Dispose();
+        _scoreBatch.Dispose();
+        _scoreBufferTensor.Dispose();
+        _userBatch.Dispose();
+        _userBufferTensor.Dispose();
+    }
+
+    private void SelectBatch(RecommendationLists lists, int batchStart, int batchUsers, int k)
+    {
+        int itemCount = ItemCount;
+        int chunks = Math.Min(_workspaces.Length, batchUsers);
+        Parallel.For(0, chunks, chunk =>
+        {
+            var workspace = _workspaces[chunk] ??= new SelectionWorkspace();
+            workspace.EnsureCapacity(k);
+            int first = (int)((long)batchUsers * chunk / chunks);
+            int last = (int)((long)batchUsers * (chunk + 1) / chunks);
+            for (int batchRow = first; batchRow < last; batchRow++)
+            {
+                int user = batchStart + batchRow;
+                var scores = _scoreBuffer.AsSpan(batchRow * itemCount, itemCount);
+                if (_excludedItems is not null)
+                {
+                    foreach (int item in _excludedItems.ItemsOf(user))
+                    {
+                        scores[item] = float.NegativeInfinity;
+                    }
+                }
+
+                int row = user - lists.FirstUser;
+                lists.Counts[row] = TopKSelection.SelectRow(
+                    scores,
+                    k,
+                    workspace.Candidates,
+                    lists.Items.AsSpan(row * lists.Capacity, k),
+                    lists.Scores.AsSpan(row * lists.Capacity, k));
+            }
+        });
+    }
+
+    private static void ValidateFactors(FactorSnapshot factors)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(factors.UserCount, nameof(factors));
+        ArgumentOutOfRangeException.ThrowIfNegative(factors.ItemCount, nameof(factors));
+        ArgumentOutOfRangeException.ThrowIfLessThan(factors.Dimension, 1, nameof(factors));
+        if (factors.UserFactors.LongLength != (long)factors.UserCount * factors.Dimension)
+        {
+            throw new ArgumentException(
+                $"UserFactors has {factors.UserFactors.LongLength} values; expected {factors.UserCount} users x {factors.Dimension}.",
+                nameof(factors));
+        }
+
+        if (factors.ItemFactors.LongLength != (long)factors.ItemCount * factors.Dimension)
+        {
+            throw new ArgumentException(
+                $"ItemFactors has {factors.ItemFactors.LongLength} values; expected {factors.ItemCount} items x {factors.Dimension}.",
+                nameof(factors));
+        }
+    }
+
+    /// <summary>Per-worker candidate storage, kept across batches.</summary>
+    private sealed class SelectionWorkspace
+    {
+        public ulong[] Candidates { get; private set; } = [];
+
+        public void EnsureCapacity(int k)
+        {
+            int capacity = TopKSelection.CandidateCapacity(k);
+            if (Candidates.Length < capacity)
+            {
+                Candidates = new ulong[capacity];
+            }
+        }
+    }
+}

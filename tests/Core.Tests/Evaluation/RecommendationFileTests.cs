@@ -1,0 +1,190 @@
+using DuckDB.NET.Data;
+using Recommender.Core.Evaluation;
+using Recommender.Core.Lookup;
+
+namespace Recommender.Core.Tests.Evaluation;
+
+public sealed class RecommendationFileTests : IDisposable
+{
+    private static readonly DateTimeOffset Generated = new(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"recommendation-files-{Guid.NewGuid():N}");
+
+    public RecommendationFileTests() => Directory.CreateDirectory(_folder);
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task WriteAsync_ThenReadAsync_RoundTripsRowsWithOneBasedRanks()
+    {
+        string path = Path.Combine(_folder, "recommendations.parquet");
+        UserRecommendations[] lists =
+        [
+            new("ünïcode-👤", ["i-1", "i-2"], [0.9f, 0.5f], "v1", Generated),
+            new("u2", ["i-3"], [-1.25f], "v1", Generated),
+        ];
+
+        long rows = await RecommendationFile.WriteAsync(path, lists);
+        var read = await RecommendationFile.ReadAsync(path).ToListAsync();
+
+        Assert.Equal(3, rows);
+        Assert.Equal(
+            [new RecommendationRow("ünïcode-👤", 1, "i-1", 0.9f), new RecommendationRow("ünïcode-👤", 2, "i-2", 0.5f), new RecommendationRow("u2", 1, "i-3", -1.25f)],
+            read);
+    }
+
+    [Fact]
+    public async Task WriteAsync_Always_WritesTheDocumentedSchema()
+    {
+        string path = Path.Combine(_folder, "schema.parquet");
+
+        await RecommendationFile.WriteAsync(path, [new UserRecommendations("u", ["i"], [1f], "v", Generated)]);
+
+        using var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '{path}')";
+        var columns = new List<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                columns.Add($"{reader.GetString(0)} {reader.GetString(1)}");
+            }
+        }
+
+        Assert.Equal(["user_id VARCHAR", "rank INTEGER", "item_id VARCHAR", "score FLOAT"], columns);
+        Assert.False(File.Exists(path + ".partial"));
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_RecommendersReferenceFilesFromAnotherWriter_MatchesTheirPublishedValues()
+    {
+        // Microsoft Recommenders' evaluation fixture, written by DuckDB with their column names and int64 ids.
+        string truth = Path.Combine(_folder, "truth.parquet");
+        string predictions = Path.Combine(_folder, "predictions.parquet");
+        WriteWithDuckDb(truth, "userID BIGINT, itemID BIGINT, rating DOUBLE", [
+            (1, 3, 3), (2, 1, 5), (2, 4, 5), (2, 5, 3), (2, 6, 3), (2, 7, 1), (3, 2, 5), (3, 5, 5), (3, 6, 5),
+            (3, 8, 4), (3, 9, 4), (3, 10, 3), (3, 11, 3), (3, 12, 3), (3, 13, 2), (3, 14, 1), (1, 1, 5), (1, 2, 4)]);
+        WriteWithDuckDb(predictions, "userID BIGINT, itemID BIGINT, prediction DOUBLE", [
+            (1, 12, 12), (2, 10, 14), (2, 3, 13), (2, 5, 12), (2, 11, 11), (2, 13, 10), (3, 4, 14), (3, 10, 13), (3, 7, 12),
+            (3, 13, 11), (3, 1, 10), (3, 3, 9), (3, 5, 8), (3, 2, 7), (3, 11, 6), (3, 14, 5), (1, 3, 14), (1, 10, 13)]);
+
+        var result = await RecommendationFileEvaluator.EvaluateAsync(truth, predictions, 10);
+
+        Assert.Equal(3, result.Ranking.UserCount);
+        Assert.Equal(0.26666, result.Ranking.Precision, 1e-5);
+        Assert.Equal(0.37777, result.Ranking.Recall, 1e-5);
+        Assert.Equal(0.38172, result.Ranking.Ndcg, 1e-5);
+        Assert.Equal(0.23613, result.Ranking.MapAtK, 1e-5);
+        Assert.NotNull(result.Rating);
+        Assert.Equal(8, result.Rating.Count);
+        Assert.Equal(7.254309, result.Rating.Rmse, 1e-5);
+        Assert.Equal(6.375, result.Rating.Mae, 1e-9);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_OwnFormatWithRanks_OrdersByRankNotFileOrder()
+    {
+        string truth = Path.Combine(_folder, "truth.parquet");
+        string predictions = Path.Combine(_folder, "predictions.parquet");
+        WriteWithDuckDb(truth, "user_id VARCHAR, item_id VARCHAR", [("a", "x"), ("b", "y")]);
+        WriteWithDuckDb(predictions, "user_id VARCHAR, rank INTEGER, item_id VARCHAR, score FLOAT", [
+            ("a", 2, "x", 0.1f), ("a", 1, "z", 0.2f), ("b", 1, "y", 0.7f), ("c", 1, "x", 0.3f)]);
+
+        var result = await RecommendationFileEvaluator.EvaluateAsync(truth, predictions, 1);
+
+        // User a's rank-1 item is z (a miss); b hits; c has no truth and is not averaged.
+        Assert.Equal(2, result.Ranking.UserCount);
+        Assert.Equal(0.5, result.Ranking.Precision, 1e-12);
+        Assert.Equal(3, result.PredictionUsers);
+        Assert.Null(result.Rating);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_TiedScoresWithoutRank_KeepFileOrder()
+    {
+        string truth = Path.Combine(_folder, "truth.parquet");
+        string predictions = Path.Combine(_folder, "predictions.parquet");
+        WriteWithDuckDb(truth, "user VARCHAR, item VARCHAR", [("u", "second")]);
+        WriteWithDuckDb(predictions, "user VARCHAR, item VARCHAR, score DOUBLE", [("u", "first", 1.0), ("u", "second", 1.0), ("u", "low", 0.5)]);
+
+        var result = await RecommendationFileEvaluator.EvaluateAsync(truth, predictions, 2);
+
+        // The tie keeps file order: the hit is at rank 2.
+        Assert.Equal(1 / Math.Log2(3), result.Ranking.Ndcg, 1e-12);
+        Assert.Equal(0.5, result.Ranking.MapAtK, 1e-12);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_PredictionsWithoutItemColumn_ThrowsNamingFileAndColumns()
+    {
+        string truth = Path.Combine(_folder, "truth.parquet");
+        string predictions = Path.Combine(_folder, "predictions.parquet");
+        WriteWithDuckDb(truth, "user_id VARCHAR, item_id VARCHAR", [("u", "i")]);
+        WriteWithDuckDb(predictions, "user_id VARCHAR, thing VARCHAR", [("u", "i")]);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => RecommendationFileEvaluator.EvaluateAsync(truth, predictions, 10));
+
+        Assert.Contains(predictions, error.Message, StringComparison.Ordinal);
+        Assert.Contains("thing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_FileWrittenByRecommendationFile_EvaluatesItsOwnExport()
+    {
+        string truth = Path.Combine(_folder, "truth.parquet");
+        string predictions = Path.Combine(_folder, "predictions.parquet");
+        WriteWithDuckDb(truth, "user_id VARCHAR, item_id VARCHAR, rating FLOAT", [("u1", "i1", 4f), ("u1", "i9", 5f)]);
+        await RecommendationFile.WriteAsync(predictions, [new UserRecommendations("u1", ["i9", "i2", "i1"], [3f, 2f, 1f], "v", Generated)]);
+
+        var result = await RecommendationFileEvaluator.EvaluateAsync(truth, predictions, 3);
+
+        Assert.Equal(2.0 / 3, result.Ranking.Precision, 1e-12);
+        Assert.Equal(1.0, result.Ranking.Recall, 1e-12);
+        Assert.Equal(2, result.Rating!.Count);
+    }
+
+    [Fact]
+    public async Task TruthFileReadAsync_RowsWithEmptyIds_AreSkippedAndCounted()
+    {
+        string truth = Path.Combine(_folder, "truth.parquet");
+        using (var connection = new DuckDBConnection("Data Source=:memory:"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"COPY (SELECT * FROM (VALUES (1, 10), (NULL, 11), (3, NULL)) t(user_id, item_id)) TO '{truth}' (FORMAT PARQUET)";
+            command.ExecuteNonQuery();
+        }
+
+        var table = await TruthFile.ReadAsync(truth);
+
+        Assert.Equal(["1"], table.UserIds);
+        Assert.Equal(["10"], table.ItemIds);
+        Assert.Equal(2, table.SkippedRows);
+        Assert.Null(table.Ratings);
+    }
+
+    private static void WriteWithDuckDb<TRow>(string path, string columns, IEnumerable<TRow> rows)
+        where TRow : System.Runtime.CompilerServices.ITuple
+    {
+        var values = rows
+            .Select(row => "(" + string.Join(", ", Enumerable.Range(0, row.Length).Select(index => Literal(row[index]))) + ")");
+        var names = columns.Split(',').Select(column => column.Trim().Split(' ')[0]);
+        var types = columns.Split(',').Select(column => column.Trim().Split(' ')[1]).ToArray();
+        var casts = names.Select((name, index) => $"CAST({name} AS {types[index]}) AS {name}");
+        using var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"COPY (SELECT {string.Join(", ", casts)} FROM (VALUES {string.Join(", ", values)}) t({string.Join(", ", names)})) TO '{path}' (FORMAT PARQUET)";
+        command.ExecuteNonQuery();
+    }
+
+    private static string Literal(object? value) => value switch
+    {
+        string text => $"'{text.Replace("'", "''", StringComparison.Ordinal)}'",
+        float number => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        double number => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        int number => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => throw new ArgumentException($"Unsupported literal {value}"),
+    };
+}
