@@ -1,0 +1,76 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace Recommender.Core.Models;
+
+/// <summary>
+/// Bayesian personalized ranking for implicit feedback: each observed (user, item) should score above
+/// <see cref="Negatives"/> items drawn uniformly at random; score = user·item + item bias.
+/// </summary>
+internal sealed class BprModel : EmbeddingModel
+{
+    [ComponentName(Name = "user_factors")]
+    private readonly Embedding _userFactors;
+
+    [ComponentName(Name = "item_factors")]
+    private readonly Embedding _itemFactors;
+
+    [ComponentName(Name = "item_bias")]
+    private readonly Embedding _itemBias;
+
+    private readonly double _regularization;
+
+    /// <summary>Creates the model.</summary>
+    public BprModel(int userCount, int itemCount, int dimension, double regularization, int negatives)
+        : base(nameof(BprModel), userCount, itemCount, dimension)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(regularization);
+        ArgumentOutOfRangeException.ThrowIfLessThan(negatives, 1);
+        _regularization = regularization;
+        Negatives = negatives;
+        _userFactors = nn.Embedding(userCount, dimension);
+        _itemFactors = nn.Embedding(itemCount, dimension);
+        _itemBias = nn.Embedding(itemCount, 1);
+        RegisterComponents();
+    }
+
+    /// <summary>Negative items drawn per observed interaction.</summary>
+    public int Negatives { get; }
+
+    /// <inheritdoc />
+    public override ModelKind Kind => ModelKind.Bpr;
+
+    /// <inheritdoc />
+    public override void InitializeParameters(Generator generator, double standardDeviation)
+    {
+        InitializeNormal(_userFactors, generator, standardDeviation);
+        InitializeNormal(_itemFactors, generator, standardDeviation);
+        InitializeZeros(_itemBias);
+    }
+
+    /// <inheritdoc />
+    public override Tensor ComputeLoss(TrainingBatch batch)
+    {
+        long batchSize = batch.Users.shape[0];
+        Tensor negativeItems = torch.randint(0, ItemCount, [batchSize, Negatives], dtype: ScalarType.Int64, device: batch.Users.device, generator: batch.Generator);
+        Tensor users = _userFactors.forward(batch.Users);
+        Tensor positives = _itemFactors.forward(batch.Items);
+        Tensor negatives = _itemFactors.forward(negativeItems);
+        Tensor positiveBias = _itemBias.forward(batch.Items);
+        Tensor negativeBias = _itemBias.forward(negativeItems).squeeze(2);
+        Tensor positiveScores = (users * positives).sum(1, keepdim: true) + positiveBias;
+        Tensor negativeScores = torch.bmm(negatives, users.unsqueeze(2)).squeeze(2) + negativeBias;
+        Tensor ranking = -nn.functional.logsigmoid(positiveScores - negativeScores).mean();
+        Tensor penalty = SquaredNorm(users) + SquaredNorm(positives) + SquaredNorm(negatives) / Negatives;
+        return ranking + penalty * (_regularization / batchSize);
+    }
+
+    /// <summary>User rows are [factors, 1] and item rows [factors, item bias].</summary>
+    protected override (Tensor Users, Tensor Items) BuildScoringFactors()
+    {
+        Tensor userWeights = _userFactors.weight!;
+        return (torch.cat([userWeights, OnesColumn(userWeights)], 1), torch.cat([_itemFactors.weight!, _itemBias.weight!], 1));
+    }
+}

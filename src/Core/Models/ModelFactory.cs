@@ -1,0 +1,71 @@
+namespace Recommender.Core.Models;
+
+/// <summary>What fixes a model's parameter shapes: its kind, the vocabulary sizes and the embedding dimension.</summary>
+/// <param name="Kind">A concrete kind (not <see cref="ModelKind.Auto"/>).</param>
+/// <param name="UserCount">Rows of the user tables.</param>
+/// <param name="ItemCount">Rows of the item tables.</param>
+/// <param name="Dimension">Embedding dimension.</param>
+internal sealed record ModelShape(ModelKind Kind, int UserCount, int ItemCount, int Dimension);
+
+/// <summary>Settings of a model's loss; they do not change its parameters, so scoring can use any valid values.</summary>
+/// <param name="Regularization">L2 weight on the rows of each batch.</param>
+/// <param name="Negatives">BPR negatives per positive.</param>
+/// <param name="FullSoftmaxMaxItems">Largest catalog trained with the exact softmax.</param>
+/// <param name="SampledNegatives">Negatives per batch of the sampled softmax.</param>
+/// <param name="InitialGlobalBias">Starting global bias of matrix factorization (the mean rating).</param>
+internal sealed record ModelLossSettings(double Regularization, int Negatives, int FullSoftmaxMaxItems, int SampledNegatives, float InitialGlobalBias)
+{
+    /// <summary>Settings for a model that is only loaded and scored, never trained.</summary>
+    public static ModelLossSettings ForScoring { get; } = new(0.0, 1, int.MaxValue, 1, 0f);
+}
+
+/// <summary>Creates the embedding model of a given kind.</summary>
+internal static class ModelFactory
+{
+    /// <summary>
+    /// Creates an uninitialized model (call <see cref="EmbeddingModel.InitializeParameters"/> or load a
+    /// checkpoint). <paramref name="sampler"/> serves the sampled softmax and may be null otherwise.
+    /// </summary>
+    public static EmbeddingModel Create(ModelShape shape, ModelLossSettings loss, ItemSampler? sampler = null)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(loss);
+        return shape.Kind switch
+        {
+            ModelKind.MatrixFactorization => new MatrixFactorizationModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.InitialGlobalBias),
+            ModelKind.Bpr => new BprModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.Negatives),
+            ModelKind.Softmax => new SoftmaxModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.FullSoftmaxMaxItems, loss.SampledNegatives, sampler),
+            _ => throw new ArgumentOutOfRangeException(nameof(shape), shape.Kind, "A concrete model kind is needed; resolve Auto from the data first."),
+        };
+    }
+
+    /// <summary>
+    /// The tensors a model of this shape has, computed without allocating it, so a stored description
+    /// can be checked against the size of a checkpoint before anything is loaded.
+    /// </summary>
+    public static IReadOnlyList<TensorShape> ExpectedParameters(ModelShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        const string Float32 = "Float32";
+        var users = new TensorShape("user_factors.weight", Float32, [shape.UserCount, shape.Dimension]);
+        var items = new TensorShape("item_factors.weight", Float32, [shape.ItemCount, shape.Dimension]);
+        var itemBias = new TensorShape("item_bias.weight", Float32, [shape.ItemCount, 1]);
+        return shape.Kind switch
+        {
+            ModelKind.MatrixFactorization =>
+            [
+                users,
+                items,
+                new TensorShape("user_bias.weight", Float32, [shape.UserCount, 1]),
+                itemBias,
+                new TensorShape("global_bias", Float32, [1]),
+            ],
+            ModelKind.Bpr or ModelKind.Softmax => [users, items, itemBias],
+            _ => throw new ArgumentOutOfRangeException(nameof(shape), shape.Kind, "A concrete model kind is needed."),
+        };
+    }
+
+    /// <summary>The kind <see cref="ModelKind.Auto"/> stands for on data that is explicit or not.</summary>
+    public static ModelKind Resolve(ModelKind kind, bool isExplicit) =>
+        kind != ModelKind.Auto ? kind : isExplicit ? ModelKind.MatrixFactorization : ModelKind.Softmax;
+}

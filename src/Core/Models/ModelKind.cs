@@ -1,0 +1,23 @@
+namespace Recommender.Core.Models;
+
+/// <summary>Which embedding model to train.</summary>
+public enum ModelKind
+{
+    /// <summary>
+    /// Chosen from the data: <see cref="MatrixFactorization"/> for explicit ratings,
+    /// <see cref="Softmax"/> for implicit feedback.
+    /// </summary>
+    Auto = 0,
+
+    /// <summary>Biased matrix factorization on explicit ratings, trained with MSE and L2 regularization.</summary>
+    MatrixFactorization = 1,
+
+    /// <summary>Bayesian personalized ranking on implicit feedback with uniformly sampled negatives.</summary>
+    Bpr = 2,
+
+    /// <summary>
+    /// Softmax over the catalog on implicit feedback: full cross-entropy while the catalog is small
+    /// enough, sampled softmax with a logQ correction beyond that.
+    /// </summary>
+    Softmax = 3,
+}

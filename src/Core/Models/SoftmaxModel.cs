@@ -1,0 +1,116 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace Recommender.Core.Models;
+
+/// <summary>
+/// Softmax recommender for implicit feedback: each observed (user, item) is a classification of the
+/// item among the catalog, logit = user·item + item bias. While the catalog has at most
+/// <see cref="FullSoftmaxMaxItems"/> items the loss is the exact cross-entropy over every item;
+/// beyond that it is a sampled softmax over <see cref="SampledNegatives"/> items shared by the batch,
+/// with the sampler's log-probabilities subtracted (logQ correction) and accidental hits masked.
+/// </summary>
+internal sealed class SoftmaxModel : EmbeddingModel
+{
+    private const float MaskedLogit = -1e9f;
+
+    [ComponentName(Name = "user_factors")]
+    private readonly Embedding _userFactors;
+
+    [ComponentName(Name = "item_factors")]
+    private readonly Embedding _itemFactors;
+
+    [ComponentName(Name = "item_bias")]
+    private readonly Embedding _itemBias;
+
+    private readonly double _regularization;
+    private readonly ItemSampler? _sampler;
+
+    /// <summary>
+    /// Creates the model. <paramref name="sampler"/> is only needed when the catalog is larger than
+    /// <paramref name="fullSoftmaxMaxItems"/> and the model is trained.
+    /// </summary>
+    public SoftmaxModel(int userCount, int itemCount, int dimension, double regularization, int fullSoftmaxMaxItems, int sampledNegatives, ItemSampler? sampler)
+        : base(nameof(SoftmaxModel), userCount, itemCount, dimension)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(regularization);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampledNegatives, 1);
+        _regularization = regularization;
+        FullSoftmaxMaxItems = fullSoftmaxMaxItems;
+        SampledNegatives = sampledNegatives;
+        _sampler = sampler;
+        _userFactors = nn.Embedding(userCount, dimension);
+        _itemFactors = nn.Embedding(itemCount, dimension);
+        _itemBias = nn.Embedding(itemCount, 1);
+        RegisterComponents();
+    }
+
+    /// <summary>Largest catalog trained with the exact softmax.</summary>
+    public int FullSoftmaxMaxItems { get; }
+
+    /// <summary>Negatives per batch of the sampled softmax.</summary>
+    public int SampledNegatives { get; }
+
+    /// <summary>True when the loss is the sampled softmax.</summary>
+    public bool UsesSampledSoftmax => ItemCount > FullSoftmaxMaxItems;
+
+    /// <inheritdoc />
+    public override ModelKind Kind => ModelKind.Softmax;
+
+    /// <inheritdoc />
+    public override void InitializeParameters(Generator generator, double standardDeviation)
+    {
+        InitializeNormal(_userFactors, generator, standardDeviation);
+        InitializeNormal(_itemFactors, generator, standardDeviation);
+        InitializeZeros(_itemBias);
+    }
+
+    /// <inheritdoc />
+    public override Tensor ComputeLoss(TrainingBatch batch)
+    {
+        Tensor users = _userFactors.forward(batch.Users);
+        Tensor positives = _itemFactors.forward(batch.Items);
+        Tensor classification = UsesSampledSoftmax
+            ? SampledCrossEntropy(batch, users, positives)
+            : FullCrossEntropy(batch, users);
+        Tensor penalty = SquaredNorm(users) + SquaredNorm(positives);
+        return classification + penalty * (_regularization / batch.Users.shape[0]);
+    }
+
+    /// <summary>User rows are [factors, 1] and item rows [factors, item bias].</summary>
+    protected override (Tensor Users, Tensor Items) BuildScoringFactors()
+    {
+        Tensor userWeights = _userFactors.weight!;
+        return (torch.cat([userWeights, OnesColumn(userWeights)], 1), torch.cat([_itemFactors.weight!, _itemBias.weight!], 1));
+    }
+
+    private Tensor FullCrossEntropy(TrainingBatch batch, Tensor users)
+    {
+        Tensor logits = torch.addmm(_itemBias.weight!.view(1, -1), users, _itemFactors.weight!.t(), 1f, 1f);
+        return nn.functional.cross_entropy(logits, batch.Items);
+    }
+
+    private Tensor SampledCrossEntropy(TrainingBatch batch, Tensor users, Tensor positives)
+    {
+        ItemSampler sampler = _sampler ?? throw new InvalidOperationException(
+            $"The catalog has {ItemCount} items, more than the {FullSoftmaxMaxItems} of the exact softmax, and no negative sampler was given.");
+        Device device = batch.Users.device;
+        Tensor negativeItems = sampler.Sample(SampledNegatives, batch.Generator, device);
+        Tensor negatives = _itemFactors.forward(negativeItems);
+        Tensor positiveLogits = (users * positives).sum(1) + _itemBias.forward(batch.Items).squeeze(1);
+        Tensor negativeLogits = torch.addmm(_itemBias.forward(negativeItems).view(1, -1), users, negatives.t(), 1f, 1f);
+        if (sampler.LogProbabilityOf(batch.Items) is { } positiveLogQ && sampler.LogProbabilityOf(negativeItems) is { } negativeLogQ)
+        {
+            positiveLogits = positiveLogits - positiveLogQ;
+            negativeLogits = negativeLogits - negativeLogQ.view(1, -1);
+        }
+
+        Tensor accidentalHits = batch.Items.unsqueeze(1).eq(negativeItems.unsqueeze(0));
+        negativeLogits = negativeLogits.masked_fill(accidentalHits, MaskedLogit);
+        Tensor logits = torch.cat([positiveLogits.unsqueeze(1), negativeLogits], 1);
+        Tensor targets = torch.zeros([batch.Users.shape[0]], dtype: ScalarType.Int64, device: device);
+        return nn.functional.cross_entropy(logits, targets);
+    }
+}

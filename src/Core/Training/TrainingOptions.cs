@@ -1,0 +1,125 @@
+using System.ComponentModel.DataAnnotations;
+using AnnotationResult = System.ComponentModel.DataAnnotations.ValidationResult;
+using Recommender.Core.Models;
+
+namespace Recommender.Core.Training;
+
+/// <summary>
+/// Hyperparameters of one training run. The defaults are tuned on MovieLens 100K (random 75/25 split
+/// per user): the softmax model with them reaches NDCG@10 around 0.48.
+/// </summary>
+public sealed class TrainingOptions : IValidatableObject
+{
+    /// <summary>Configuration section the options bind from.</summary>
+    public const string SectionName = "Training";
+
+    /// <summary>Model to train; <see cref="ModelKind.Auto"/> picks matrix factorization for explicit data and softmax otherwise.</summary>
+    public ModelKind Kind { get; init; } = ModelKind.Auto;
+
+    /// <summary>Embedding dimension. Default 128.</summary>
+    [Range(1, 4096)]
+    public int Dimension { get; init; } = 128;
+
+    /// <summary>Most epochs to train (early stopping may end sooner). Default 30.</summary>
+    [Range(1, 100_000)]
+    public int Epochs { get; init; } = 30;
+
+    /// <summary>Interactions per mini-batch. Default 1024.</summary>
+    [Range(1, 1 << 22)]
+    public int BatchSize { get; init; } = 1024;
+
+    /// <summary>Adam learning rate. Default 0.002.</summary>
+    [Range(1e-12, double.MaxValue)]
+    public double LearningRate { get; init; } = 0.002;
+
+    /// <summary>
+    /// L2 penalty on the embedding rows that take part in each batch, divided by the batch size
+    /// (the classic per-example regularization of factorization models). Default 0.05.
+    /// </summary>
+    [Range(0.0, double.MaxValue)]
+    public double Regularization { get; init; } = 0.05;
+
+    /// <summary>Adam's weight decay, applied to every parameter at every step. Default 0 (off).</summary>
+    [Range(0.0, double.MaxValue)]
+    public double WeightDecay { get; init; }
+
+    /// <summary>BPR: negative items drawn uniformly per observed interaction. Default 4.</summary>
+    [Range(1, 1024)]
+    public int Negatives { get; init; } = 4;
+
+    /// <summary>Softmax: the exact softmax over every item is used while the catalog has at most this many items. Default 20,000.</summary>
+    [Range(1, int.MaxValue)]
+    public int FullSoftmaxMaxItems { get; init; } = 20_000;
+
+    /// <summary>Sampled softmax: negative items drawn per batch (shared by its rows). Default 2048.</summary>
+    [Range(1, 1 << 20)]
+    public int SampledNegatives { get; init; } = 2048;
+
+    /// <summary>Sampled softmax: the distribution negatives come from. Default log-uniform by popularity.</summary>
+    public NegativeSampling NegativeSampling { get; init; } = NegativeSampling.LogUniform;
+
+    /// <summary>Standard deviation of the normal distribution embeddings start from. Default 0.01.</summary>
+    [Range(0.0, 10.0)]
+    public double InitialStandardDeviation { get; init; } = 0.01;
+
+    /// <summary>Seed of initialization, shuffling and negative sampling; the same seed gives the same run on CPU. Default 42.</summary>
+    public long Seed { get; init; } = 42;
+
+    /// <summary>Where to train. <see cref="TrainingDevice.Auto"/> uses CUDA when present and otherwise CPU (and says so).</summary>
+    public TrainingDevice Device { get; init; } = TrainingDevice.Auto;
+
+    /// <summary>
+    /// Evaluations without improvement of the validator's metric before training stops; 0 turns early
+    /// stopping off. Default 5.
+    /// </summary>
+    [Range(0, 100_000)]
+    public int EarlyStoppingPatience { get; init; } = 5;
+
+    /// <summary>Validate every this many epochs (the last epoch is always validated). Default 1.</summary>
+    [Range(1, 100_000)]
+    public int EvaluateEvery { get; init; } = 1;
+
+    /// <summary>Most recent epoch checkpoints kept besides the best one. Default 2.</summary>
+    [Range(1, 100_000)]
+    public int CheckpointsToKeep { get; init; } = 2;
+
+    /// <summary>Throws <see cref="ValidationException"/> naming the first invalid option.</summary>
+    public void Validate() => Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
+
+    /// <inheritdoc />
+    public IEnumerable<AnnotationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Enum.IsDefined(Kind))
+        {
+            yield return new AnnotationResult($"Kind '{Kind}' is not a model kind.", [nameof(Kind)]);
+        }
+
+        if (!Enum.IsDefined(Device))
+        {
+            yield return new AnnotationResult($"Device '{Device}' is not one of auto, cpu, cuda.", [nameof(Device)]);
+        }
+
+        if (!Enum.IsDefined(NegativeSampling))
+        {
+            yield return new AnnotationResult($"NegativeSampling '{NegativeSampling}' is not a sampling distribution.", [nameof(NegativeSampling)]);
+        }
+
+        if (!double.IsFinite(LearningRate) || !double.IsFinite(Regularization) || !double.IsFinite(WeightDecay))
+        {
+            yield return new AnnotationResult("LearningRate, Regularization and WeightDecay must be finite.", [nameof(LearningRate), nameof(Regularization), nameof(WeightDecay)]);
+        }
+    }
+}
+
+/// <summary>Where training runs.</summary>
+public enum TrainingDevice
+{
+    /// <summary>CUDA when TorchSharp finds a CUDA device, otherwise CPU.</summary>
+    Auto = 0,
+
+    /// <summary>The CPU.</summary>
+    Cpu = 1,
+
+    /// <summary>The first CUDA device; training fails clearly when there is none.</summary>
+    Cuda = 2,
+}

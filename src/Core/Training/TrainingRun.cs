@@ -1,0 +1,28 @@
+using System.Text.RegularExpressions;
+
+namespace Recommender.Core.Training;
+
+/// <summary>
+/// Identifies a training run. Its artifacts live under <c>models/{RunId}/</c>; training again with the
+/// same id resumes from the newest complete checkpoint, or returns the finished result.
+/// </summary>
+/// <param name="RunId">Run id: letters, digits, '.', '_' and '-' (it becomes a path segment).</param>
+/// <param name="WarmStartRunId">
+/// A finished earlier run whose best embeddings seed the users and items both vocabularies share
+/// (matched by external id); null to start from random embeddings.
+/// </param>
+public sealed partial record TrainingRun(string RunId, string? WarmStartRunId = null)
+{
+    /// <summary>Throws <see cref="ArgumentException"/> when a run id cannot be a path segment.</summary>
+    public static void ValidateRunId(string runId, string parameterName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId, parameterName);
+        if (runId.Length > 128 || !RunIdPattern().IsMatch(runId) || runId is "." or "..")
+        {
+            throw new ArgumentException($"Run id '{runId}' must be 1-128 letters, digits, '.', '_' or '-'.", parameterName);
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial Regex RunIdPattern();
+}
