@@ -123,6 +123,62 @@ public sealed class SqliteLookupStore : ILookupStore, IDisposable
     }
 
     /// <inheritdoc/>
+    public async Task WriteFallbackAsync(string version, UserRecommendations fallback, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(version);
+        ArgumentNullException.ThrowIfNull(fallback);
+        var row = EncodeEntry(version, fallback);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        long versionId = await EnsureVersionAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(
+            connection,
+            transaction,
+            """
+            INSERT INTO lookup_fallbacks (version_id, generated_at, payload) VALUES ($id, $generated, $payload)
+            ON CONFLICT (version_id) DO UPDATE SET generated_at = excluded.generated_at, payload = excluded.payload
+            """,
+            cancellationToken,
+            ("$id", versionId),
+            ("$generated", row.GeneratedAtTicks),
+            ("$payload", row.Payload)).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<UserRecommendations?> GetFallbackAsync(string? version = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = version is null
+            ? """
+              SELECT v.version, f.generated_at, f.payload
+              FROM lookup_active a
+              JOIN lookup_versions v ON v.id = a.version_id
+              JOIN lookup_fallbacks f ON f.version_id = a.version_id
+              WHERE a.id = 1
+              """
+            : """
+              SELECT v.version, f.generated_at, f.payload
+              FROM lookup_versions v
+              JOIN lookup_fallbacks f ON f.version_id = v.id
+              WHERE v.version = $version
+              """;
+        if (version is not null)
+        {
+            command.Parameters.AddWithValue("$version", version);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return DecodeEntry("*", reader.GetString(0), reader.GetInt64(1), (byte[])reader.GetValue(2));
+    }
+
+    /// <inheritdoc/>
     /// <exception cref="KeyNotFoundException">No rows were ever written under <paramref name="version"/>.</exception>
     public async Task<string?> PublishAsync(string version, CancellationToken cancellationToken = default)
     {
@@ -359,6 +415,10 @@ public sealed class SqliteLookupStore : ILookupStore, IDisposable
                     generated_at INTEGER NOT NULL,
                     payload BLOB NOT NULL,
                     PRIMARY KEY (version_id, user_id)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS lookup_fallbacks (
+                    version_id INTEGER PRIMARY KEY,
+                    generated_at INTEGER NOT NULL,
+                    payload BLOB NOT NULL);
                 """,
                 cancellationToken).ConfigureAwait(false);
             _initialized = true;
@@ -396,6 +456,7 @@ public sealed class SqliteLookupStore : ILookupStore, IDisposable
         }
 
         await ExecuteAsync(connection, transaction, "DELETE FROM lookup_entries WHERE version_id = $id", cancellationToken, ("$id", versionId.Value)).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, "DELETE FROM lookup_fallbacks WHERE version_id = $id", cancellationToken, ("$id", versionId.Value)).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, "DELETE FROM lookup_versions WHERE id = $id", cancellationToken, ("$id", versionId.Value)).ConfigureAwait(false);
     }
 

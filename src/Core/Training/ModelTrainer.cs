@@ -259,7 +259,7 @@ public sealed class ModelTrainer
             using Tensor items = IndicesOnDevice(_data.Train.Items);
             using Tensor? ratings = _model.NeedsRatings ? RatingsOnDevice(_data.Train.Weights) : null;
             var epochs = new List<EpochRecord>(state.Epochs);
-            while (state.Status == TrainingStatus.Running)
+            while (state.Status == TrainingStatus.Running && !_run.CallBudgetSpent(state.Epoch - resumedFrom))
             {
                 int epoch = state.Epoch + 1;
                 var clock = Stopwatch.StartNew();

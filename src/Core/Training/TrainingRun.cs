@@ -13,6 +13,16 @@ namespace Recommender.Core.Training;
 /// </param>
 public sealed partial record TrainingRun(string RunId, string? WarmStartRunId = null)
 {
+    /// <summary>
+    /// Most epochs to train in this call (0: no limit). A call that stops early returns a result whose status is
+    /// <see cref="TrainingStatus.Running"/>; the next call with the same run id resumes from the checkpoint. This is
+    /// how the pipeline trains in activity-sized chunks and reports progress between them.
+    /// </summary>
+    public int MaxEpochsThisCall { get; init; }
+
+    /// <summary>True once <paramref name="epochsThisCall"/> reaches <see cref="MaxEpochsThisCall"/>.</summary>
+    public bool CallBudgetSpent(int epochsThisCall) => MaxEpochsThisCall > 0 && epochsThisCall >= MaxEpochsThisCall;
+
     /// <summary>Throws <see cref="ArgumentException"/> when a run id cannot be a path segment.</summary>
     public static void ValidateRunId(string runId, string parameterName)
     {

@@ -1,30 +1,70 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Recommender.Core.Lookup;
+using Recommender.Core.Pipeline;
+using Recommender.Core.Preprocessing;
 using Recommender.Core.Storage;
+using Recommender.Core.Training;
+using Recommender.Functions.Pipeline;
 
 namespace Recommender.Functions.Hosting;
 
 /// <summary>Registers everything the Functions app needs, once, from configuration.</summary>
 public static class RecommenderServiceExtensions
 {
-    /// <summary>Adds validated options, the storage clients and the stores to the app.</summary>
+    /// <summary>Root of every app setting of ours (<c>Recommender__…</c> as environment variables).</summary>
+    public const string RootSection = "Recommender";
+
+    /// <summary>Adds validated options, the storage clients, the stores and the pipeline to the app.</summary>
     public static IHostApplicationBuilder AddRecommender(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<StorageOptions>()
-            .Bind(builder.Configuration.GetSection(StorageOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddRecommender(builder.Configuration);
+        return builder;
+    }
 
-        builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
-        builder.Services.AddSingleton<IArtifactStore>(sp => sp.GetRequiredService<StorageClients>().CreateArtifactStore());
-        builder.Services.AddSingleton<ILookupStore>(sp =>
+    /// <summary>Adds the app's services to <paramref name="services"/> (also used by the tests' hosts).</summary>
+    public static IServiceCollection AddRecommender(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        AddValidated<StorageOptions>(services, configuration, StorageOptions.SectionName);
+        AddValidated<PipelineOptions>(services, configuration, PipelineOptions.SectionName);
+        AddValidated<PreprocessingOptions>(services, configuration, $"{RootSection}:{PreprocessingOptions.SectionName}");
+        AddValidated<TrainingOptions>(services, configuration, $"{RootSection}:{TrainingOptions.SectionName}");
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        services.AddSingleton<IArtifactStore>(sp => sp.GetRequiredService<StorageClients>().CreateArtifactStore());
+        services.AddSingleton<ILookupStore>(sp =>
         {
             StorageClients clients = sp.GetRequiredService<StorageClients>();
             return new TableLookupStore(clients.Tables.GetTableClient(clients.Options.LookupTable));
         });
-        return builder;
+        services.AddSingleton<IInteractionLogSource>(sp =>
+            new ArtifactStoreLogSource(new BlobArtifactStore(sp.GetRequiredService<StorageClients>().InteractionsContainer)));
+        services.AddSingleton(sp => new RunHistory(sp.GetRequiredService<IArtifactStore>()));
+        services.AddSingleton(sp => new PipelineStages(
+            sp.GetRequiredService<IArtifactStore>(),
+            sp.GetRequiredService<ILookupStore>(),
+            sp.GetRequiredService<IInteractionLogSource>(),
+            sp.GetRequiredService<IOptions<PreprocessingOptions>>(),
+            sp.GetRequiredService<IOptions<TrainingOptions>>(),
+            loggers: sp.GetRequiredService<ILoggerFactory>(),
+            time: sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<PipelineStarter>();
+        return services;
+    }
+
+    private static void AddValidated<T>(IServiceCollection services, IConfiguration configuration, string section)
+        where T : class
+    {
+        services.AddOptions<T>()
+            .Bind(configuration.GetSection(section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
     }
 }
