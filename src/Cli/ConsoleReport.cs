@@ -37,6 +37,34 @@ internal static class ConsoleReport
         ConsoleOutput.Out.MarkupLine($"Manifest: {Markup.Escape(manifestPath)}");
     }
 
+    public static void Metrics(Recommender.Core.Pipeline.EvaluateStageOutput evaluation)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Held-out evaluation[/]")
+            .AddColumn("Metric").AddColumn(new TableColumn("Model").RightAligned()).AddColumn(new TableColumn("Popularity").RightAligned());
+        if (evaluation.Live is not null)
+        {
+            table.AddColumn(new TableColumn("Live model").RightAligned());
+        }
+
+        foreach ((string name, double value) in evaluation.Model.Where(metric => metric.Key != "users"))
+        {
+            var cells = new List<string>
+            {
+                name,
+                value.ToString("F4", CultureInfo.InvariantCulture),
+                evaluation.Popularity.TryGetValue(name, out double baseline) ? baseline.ToString("F4", CultureInfo.InvariantCulture) : "",
+            };
+            if (evaluation.Live is not null)
+            {
+                cells.Add(evaluation.Live.TryGetValue(name, out double live) ? live.ToString("F4", CultureInfo.InvariantCulture) : "");
+            }
+
+            table.AddRow(cells.ToArray());
+        }
+
+        ConsoleOutput.Out.Write(table);
+    }
+
     public static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     public static string Words(string pascal) =>

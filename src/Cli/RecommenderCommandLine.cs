@@ -8,6 +8,8 @@ internal static class RecommenderCommandLine
 {
     public static RootCommand Create() => new("Recommender: Parquet interaction logs in, fresh top-K recommendations out.")
     {
+        DemoCommand.Create(),
+        RunCommand.Create(),
         PreprocessCommand.Create(),
     };
 }

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Recommender.Core.Demo;
+using Recommender.Core.Ingestion;
+using Recommender.Core.Lookup;
+using Recommender.Core.Pipeline;
+using Recommender.Core.Preprocessing;
+using Recommender.Core.Training;
+using Spectre.Console;
+
+namespace Recommender.Cli.Commands;
+
+/// <summary>
+/// <c>recommender demo</c>: the whole pipeline on a generated log with planted taste clusters, on the
+/// embedded store, then the metrics against popularity and a few users' lists checked against the plant.
+/// </summary>
+internal static class DemoCommand
+{
+    private static readonly int[] SampleUsers = [7, 42, 1_000, 2_024];
+
+    public static Command Create()
+    {
+        var store = CommonOptions.Store();
+        var users = new Option<int>("--users") { Description = "Users in the generated log.", DefaultValueFactory = _ => new SyntheticLogOptions().Users };
+        var seed = new Option<int>("--seed") { Description = "Seed of the generated log.", DefaultValueFactory = _ => 42 };
+        var training = new TrainingArguments();
+        var command = new Command("demo", "Generate a realistic interaction log and run the whole pipeline on it, with nothing to install.") { store, users, seed };
+        training.AddTo(command);
+
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
+        {
+            var clock = Stopwatch.StartNew();
+            var layout = new StoreLayout(parse.GetValue(store));
+            var logOptions = new SyntheticLogOptions { Users = parse.GetValue(users), Seed = parse.GetValue(seed) };
+            string log = await WriteLogAsync(layout, logOptions, cancellationToken).ConfigureAwait(false);
+
+            var preprocessing = new PreprocessingOptions
+            {
+                EventWeights = new(StringComparer.OrdinalIgnoreCase) { ["view"] = 1, ["click"] = 2, ["purchase"] = 5 },
+                Split = new SplitOptions { Kind = SplitKind.StratifiedPerItem, TrainRatio = 0.75, Seed = 42 },
+            };
+            TrainingOptions defaults = new() { Epochs = 20 };
+            using var pipeline = new LocalPipeline(layout, new LocalFileLogSource([log]), preprocessing, training.Options(parse, defaults), ColumnMapping.AutoDetect, NullLoggerFactory.Instance);
+            PipelineOutcome outcome = await PipelineRunner.RunAsync(pipeline, "demo", topK: 100, evaluationK: 10, cancellationToken).ConfigureAwait(false);
+            PipelineRunner.PrintOutcome(outcome, clock.Elapsed.TotalSeconds);
+            await PrintSampleUsersAsync(pipeline.Lookup, logOptions, cancellationToken).ConfigureAwait(false);
+            ConsoleOutput.Out.MarkupLine($"Store: {Markup.Escape(layout.Root)}  (try: recommender recommend --user {SyntheticInteractionLog.UserId(7)})");
+        }));
+        return command;
+    }
+
+    private static async Task<string> WriteLogAsync(StoreLayout layout, SyntheticLogOptions options, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(layout.Inputs);
+        string path = Path.Combine(layout.Inputs, string.Create(CultureInfo.InvariantCulture, $"demo-interactions-{options.Users}-{options.Seed}.parquet"));
+        if (!File.Exists(path))
+        {
+            string partial = path + ".partial";
+            await using (FileStream output = File.Create(partial))
+            {
+                long rows = await SyntheticInteractionLog.WriteAsync(output, options, cancellationToken).ConfigureAwait(false);
+                ConsoleOutput.Error.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]generated {rows:N0} interactions of {options.Users:N0} users with {options.Items:N0} items in {options.Clusters} taste clusters[/]"));
+            }
+
+            File.Move(partial, path, overwrite: true);
+        }
+
+        return path;
+    }
+
+    private static async Task PrintSampleUsersAsync(ILookupStore lookup, SyntheticLogOptions options, CancellationToken cancellationToken)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]A few users' top 5[/] (item ids; * = from the user's own taste cluster)")
+            .AddColumn("User").AddColumn("Cluster").AddColumn("Top 5").AddColumn(new TableColumn("Own cluster in top 10").RightAligned());
+        foreach (int user in SampleUsers.Where(u => u < options.Users))
+        {
+            UserRecommendations? list = await lookup.GetAsync(SyntheticInteractionLog.UserId(user), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (list is null)
+            {
+                continue;
+            }
+
+            int cluster = SyntheticInteractionLog.ClusterOfUser(user, options);
+            bool Own(string item) => SyntheticInteractionLog.ClusterOfItem(long.Parse(item, CultureInfo.InvariantCulture), options) == cluster;
+            string top = string.Join(", ", list.ItemIds.Take(5).Select(item => Own(item) ? item + "*" : item));
+            int own = list.ItemIds.Take(10).Count(Own);
+            table.AddRow(list.UserId, cluster.ToString(CultureInfo.InvariantCulture), top, $"{own}/10");
+        }
+
+        ConsoleOutput.Out.Write(table);
+    }
+}
