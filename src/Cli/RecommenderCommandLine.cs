@@ -11,5 +11,9 @@ internal static class RecommenderCommandLine
         DemoCommand.Create(),
         RunCommand.Create(),
         PreprocessCommand.Create(),
+        TrainCommand.Create(),
+        EvaluateCommand.Create(),
+        RecommendCommand.Create(),
+        ExportCommand.Create(),
     };
 }

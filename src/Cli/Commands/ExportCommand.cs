@@ -1,0 +1,35 @@
+using System.CommandLine;
+using Recommender.Core.Evaluation;
+using Recommender.Core.Lookup;
+using Spectre.Console;
+
+namespace Recommender.Cli.Commands;
+
+/// <summary><c>recommender export --out recs.parquet</c>: the active version as (user_id, rank, item_id, score).</summary>
+internal static class ExportCommand
+{
+    public static Command Create()
+    {
+        var store = CommonOptions.Store();
+        var output = new Option<string>("--out", "-o") { Description = "Parquet file to write.", Required = true };
+        var version = new Option<string?>("--version") { Description = "Version to export (default: the active one)." };
+        var command = new Command("export", "Write the published recommendations as a Parquet file with external ids.") { store, output, version };
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
+        {
+            var layout = new StoreLayout(parse.GetValue(store));
+            if (!File.Exists(layout.LookupDatabase))
+            {
+                throw new FileNotFoundException($"No lookup table in {layout.Root}; run 'recommender run' or 'recommender demo' first.");
+            }
+
+            using var lookup = new SqliteLookupStore(layout.LookupDatabase);
+            string chosen = parse.GetValue(version)
+                ?? await lookup.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("No version has been published yet.");
+            string path = Path.GetFullPath(parse.GetValue(output)!);
+            long rows = await RecommendationFile.WriteAsync(path, lookup.ReadAllAsync(chosen, cancellationToken), cancellationToken).ConfigureAwait(false);
+            ConsoleOutput.Out.MarkupLine($"Wrote {ConsoleReport.N(rows)} rows of version {chosen} to {Markup.Escape(path)}");
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Globalization;
+using Recommender.Core.Lookup;
+using Spectre.Console;
+
+namespace Recommender.Cli.Commands;
+
+/// <summary><c>recommender recommend --user ID</c>: one user's list from the active version of the lookup table.</summary>
+internal static class RecommendCommand
+{
+    public static Command Create()
+    {
+        var store = CommonOptions.Store();
+        var user = new Option<string>("--user", "-u") { Description = "External user id.", Required = true };
+        var k = CommonOptions.K(10);
+        var command = new Command("recommend", "Show a user's recommendations from the published lookup table.") { store, user, k };
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
+        {
+            var layout = new StoreLayout(parse.GetValue(store));
+            if (!File.Exists(layout.LookupDatabase))
+            {
+                throw new FileNotFoundException($"No lookup table in {layout.Root}; run 'recommender run' or 'recommender demo' first.");
+            }
+
+            int count = parse.GetValue(k);
+            if (count < 1)
+            {
+                throw new ArgumentException("--k must be at least 1.");
+            }
+
+            using var lookup = new SqliteLookupStore(layout.LookupDatabase);
+            string userId = parse.GetValue(user)!;
+            UserRecommendations? list = await lookup.GetAsync(userId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            bool fallback = list is null;
+            list ??= await lookup.GetFallbackAsync(cancellationToken: cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("No version has been published yet.");
+            var table = new Table().Border(TableBorder.Rounded)
+                .Title(fallback ? $"[yellow]{Markup.Escape(userId)} is unknown: most popular items[/]" : $"[bold]{Markup.Escape(userId)}[/]")
+                .AddColumn(new TableColumn("Rank").RightAligned()).AddColumn("Item").AddColumn(new TableColumn("Score").RightAligned());
+            for (int i = 0; i < Math.Min(count, list.ItemIds.Count); i++)
+            {
+                table.AddRow((i + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(list.ItemIds[i]), list.Scores[i].ToString("F4", CultureInfo.InvariantCulture));
+            }
+
+            ConsoleOutput.Out.Write(table);
+            ConsoleOutput.Out.MarkupLine($"Model version {Markup.Escape(list.Version)}{(fallback ? " (fallback)" : string.Empty)}");
+        }));
+        return command;
+    }
+}

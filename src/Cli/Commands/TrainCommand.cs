@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Recommender.Core.Datasets;
+using Recommender.Core.Evaluation;
+using Recommender.Core.Storage;
+using Recommender.Core.Training;
+using Spectre.Console;
+
+namespace Recommender.Cli.Commands;
+
+/// <summary>
+/// <c>recommender train --dataset VERSION --run-id ID</c>: trains (or resumes) one run on a curated
+/// dataset of the artifact store. The local store by default; Azure Blob Storage when the
+/// <c>Recommender__Storage__*</c> settings are in the environment, which is how the training
+/// container job and the child-process host run it.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var store = CommonOptions.Store();
+        var dataset = new Option<string>("--dataset") { Description = "Curated dataset version (datasets/{version}/).", Required = true };
+        var runId = new Option<string>("--run-id") { Description = "Run id; training again with the same id resumes from its newest checkpoint.", Required = true };
+        var warmStart = new Option<string?>("--warm-start") { Description = "A finished run whose embeddings seed the users and items both share." };
+        var evaluationK = new Option<int>("--eval-k") { Description = "Cut-off of the validation NDCG.", DefaultValueFactory = _ => 10 };
+        var maxEpochs = new Option<int>("--max-epochs-this-call") { Description = "Stop after this many epochs (0: train to the end); the run resumes later.", DefaultValueFactory = _ => 0 };
+        var training = new TrainingArguments();
+        var command = new Command("train", "Train (or resume) a model on a curated dataset, checkpointing every epoch.") { store, dataset, runId, warmStart, evaluationK, maxEpochs };
+        training.AddTo(command);
+
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
+        {
+            IArtifactStore artifacts = (IArtifactStore?)ArtifactsFromEnvironment() ?? new LocalArtifactStore(new StoreLayout(parse.GetValue(store)).Artifacts);
+            CuratedDataset data = await new CuratedDatasetReader(artifacts).ReadAsync(parse.GetValue(dataset)!, cancellationToken).ConfigureAwait(false);
+            TrainingOptions options = training.Options(parse, new TrainingOptions());
+            ITrainingValidator validator = data.IsExplicit ? new RatingValidator(data) : new RankingValidator(data, parse.GetValue(evaluationK));
+            var run = new TrainingRun(parse.GetValue(runId)!, parse.GetValue(warmStart)) { MaxEpochsThisCall = parse.GetValue(maxEpochs) };
+            var progress = new SynchronousProgress<TrainingProgress>(p =>
+            {
+                if (p.IsEpochEnd)
+                {
+                    string metric = p.Metric is { } m ? string.Create(CultureInfo.InvariantCulture, $"  {p.MetricName} {m:F4}") : string.Empty;
+                    ConsoleOutput.Error.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]epoch {p.Epoch,3}/{p.TotalEpochs}  loss {p.Loss:F4}{metric}[/]"));
+                }
+            });
+            TrainingResult result = await new ModelTrainer().TrainAsync(data, options, run, artifacts, validator, progress, cancellationToken).ConfigureAwait(false);
+            if (result.FellBackToCpu)
+            {
+                ConsoleOutput.Error.MarkupLine("[yellow]CUDA is not available: trained on the CPU.[/]");
+            }
+
+            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                runId = result.RunId,
+                status = result.Status.ToString(),
+                epochs = result.Epochs.Count,
+                bestEpoch = result.BestEpoch,
+                metric = result.MetricName,
+                best = result.BestMetric,
+                device = result.Device,
+                resumedFromEpoch = result.ResumedFromEpoch,
+            }));
+        }));
+        return command;
+    }
+
+    /// <summary>The Blob artifact store when the environment configures Azure Storage, else null.</summary>
+    private static BlobArtifactStore? ArtifactsFromEnvironment()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        var options = new StorageOptions();
+        configuration.GetSection(StorageOptions.SectionName).Bind(options);
+        if (string.IsNullOrWhiteSpace(options.ConnectionString) && string.IsNullOrWhiteSpace(options.AccountName))
+        {
+            return null;
+        }
+
+        return new StorageClients(options).CreateArtifactStore();
+    }
+}
