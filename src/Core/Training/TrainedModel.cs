@@ -62,7 +62,7 @@ public sealed class TrainedModel
     }
 
     /// <summary>Reads and checks a run's model.json; null when the run does not exist.</summary>
-    internal static async Task<ModelManifest?> ReadManifestAsync(IArtifactStore store, string runId, CancellationToken cancellationToken)
+    public static async Task<ModelManifest?> ReadManifestAsync(IArtifactStore store, string runId, CancellationToken cancellationToken)
     {
         string path = ModelArtifactPaths.Manifest(runId);
         ModelManifest? manifest = await ModelArtifactJson.ReadAsync<ModelManifest>(store, path, MaxManifestBytes, cancellationToken).ConfigureAwait(false);

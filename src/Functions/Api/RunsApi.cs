@@ -110,7 +110,7 @@ public sealed class RunsApi(PipelineStarter starter, RunHistory history)
 
     private static async Task<RunView?> GetCurrentAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
-        OrchestrationMetadata? instance = await client.GetInstanceAsync(PipelineStarter.InstanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
+        OrchestrationMetadata? instance = await client.GetInstanceAsync(PipelineStarter.InstanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
         if (instance is null || !PipelineStarter.IsActive(instance.RuntimeStatus))
         {
             return null;

@@ -56,6 +56,7 @@ public static class RecommenderServiceExtensions
             loggers: sp.GetRequiredService<ILoggerFactory>(),
             time: sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PipelineStarter>();
+        services.AddHostedService<StorageInitializer>();
         return services;
     }
 

@@ -86,7 +86,7 @@ public sealed partial class PipelineStarter(
     public static async Task<string?> GetRunningAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        OrchestrationMetadata? instance = await client.GetInstanceAsync(InstanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
+        OrchestrationMetadata? instance = await client.GetInstanceAsync(InstanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
         if (instance is null || !IsActive(instance.RuntimeStatus))
         {
             return null;
