@@ -8,7 +8,7 @@ namespace Recommender.Core.Training;
 /// Hyperparameters of one training run. The defaults are tuned on MovieLens 100K (random 75/25 split
 /// per user): the softmax model with them reaches NDCG@10 around 0.48.
 /// </summary>
-public sealed class TrainingOptions : IValidatableObject
+public sealed record TrainingOptions : IValidatableObject
 {
     /// <summary>Configuration section the options bind from.</summary>
     public const string SectionName = "Training";
