@@ -63,7 +63,8 @@ public sealed class ModelTrainer
         }
 
         EnsureTrainable(data);
-        ModelKind kind = ModelFactory.Resolve(options.Kind, data.IsExplicit);
+        options = options.Resolve(data.IsExplicit);
+        ModelKind kind = options.Kind;
         if (kind == ModelKind.MatrixFactorization && !data.IsExplicit)
         {
             throw new ArgumentException($"Matrix factorization trains on explicit ratings, and dataset '{data.Version}' is implicit feedback; choose Bpr or Softmax.", nameof(options));
@@ -237,7 +238,7 @@ public sealed class ModelTrainer
             _existing = existing;
             _checkpoints = new ModelCheckpoints(store, run.RunId);
             _sampler = CreateSampler(data, options, shape, device);
-            var loss = new ModelLossSettings(options.Regularization, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, MeanRating(data));
+            var loss = new ModelLossSettings(options.Regularization!.Value, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, MeanRating(data));
             _model = ModelFactory.Create(shape, loss, _sampler);
         }
 
@@ -263,7 +264,17 @@ public sealed class ModelTrainer
             {
                 int epoch = state.Epoch + 1;
                 var clock = Stopwatch.StartNew();
-                double loss = TrainEpoch(epoch, users, items, ratings, cancellationToken);
+                double loss;
+                try
+                {
+                    loss = TrainEpoch(epoch, users, items, ratings, cancellationToken);
+                }
+                catch (TrainingDivergedException)
+                {
+                    await WriteManifestAsync(state with { Status = TrainingStatus.Diverged }, CancellationToken.None).ConfigureAwait(false);
+                    throw;
+                }
+
                 ValidationResult? validation = Validate(epoch, ref bestFactors, ref state, cancellationToken);
                 var record = new EpochRecord(epoch, loss, validation?.Value, validation?.Metrics, clock.Elapsed.TotalSeconds);
                 epochs.Add(record);
@@ -490,7 +501,7 @@ public sealed class ModelTrainer
         }
 
         private Adam CreateOptimizer() =>
-            torch.optim.Adam(_model.parameters(), lr: _options.LearningRate, weight_decay: _options.WeightDecay);
+            torch.optim.Adam(_model.parameters(), lr: _options.LearningRate!.Value, weight_decay: _options.WeightDecay);
 
         private async Task<TrainingResult> FinishAsync(TrainerState state, FactorSnapshot? bestFactors, int resumedFrom, CancellationToken cancellationToken)
         {

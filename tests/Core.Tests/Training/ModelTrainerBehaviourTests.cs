@@ -66,6 +66,19 @@ public sealed class ModelTrainerBehaviourTests
     }
 
     [Fact]
+    public async Task TrainAsync_Diverged_RecordsStatusInModelJson()
+    {
+        CuratedDataset data = PlantedData.Explicit();
+        TrainingOptions options = PlantedData.FastOptions(ModelKind.MatrixFactorization, epochs: 5) with { LearningRate = 1e30 };
+        using var store = new TemporaryStore();
+
+        await Assert.ThrowsAsync<TrainingDivergedException>(() => new ModelTrainer().TrainAsync(data, options, new TrainingRun("diverged"), store.Store));
+
+        using var manifest = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(store.FullPath("models/diverged/model.json")));
+        Assert.Equal("Diverged", manifest.RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task TrainAsync_CudaRequestedWithoutCuda_ThrowsClearError()
     {
         if (TorchSharp.torch.cuda.is_available())
