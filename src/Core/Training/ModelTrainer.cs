@@ -398,15 +398,17 @@ public sealed class ModelTrainer
 
         private async Task<(TrainerState State, FactorSnapshot? BestFactors)> RestoreOrInitializeAsync(CancellationToken cancellationToken)
         {
-            Adam? restoredOptimizer = null;
+            // Checkpoints load into the model and an optimizer on the CPU; the optimizer that trains is
+            // created after the model moves to its device, and takes the restored state over.
+            IReadOnlyList<int> epochs = await _checkpoints.ListEpochsAsync(cancellationToken).ConfigureAwait(false);
+            Adam? restoredOptimizer = epochs.Count > 0 ? CreateOptimizer() : null;
             try
             {
-                restoredOptimizer = CreateOptimizer();
-                CheckpointRecord? restored = await RestoreNewestAsync(restoredOptimizer, cancellationToken).ConfigureAwait(false);
+                CheckpointRecord? restored = restoredOptimizer is null
+                    ? null
+                    : await RestoreNewestAsync(epochs, restoredOptimizer, cancellationToken).ConfigureAwait(false);
                 if (restored is null)
                 {
-                    restoredOptimizer.Dispose();
-                    restoredOptimizer = null;
                     await InitializeAsync(cancellationToken).ConfigureAwait(false);
                 }
 
@@ -428,9 +430,8 @@ public sealed class ModelTrainer
             }
         }
 
-        private async Task<CheckpointRecord?> RestoreNewestAsync(Adam optimizer, CancellationToken cancellationToken)
+        private async Task<CheckpointRecord?> RestoreNewestAsync(IReadOnlyList<int> epochs, Adam optimizer, CancellationToken cancellationToken)
         {
-            IReadOnlyList<int> epochs = await _checkpoints.ListEpochsAsync(cancellationToken).ConfigureAwait(false);
             foreach (int epoch in epochs)
             {
                 try

@@ -61,6 +61,31 @@ public sealed class ModelTrainerCheckpointTests
         Assert.Equal(uninterrupted.Factors.ItemFactors, resumed.Factors.ItemFactors, new ToleranceComparer(1e-5));
     }
 
+    [Fact]
+    public async Task TrainAsync_ResumedAfterTheBestEpoch_ReturnsTheBestEpochWeights()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        using var store = new TemporaryStore();
+        using var cancellation = new CancellationTokenSource();
+        TrainingOptions options = PlantedData.FastOptions(ModelKind.Softmax, epochs: Epochs);
+        var before = new ScriptedValidator(0.1, 0.9, 0.2, 0.3);
+        var stopAfterFourth = new SynchronousProgress<TrainingProgress>(report =>
+        {
+            if (report.IsEpochEnd && report.Epoch == 4)
+            {
+                cancellation.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new ModelTrainer().TrainAsync(data, options, new TrainingRun("best-kept"), store.Store, before, stopAfterFourth, cancellation.Token));
+
+        TrainingResult resumed = await new ModelTrainer().TrainAsync(data, options, new TrainingRun("best-kept"), store.Store, new ScriptedValidator(0.4, 0.5));
+
+        Assert.Equal(4, resumed.ResumedFromEpoch);
+        Assert.Equal(2, resumed.BestEpoch);
+        Assert.Equal(before.Seen[1].UserFactors, resumed.Factors.UserFactors);
+    }
+
     [Theory]
     [InlineData("flip")]
     [InlineData("truncate")]
