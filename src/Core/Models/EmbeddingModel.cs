@@ -85,8 +85,11 @@ internal abstract class EmbeddingModel : nn.Module
     /// <summary>Fills an embedding table with N(0, <paramref name="standardDeviation"/>²) from the generator.</summary>
     protected static void InitializeNormal(Embedding table, Generator generator, double standardDeviation)
     {
+        // Drawn with torch.randn: nn.init.normal_ does not honour its generator in TorchSharp 0.107.
         using var noGrad = torch.no_grad();
-        nn.init.normal_(table.weight!, 0.0, standardDeviation, generator);
+        Tensor weight = table.weight!;
+        using Tensor values = torch.randn(weight.shape, dtype: weight.dtype, generator: generator);
+        weight.copy_(values.mul_(standardDeviation));
     }
 
     /// <summary>Sets an embedding table to zeros.</summary>

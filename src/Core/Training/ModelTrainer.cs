@@ -63,7 +63,8 @@ public sealed class ModelTrainer
         }
 
         EnsureTrainable(data);
-        ModelKind kind = ModelFactory.Resolve(options.Kind, data.IsExplicit);
+        options = options.Resolve(data.IsExplicit);
+        ModelKind kind = options.Kind;
         if (kind == ModelKind.MatrixFactorization && !data.IsExplicit)
         {
             throw new ArgumentException($"Matrix factorization trains on explicit ratings, and dataset '{data.Version}' is implicit feedback; choose Bpr or Softmax.", nameof(options));
@@ -237,7 +238,7 @@ public sealed class ModelTrainer
             _existing = existing;
             _checkpoints = new ModelCheckpoints(store, run.RunId);
             _sampler = CreateSampler(data, options, shape, device);
-            var loss = new ModelLossSettings(options.Regularization, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, MeanRating(data));
+            var loss = new ModelLossSettings(options.Regularization!.Value, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, MeanRating(data));
             _model = ModelFactory.Create(shape, loss, _sampler);
         }
 
@@ -263,7 +264,17 @@ public sealed class ModelTrainer
             {
                 int epoch = state.Epoch + 1;
                 var clock = Stopwatch.StartNew();
-                double loss = TrainEpoch(epoch, users, items, ratings, cancellationToken);
+                double loss;
+                try
+                {
+                    loss = TrainEpoch(epoch, users, items, ratings, cancellationToken);
+                }
+                catch (TrainingDivergedException)
+                {
+                    await WriteManifestAsync(state with { Status = TrainingStatus.Diverged }, CancellationToken.None).ConfigureAwait(false);
+                    throw;
+                }
+
                 ValidationResult? validation = Validate(epoch, ref bestFactors, ref state, cancellationToken);
                 var record = new EpochRecord(epoch, loss, validation?.Value, validation?.Metrics, clock.Elapsed.TotalSeconds);
                 epochs.Add(record);
@@ -387,15 +398,17 @@ public sealed class ModelTrainer
 
         private async Task<(TrainerState State, FactorSnapshot? BestFactors)> RestoreOrInitializeAsync(CancellationToken cancellationToken)
         {
-            Adam? restoredOptimizer = null;
+            // Checkpoints load into the model and an optimizer on the CPU; the optimizer that trains is
+            // created after the model moves to its device, and takes the restored state over.
+            IReadOnlyList<int> epochs = await _checkpoints.ListEpochsAsync(cancellationToken).ConfigureAwait(false);
+            Adam? restoredOptimizer = epochs.Count > 0 ? CreateOptimizer() : null;
             try
             {
-                restoredOptimizer = CreateOptimizer();
-                CheckpointRecord? restored = await RestoreNewestAsync(restoredOptimizer, cancellationToken).ConfigureAwait(false);
+                CheckpointRecord? restored = restoredOptimizer is null
+                    ? null
+                    : await RestoreNewestAsync(epochs, restoredOptimizer, cancellationToken).ConfigureAwait(false);
                 if (restored is null)
                 {
-                    restoredOptimizer.Dispose();
-                    restoredOptimizer = null;
                     await InitializeAsync(cancellationToken).ConfigureAwait(false);
                 }
 
@@ -417,9 +430,8 @@ public sealed class ModelTrainer
             }
         }
 
-        private async Task<CheckpointRecord?> RestoreNewestAsync(Adam optimizer, CancellationToken cancellationToken)
+        private async Task<CheckpointRecord?> RestoreNewestAsync(IReadOnlyList<int> epochs, Adam optimizer, CancellationToken cancellationToken)
         {
-            IReadOnlyList<int> epochs = await _checkpoints.ListEpochsAsync(cancellationToken).ConfigureAwait(false);
             foreach (int epoch in epochs)
             {
                 try
@@ -490,7 +502,7 @@ public sealed class ModelTrainer
         }
 
         private Adam CreateOptimizer() =>
-            torch.optim.Adam(_model.parameters(), lr: _options.LearningRate, weight_decay: _options.WeightDecay);
+            torch.optim.Adam(_model.parameters(), lr: _options.LearningRate!.Value, weight_decay: _options.WeightDecay);
 
         private async Task<TrainingResult> FinishAsync(TrainerState state, FactorSnapshot? bestFactors, int resumedFrom, CancellationToken cancellationToken)
         {

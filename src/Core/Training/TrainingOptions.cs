@@ -6,7 +6,9 @@ namespace Recommender.Core.Training;
 
 /// <summary>
 /// Hyperparameters of one training run. The defaults are tuned on MovieLens 100K (random 75/25 split
-/// per user): the softmax model with them reaches NDCG@10 around 0.48.
+/// per user): with them the softmax model reaches NDCG@10 of about 0.49, BPR about 0.44 (after 40
+/// epochs) and matrix factorization an RMSE of about 0.91. Learning rate and regularization default
+/// per model kind (see <see cref="Resolve"/>).
 /// </summary>
 public sealed record TrainingOptions : IValidatableObject
 {
@@ -28,16 +30,17 @@ public sealed record TrainingOptions : IValidatableObject
     [Range(1, 1 << 22)]
     public int BatchSize { get; init; } = 1024;
 
-    /// <summary>Adam learning rate. Default 0.002.</summary>
+    /// <summary>Adam learning rate; null for the kind's default: softmax 0.002, BPR 0.005, matrix factorization 0.002.</summary>
     [Range(1e-12, double.MaxValue)]
-    public double LearningRate { get; init; } = 0.002;
+    public double? LearningRate { get; init; }
 
     /// <summary>
-    /// L2 penalty on the embedding rows that take part in each batch, divided by the batch size
-    /// (the classic per-example regularization of factorization models). Default 0.05.
+    /// L2 penalty on the embedding rows that take part in each batch, divided by the batch size (the
+    /// classic per-example regularization of factorization models); null for the kind's default:
+    /// softmax 0.05, BPR 0.005, matrix factorization 0.05.
     /// </summary>
     [Range(0.0, double.MaxValue)]
-    public double Regularization { get; init; } = 0.05;
+    public double? Regularization { get; init; }
 
     /// <summary>Adam's weight decay, applied to every parameter at every step. Default 0 (off).</summary>
     [Range(0.0, double.MaxValue)]
@@ -83,6 +86,26 @@ public sealed record TrainingOptions : IValidatableObject
     [Range(1, 100_000)]
     public int CheckpointsToKeep { get; init; } = 2;
 
+    /// <summary>
+    /// These options with <see cref="Kind"/> resolved for data that is explicit or not, and every
+    /// per-kind default filled in: what a run actually trains with and records in model.json.
+    /// </summary>
+    public TrainingOptions Resolve(bool isExplicit)
+    {
+        ModelKind kind = ModelFactory.Resolve(Kind, isExplicit);
+        (double learningRate, double regularization) = kind switch
+        {
+            ModelKind.Bpr => (0.005, 0.005),
+            _ => (0.002, 0.05),
+        };
+        return this with
+        {
+            Kind = kind,
+            LearningRate = LearningRate ?? learningRate,
+            Regularization = Regularization ?? regularization,
+        };
+    }
+
     /// <summary>Throws <see cref="ValidationException"/> naming the first invalid option.</summary>
     public void Validate() => Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
 
@@ -104,7 +127,9 @@ public sealed record TrainingOptions : IValidatableObject
             yield return new AnnotationResult($"NegativeSampling '{NegativeSampling}' is not a sampling distribution.", [nameof(NegativeSampling)]);
         }
 
-        if (!double.IsFinite(LearningRate) || !double.IsFinite(Regularization) || !double.IsFinite(WeightDecay))
+        if (LearningRate is { } learningRate && !double.IsFinite(learningRate)
+            || Regularization is { } regularization && !double.IsFinite(regularization)
+            || !double.IsFinite(WeightDecay))
         {
             yield return new AnnotationResult("LearningRate, Regularization and WeightDecay must be finite.", [nameof(LearningRate), nameof(Regularization), nameof(WeightDecay)]);
         }

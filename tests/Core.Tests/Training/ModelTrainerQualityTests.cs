@@ -27,19 +27,7 @@ public sealed class ModelTrainerQualityTests
     {
         CuratedDataset data = PlantedData.Implicit();
         var validator = new NdcgValidator(data);
-        var options = new TrainingOptions
-        {
-            Kind = ModelKind.Softmax,
-            Dimension = 16,
-            Epochs = 25,
-            BatchSize = 64,
-            LearningRate = 0.02,
-            Regularization = 0.01,
-            InitialStandardDeviation = 0.1,
-            Device = TrainingDevice.Cpu,
-            FullSoftmaxMaxItems = 10,
-            SampledNegatives = 16,
-        };
+        TrainingOptions options = PlantedData.FastOptions(ModelKind.Softmax, epochs: 25) with { FullSoftmaxMaxItems = 10, SampledNegatives = 16 };
         using var store = new TemporaryStore();
 
         TrainingResult result = await new ModelTrainer().TrainAsync(data, options, new TrainingRun("planted-sampled"), store.Store, validator);

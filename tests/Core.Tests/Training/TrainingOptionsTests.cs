@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+using Recommender.Core.Models;
+using Recommender.Core.Training;
+
+namespace Recommender.Core.Tests.Training;
+
+public sealed class TrainingOptionsTests
+{
+    [Fact]
+    public void Validate_Defaults_Pass()
+    {
+        new TrainingOptions().Validate();
+    }
+
+    [Theory]
+    [InlineData(nameof(TrainingOptions.Dimension))]
+    [InlineData(nameof(TrainingOptions.BatchSize))]
+    [InlineData(nameof(TrainingOptions.LearningRate))]
+    [InlineData(nameof(TrainingOptions.Device))]
+    public void Validate_OutOfRange_ThrowsNamingTheOption(string option)
+    {
+        TrainingOptions options = option switch
+        {
+            nameof(TrainingOptions.Dimension) => new TrainingOptions { Dimension = 0 },
+            nameof(TrainingOptions.BatchSize) => new TrainingOptions { BatchSize = -1 },
+            nameof(TrainingOptions.LearningRate) => new TrainingOptions { LearningRate = 0 },
+            _ => new TrainingOptions { Device = (TrainingDevice)42 },
+        };
+
+        var error = Assert.Throws<ValidationException>(options.Validate);
+
+        Assert.Contains(option, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false, ModelKind.Softmax, 0.002, 0.05)]
+    [InlineData(true, ModelKind.MatrixFactorization, 0.002, 0.05)]
+    public void Resolve_Auto_PicksKindAndItsDefaults(bool isExplicit, ModelKind kind, double learningRate, double regularization)
+    {
+        TrainingOptions resolved = new TrainingOptions().Resolve(isExplicit);
+
+        Assert.Equal((kind, learningRate, regularization), (resolved.Kind, resolved.LearningRate, resolved.Regularization));
+    }
+
+    [Fact]
+    public void Resolve_BprWithoutOverrides_UsesBprDefaults()
+    {
+        TrainingOptions resolved = new TrainingOptions { Kind = ModelKind.Bpr }.Resolve(isExplicit: false);
+
+        Assert.Equal((0.005, 0.005), (resolved.LearningRate, resolved.Regularization));
+    }
+
+    [Fact]
+    public void Resolve_ExplicitValues_AreKept()
+    {
+        TrainingOptions resolved = new TrainingOptions { Kind = ModelKind.Bpr, LearningRate = 0.1, Regularization = 0 }.Resolve(isExplicit: false);
+
+        Assert.Equal((0.1, 0.0), (resolved.LearningRate, resolved.Regularization));
+    }
+}
