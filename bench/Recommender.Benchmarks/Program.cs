@@ -24,7 +24,8 @@ Directory.CreateDirectory(results);
 IReadOnlyList<Measurement> measurements = scenario switch
 {
     "preprocess" => await PreprocessBenchmark.RunAsync(work, Option("--rows", 5_000_000)),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess)"),
+    "movielens" => await MovieLensBenchmark.RunAsync(repo, work),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess, movielens)"),
 };
 
 foreach (Measurement m in measurements)

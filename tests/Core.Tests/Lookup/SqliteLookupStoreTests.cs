@@ -111,6 +111,13 @@ public sealed class SqliteLookupStoreTests : IDisposable
         }
 
         var readers = new[] { Task.Run(() => ReadLoopAsync(0)), Task.Run(() => ReadLoopAsync(users / 2)) };
+        await WaitUntilAsync(() =>
+        {
+            lock (violations)
+            {
+                return seen.Contains("A");
+            }
+        });
         await WriteVersionAsync("B", users, length: 7, batchSize: 25);
         Volatile.Write(ref publishStarted, 1);
         await _store.PublishAsync("B");
@@ -282,5 +289,15 @@ public sealed class SqliteLookupStoreTests : IDisposable
         private long _ticks = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).UtcTicks;
 
         public override DateTimeOffset GetUtcNow() => new(Interlocked.Add(ref _ticks, TimeSpan.TicksPerSecond), TimeSpan.Zero);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the readers to start");
+            await Task.Delay(5);
+        }
     }
 }

@@ -154,6 +154,13 @@ public abstract class LookupStoreContract
             }
         })).ToArray();
 
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!seen.Contains("v1"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the readers did not start");
+            await Task.Delay(5);
+        }
+
         for (int chunk = 0; chunk < users.Length; chunk += 30)
         {
             await store.WriteAsync("v2", users.Skip(chunk).Take(30).Select(u => List(u, "v2", $"{u}-v2-a", $"{u}-v2-b")).ToList());
