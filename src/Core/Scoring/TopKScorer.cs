@@ -16,8 +16,12 @@ namespace Recommender.Core.Scoring;
 /// </remarks>
 public sealed class TopKScorer : IDisposable
 {
-    /// <summary>Score buffer size the default batch aims for, in floats (32 MB).</summary>
-    private const int TargetBufferFloats = 8 * 1024 * 1024;
+    /// <summary>
+    /// Score buffer size the default batch aims for, in floats (16 MB): small enough that much of a batch
+    /// is still in cache when it is selected from, large enough that each matrix product is one
+    /// efficient call (many small products cost more in per-call threading overhead).
+    /// </summary>
+    private const int TargetBufferFloats = 4 * 1024 * 1024;
 
     private readonly FactorSnapshot _factors;
     private readonly UserItemSets? _excludedItems;
@@ -35,11 +39,17 @@ public sealed class TopKScorer : IDisposable
     /// <summary>Creates a scorer over <paramref name="factors"/>.</summary>
     /// <param name="factors">User and item factors; the score of (user, item) is their dot product.</param>
     /// <param name="excludedItems">Items never recommended to each user (usually the training interactions); null excludes nothing.</param>
-    /// <param name="batchSize">Users per matrix product; 0 picks a size that keeps the score buffer near 32 MB.</param>
-    public TopKScorer(FactorSnapshot factors, UserItemSets? excludedItems = null, int batchSize = 0)
+    /// <param name="batchSize">Users per matrix product; 0 picks a size that keeps the score buffer near 16 MB.</param>
+    /// <param name="selectionThreads">
+    /// Threads that select from each score batch. 1 (the default) selects on the calling thread: on small
+    /// hosts torch's OpenMP workers and the .NET thread pool otherwise spin against each other between
+    /// batches, which measured slower than selecting serially. Raise it on hosts with many cores.
+    /// </param>
+    public TopKScorer(FactorSnapshot factors, UserItemSets? excludedItems = null, int batchSize = 0, int selectionThreads = 1)
     {
         ArgumentNullException.ThrowIfNull(factors);
         ArgumentOutOfRangeException.ThrowIfNegative(batchSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(selectionThreads, 1);
         ValidateFactors(factors);
         if (excludedItems is not null && excludedItems.ItemCount != factors.ItemCount)
         {
@@ -66,12 +76,15 @@ public sealed class TopKScorer : IDisposable
         _itemFactors = torch.tensor(factors.ItemFactors, [itemCount, dimension]);
         _itemFactorsTransposed = _itemFactors.t();
 
-        int workers = Math.Max(1, Environment.ProcessorCount) * 4;
-        _workspaces = new SelectionWorkspace[workers];
+        SelectionThreads = selectionThreads;
+        _workspaces = new SelectionWorkspace[selectionThreads == 1 ? 1 : selectionThreads * 4];
     }
 
     /// <summary>Users per matrix product.</summary>
     public int BatchSize { get; }
+
+    /// <summary>Threads that select from each score batch.</summary>
+    public int SelectionThreads { get; }
 
     /// <summary>Number of users the factors hold.</summary>
     public int UserCount => _factors.UserCount;
@@ -144,35 +157,45 @@ public sealed class TopKScorer : IDisposable
 
     private void SelectBatch(RecommendationLists lists, int batchStart, int batchUsers, int k)
     {
-        int itemCount = ItemCount;
         int chunks = Math.Min(_workspaces.Length, batchUsers);
-        Parallel.For(0, chunks, chunk =>
+        if (chunks <= 1)
         {
-            var workspace = _workspaces[chunk] ??= new SelectionWorkspace();
-            workspace.EnsureCapacity(k);
-            int first = (int)((long)batchUsers * chunk / chunks);
-            int last = (int)((long)batchUsers * (chunk + 1) / chunks);
-            for (int batchRow = first; batchRow < last; batchRow++)
-            {
-                int user = batchStart + batchRow;
-                var scores = _scoreBuffer.AsSpan(batchRow * itemCount, itemCount);
-                if (_excludedItems is not null)
-                {
-                    foreach (int item in _excludedItems.ItemsOf(user))
-                    {
-                        scores[item] = float.NegativeInfinity;
-                    }
-                }
+            SelectRows(lists, batchStart, 0, batchUsers, k, 0);
+            return;
+        }
 
-                int row = user - lists.FirstUser;
-                lists.Counts[row] = TopKSelection.SelectRow(
-                    scores,
-                    k,
-                    workspace.Candidates,
-                    lists.Items.AsSpan(row * lists.Capacity, k),
-                    lists.Scores.AsSpan(row * lists.Capacity, k));
+        Parallel.For(
+            0,
+            chunks,
+            new ParallelOptions { MaxDegreeOfParallelism = SelectionThreads },
+            chunk => SelectRows(lists, batchStart, (int)((long)batchUsers * chunk / chunks), (int)((long)batchUsers * (chunk + 1) / chunks), k, chunk));
+    }
+
+    private void SelectRows(RecommendationLists lists, int batchStart, int firstRow, int endRow, int k, int workspaceIndex)
+    {
+        var workspace = _workspaces[workspaceIndex] ??= new SelectionWorkspace();
+        workspace.EnsureCapacity(k);
+        int itemCount = ItemCount;
+        for (int batchRow = firstRow; batchRow < endRow; batchRow++)
+        {
+            int user = batchStart + batchRow;
+            var scores = _scoreBuffer.AsSpan(batchRow * itemCount, itemCount);
+            if (_excludedItems is not null)
+            {
+                foreach (int item in _excludedItems.ItemsOf(user))
+                {
+                    scores[item] = float.NegativeInfinity;
+                }
             }
-        });
+
+            int row = user - lists.FirstUser;
+            lists.Counts[row] = TopKSelection.SelectRow(
+                scores,
+                k,
+                workspace.Scratch,
+                lists.Items.AsSpan(row * lists.Capacity, k),
+                lists.Scores.AsSpan(row * lists.Capacity, k));
+        }
     }
 
     private static void ValidateFactors(FactorSnapshot factors)
@@ -198,14 +221,14 @@ public sealed class TopKScorer : IDisposable
     /// <summary>Per-worker candidate storage, kept across batches.</summary>
     private sealed class SelectionWorkspace
     {
-        public ulong[] Candidates { get; private set; } = [];
+        public ulong[] Scratch { get; private set; } = [];
 
         public void EnsureCapacity(int k)
         {
-            int capacity = TopKSelection.CandidateCapacity(k);
-            if (Candidates.Length < capacity)
+            int capacity = TopKSelection.ScratchLength(k);
+            if (Scratch.Length < capacity)
             {
-                Candidates = new ulong[capacity];
+                Scratch = new ulong[capacity];
             }
         }
     }

@@ -6,18 +6,25 @@ using System.Runtime.Intrinsics;
 namespace Recommender.Core.Scoring;
 
 /// <summary>
-/// Picks the K best entries of a score row without sorting it. A SIMD scan compares whole blocks
-/// against a running threshold and appends only the entries above it to a small candidate buffer;
-/// when the buffer fills, a linear-time selection keeps the K best and raises the threshold. Most of
-/// the row is therefore read once and skipped, and only about K log(n/K) entries are ever touched
-/// one by one. Candidates are packed as one 64-bit key (score descending, then item ascending), so
+/// Picks the K best entries of a score row without sorting it, in two cheap passes. First a
+/// vertical SIMD max over the row gives the maxima of max(2K, 64) interleaved groups; the K-th
+/// largest of those maxima is a real score with at least K scores at or above it, so it is a safe
+/// starting threshold that usually admits only a little more than K entries. Then a SIMD scan
+/// compares whole blocks against the threshold and appends only the entries above it to a small
+/// candidate buffer; if the buffer fills, a linear-time selection keeps the K best and raises the
+/// threshold. Candidates are packed as one 64-bit key (score descending, then item ascending), so
 /// every comparison is a single integer compare and ties break deterministically toward the lower
 /// item index. <c>-inf</c> (excluded items) and NaN never qualify.
 /// </summary>
 internal static class TopKSelection
 {
-    /// <summary>Size of the candidate scratch buffer <see cref="SelectRow"/> needs for <paramref name="k"/>.</summary>
-    public static int CandidateCapacity(int k) => Math.Max(2 * k, k + 64);
+    /// <summary>Length of the scratch buffer <see cref="SelectRow"/> needs for <paramref name="k"/>.</summary>
+    public static int ScratchLength(int k) => Math.Max(CandidateCapacity(k), GroupCount(k)) + (GroupCount(k) / 2);
+
+    private static int CandidateCapacity(int k) => Math.Max(2 * k, k + 64);
+
+    /// <summary>Groups whose maxima seed the threshold: enough that their K-th largest is close to the row's K-th largest.</summary>
+    private static int GroupCount(int k) => (int)Math.Min(1 << 20, ((Math.Max(2L * k, 64) + 15) / 16) * 16);
 
     /// <summary>
     /// Writes the best <c>min(k, qualifying)</c> entries of <paramref name="scores"/> into
@@ -25,18 +32,24 @@ internal static class TopKSelection
     /// </summary>
     /// <param name="scores">One user's scores, indexed by item.</param>
     /// <param name="k">How many to keep.</param>
-    /// <param name="candidates">Scratch space of at least <see cref="CandidateCapacity"/>(<paramref name="k"/>).</param>
+    /// <param name="scratch">Scratch space of at least <see cref="ScratchLength"/>(<paramref name="k"/>).</param>
     /// <param name="items">Receives the item indices, best first.</param>
     /// <param name="bestScores">Receives the scores, aligned with <paramref name="items"/>.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int SelectRow(ReadOnlySpan<float> scores, int k, Span<ulong> candidates, Span<int> items, Span<float> bestScores)
+    public static int SelectRow(ReadOnlySpan<float> scores, int k, Span<ulong> scratch, Span<int> items, Span<float> bestScores)
     {
         if (k <= 0 || scores.IsEmpty)
         {
             return 0;
         }
 
-        var buffer = new CandidateBuffer(candidates[..CandidateCapacity(k)], k);
+        int groups = GroupCount(k);
+        var keys = scratch[..Math.Max(CandidateCapacity(k), groups)];
+        var groupMaxima = MemoryMarshal.Cast<ulong, float>(scratch.Slice(keys.Length, groups / 2));
+        float floor = EstimateThreshold(scores, k, keys, groupMaxima);
+
+        // Scores equal to the estimate may belong to the top K, so start just below it.
+        var buffer = new CandidateBuffer(keys[..CandidateCapacity(k)], k, floor > float.NegativeInfinity ? MathF.BitDecrement(floor) : floor);
         int position = 0;
         if (Vector512.IsHardwareAccelerated)
         {
@@ -59,6 +72,62 @@ internal static class TopKSelection
         return buffer.WriteBest(items, bestScores);
     }
 
+    /// <summary>
+    /// The K-th largest of interleaved group maxima: each maximum is a qualifying score, so at least K
+    /// scores are at or above the result. Returns <c>-inf</c> when the row is too short to be worth it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float EstimateThreshold(ReadOnlySpan<float> scores, int k, Span<ulong> keys, Span<float> groupMaxima)
+    {
+        if (!Vector.IsHardwareAccelerated || scores.Length < 2 * groupMaxima.Length)
+        {
+            return float.NegativeInfinity;
+        }
+
+        var accumulators = MemoryMarshal.Cast<float, Vector<float>>(groupMaxima);
+        var vectors = MemoryMarshal.Cast<float, Vector<float>>(scores);
+        accumulators.Fill(new Vector<float>(float.NegativeInfinity));
+        int groupVectors = accumulators.Length;
+        int vector = 0;
+        for (; vector + groupVectors <= vectors.Length; vector += groupVectors)
+        {
+            for (int group = 0; group < groupVectors; group++)
+            {
+                accumulators[group] = Vector.Max(accumulators[group], vectors[vector + group]);
+            }
+        }
+
+        for (int group = 0; vector < vectors.Length; vector++, group++)
+        {
+            accumulators[group] = Vector.Max(accumulators[group], vectors[vector]);
+        }
+
+        // A group whose maximum is NaN is skipped: the others still bound the K-th score from below.
+        int count = 0;
+        for (int group = 0; group < groupMaxima.Length; group++)
+        {
+            float maximum = groupMaxima[group];
+            if (maximum > float.NegativeInfinity)
+            {
+                keys[count++] = Pack(maximum, group);
+            }
+        }
+
+        if (count < k)
+        {
+            return float.NegativeInfinity;
+        }
+
+        KeyOrder.SelectSmallest(keys[..count], k);
+        ulong kth = keys[0];
+        foreach (ulong key in keys[..k])
+        {
+            kth = Math.Max(kth, key);
+        }
+
+        return Unpack(kth).Score;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Scan512(ReadOnlySpan<float> scores, ref CandidateBuffer buffer)
     {
@@ -68,8 +137,11 @@ internal static class TopKSelection
         for (; position <= scores.Length - width; position += width)
         {
             var block = Vector512.LoadUnsafe(ref first, (nuint)position);
-            ulong above = Vector512.GreaterThan(block, Vector512.Create(buffer.Threshold)).ExtractMostSignificantBits();
-            OfferMarked(scores, position, above, ref buffer);
+            var threshold = Vector512.Create(buffer.Threshold);
+            if (Vector512.GreaterThanAny(block, threshold))
+            {
+                OfferMarked(scores, position, Vector512.GreaterThan(block, threshold).ExtractMostSignificantBits(), ref buffer);
+            }
         }
 
         return position;
@@ -84,8 +156,11 @@ internal static class TopKSelection
         for (; position <= scores.Length - width; position += width)
         {
             var block = Vector256.LoadUnsafe(ref first, (nuint)position);
-            ulong above = Vector256.GreaterThan(block, Vector256.Create(buffer.Threshold)).ExtractMostSignificantBits();
-            OfferMarked(scores, position, above, ref buffer);
+            var threshold = Vector256.Create(buffer.Threshold);
+            if (Vector256.GreaterThanAny(block, threshold))
+            {
+                OfferMarked(scores, position, Vector256.GreaterThan(block, threshold).ExtractMostSignificantBits(), ref buffer);
+            }
         }
 
         return position;
@@ -100,8 +175,11 @@ internal static class TopKSelection
         for (; position <= scores.Length - width; position += width)
         {
             var block = Vector128.LoadUnsafe(ref first, (nuint)position);
-            ulong above = Vector128.GreaterThan(block, Vector128.Create(buffer.Threshold)).ExtractMostSignificantBits();
-            OfferMarked(scores, position, above, ref buffer);
+            var threshold = Vector128.Create(buffer.Threshold);
+            if (Vector128.GreaterThanAny(block, threshold))
+            {
+                OfferMarked(scores, position, Vector128.GreaterThan(block, threshold).ExtractMostSignificantBits(), ref buffer);
+            }
         }
 
         return position;
@@ -121,14 +199,14 @@ internal static class TopKSelection
     }
 
     /// <summary>Unsorted candidates above the threshold; compacted to the best K whenever it fills.</summary>
-    private ref struct CandidateBuffer(Span<ulong> keys, int k)
+    private ref struct CandidateBuffer(Span<ulong> keys, int k, float threshold)
     {
         private readonly Span<ulong> _keys = keys;
         private readonly int _k = k;
         private int _count;
 
-        /// <summary>Scores must be strictly above this to matter (the K-th best so far, or -inf while fewer than K are held).</summary>
-        public float Threshold { get; private set; } = float.NegativeInfinity;
+        /// <summary>Scores must be strictly above this to matter: just below the estimate at first, then the K-th best kept.</summary>
+        public float Threshold { get; private set; } = threshold;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Offer(float score, int item)
@@ -206,54 +284,57 @@ internal static class TopKSelection
             int left = 0;
             int right = keys.Length - 1;
             int target = count - 1;
-            while (right > left)
+            while (right - left >= 16)
             {
-                if (right - left < 16)
+                int middle = left + ((right - left) >> 1);
+                int pivotAt = MedianOfThree(keys, left, middle, right);
+                (keys[pivotAt], keys[right]) = (keys[right], keys[pivotAt]);
+                ulong pivot = keys[right];
+
+                // Branch-free partition: every element is swapped, and the boundary moves by the comparison's result.
+                int boundary = left;
+                for (int position = left; position < right; position++)
                 {
-                    keys[left..(right + 1)].Sort();
+                    ulong key = keys[position];
+                    keys[position] = keys[boundary];
+                    keys[boundary] = key;
+                    boundary += key < pivot ? 1 : 0;
+                }
+
+                keys[right] = keys[boundary];
+                keys[boundary] = pivot;
+                if (boundary == target)
+                {
                     return;
                 }
 
-                int middle = left + ((right - left) >> 1);
-                ulong pivot = MedianOfThree(keys[left], keys[middle], keys[right]);
-                int low = left;
-                int high = right;
-                while (low <= high)
+                if (target < boundary)
                 {
-                    while (keys[low] < pivot)
-                    {
-                        low++;
-                    }
-
-                    while (keys[high] > pivot)
-                    {
-                        high--;
-                    }
-
-                    if (low <= high)
-                    {
-                        (keys[low], keys[high]) = (keys[high], keys[low]);
-                        low++;
-                        high--;
-                    }
-                }
-
-                if (target <= high)
-                {
-                    right = high;
-                }
-                else if (target >= low)
-                {
-                    left = low;
+                    right = boundary - 1;
                 }
                 else
                 {
-                    return;
+                    left = boundary + 1;
                 }
+            }
+
+            if (right > left)
+            {
+                keys[left..(right + 1)].Sort();
             }
         }
 
-        private static ulong MedianOfThree(ulong a, ulong b, ulong c) =>
-            a < b ? (b < c ? b : Math.Max(a, c)) : (a < c ? a : Math.Max(b, c));
+        private static int MedianOfThree(Span<ulong> keys, int a, int b, int c)
+        {
+            ulong x = keys[a];
+            ulong y = keys[b];
+            ulong z = keys[c];
+            if (x < y)
+            {
+                return y < z ? b : (x < z ? c : a);
+            }
+
+            return x < z ? a : (y < z ? c : b);
+        }
     }
 }

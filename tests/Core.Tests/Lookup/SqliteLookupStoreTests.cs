@@ -81,6 +81,8 @@ public sealed class SqliteLookupStoreTests : IDisposable
         using var stop = new CancellationTokenSource();
         var violations = new List<string>();
         var seen = new HashSet<string>();
+        int readsOfA = 0;
+        int readsOfB = 0;
 
         async Task ReadLoopAsync(int offset)
         {
@@ -99,6 +101,7 @@ public sealed class SqliteLookupStoreTests : IDisposable
                     _ when list.Version == "A" && completedBefore => $"{user}: A visible after publish",
                     _ => null,
                 };
+                Interlocked.Increment(ref list?.Version == "B" ? ref readsOfB : ref readsOfA);
                 lock (violations)
                 {
                     seen.Add(list?.Version ?? "none");
@@ -111,18 +114,12 @@ public sealed class SqliteLookupStoreTests : IDisposable
         }
 
         var readers = new[] { Task.Run(() => ReadLoopAsync(0)), Task.Run(() => ReadLoopAsync(users / 2)) };
-        await WaitUntilAsync(() =>
-        {
-            lock (violations)
-            {
-                return seen.Contains("A");
-            }
-        });
+        await WaitUntilAsync(() => Volatile.Read(ref readsOfA) >= 50);
         await WriteVersionAsync("B", users, length: 7, batchSize: 25);
         Volatile.Write(ref publishStarted, 1);
         await _store.PublishAsync("B");
         Volatile.Write(ref publishCompleted, 1);
-        await Task.Delay(200);
+        await WaitUntilAsync(() => Volatile.Read(ref readsOfB) >= 50);
         await stop.CancelAsync();
         await Task.WhenAll(readers);
 
@@ -271,6 +268,16 @@ public sealed class SqliteLookupStoreTests : IDisposable
         Assert.Contains("Unicode", error.Message, StringComparison.Ordinal);
     }
 
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the readers");
+            await Task.Delay(5);
+        }
+    }
+
     private static UserRecommendations List(string user, string version, int length) =>
         new(user, Enumerable.Range(0, length).Select(rank => $"{version}:{user}:{rank}").ToArray(), Enumerable.Range(0, length).Select(rank => (float)-rank).ToArray(), version, Generated);
 
@@ -289,15 +296,5 @@ public sealed class SqliteLookupStoreTests : IDisposable
         private long _ticks = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).UtcTicks;
 
         public override DateTimeOffset GetUtcNow() => new(Interlocked.Add(ref _ticks, TimeSpan.TicksPerSecond), TimeSpan.Zero);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the readers to start");
-            await Task.Delay(5);
-        }
     }
 }

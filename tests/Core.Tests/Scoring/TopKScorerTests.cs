@@ -132,6 +132,34 @@ public sealed class TopKScorerTests
     }
 
     [Fact]
+    public void ScoreAll_SeveralSelectionThreads_EqualsOneThread()
+    {
+        var factors = IntegerFactors(seed: 65, users: 90, items: 300, dimension: 3, range: 2);
+        var seen = RandomSeen(seed: 66, users: 90, items: 300, perUser: 40);
+        using var serial = new TopKScorer(factors, seen, batchSize: 25);
+        using var parallel = new TopKScorer(factors, seen, batchSize: 25, selectionThreads: 3);
+
+        var expected = serial.ScoreAll(20);
+        var actual = parallel.ScoreAll(20);
+
+        Assert.Equal(expected.Items, actual.Items);
+        Assert.Equal(expected.Scores, actual.Scores);
+        Assert.Equal(expected.Counts, actual.Counts);
+    }
+
+    [Fact]
+    public void ScoreAll_EmptyCatalog_ReturnsEmptyRows()
+    {
+        var factors = new FactorSnapshot([1f, 2f], [], UserCount: 2, ItemCount: 0, Dimension: 1);
+        using var scorer = new TopKScorer(factors);
+
+        var lists = scorer.ScoreAll(10);
+
+        Assert.Equal(2, lists.UserCount);
+        Assert.All(lists.Counts, count => Assert.Equal(0, count));
+    }
+
+    [Fact]
     public void ScoreUsers_RangeBeyondUsers_Throws()
     {
         var factors = IntegerFactors(seed: 71, users: 3, items: 4, dimension: 2, range: 1);
