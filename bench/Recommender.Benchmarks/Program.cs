@@ -25,7 +25,8 @@ IReadOnlyList<Measurement> measurements = scenario switch
 {
     "preprocess" => await PreprocessBenchmark.RunAsync(work, Option("--rows", 5_000_000)),
     "movielens" => await MovieLensBenchmark.RunAsync(repo, work),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess, movielens)"),
+    "scoring" => ScoringBenchmark.Run(),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess, movielens, scoring)"),
 };
 
 foreach (Measurement m in measurements)
