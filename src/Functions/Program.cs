@@ -5,4 +5,5 @@ using Recommender.Functions.Hosting;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.AddRecommender();
+builder.AddRecommenderTelemetry();
 builder.Build().Run();
