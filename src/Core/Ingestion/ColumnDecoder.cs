@@ -11,19 +11,24 @@ namespace Recommender.Core.Ingestion;
 /// Reads one column chunk of a row group into the arrays of an <see cref="InteractionBatch"/>.
 /// Columns are read with Parquet.Net's typed raw reader (values plus definition levels), then
 /// nulls are spread in place, so a column costs one array of its own type and one conversion.
-/// Callers have checked with <see cref="ColumnResolver"/> that the column's type fits its role.
+/// Text columns (string ids, event types) are read by <see cref="TextColumnReader"/> where it can, so equal
+/// values share one string instead of costing one per row. Callers have checked with <see cref="ColumnResolver"/>
+/// that the column's type fits its role.
 /// </summary>
 internal static class ColumnDecoder
 {
     private static readonly long UnixEpochTicks = DateTime.UnixEpoch.Ticks;
     private const long MicrosPerDay = 86_400_000_000;
 
-    public static async ValueTask<IdColumn> ReadIdsAsync(ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
+    public static async ValueTask<IdColumn> ReadIdsAsync(
+        ParquetRowGroupReader rowGroup, DataField field, int count, TextColumnReader text, CancellationToken cancellationToken)
     {
         Type type = field.ClrType;
         if (ColumnResolver.IsText(type))
         {
-            return IdColumn.FromStrings(await ReadStringsAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false));
+            string?[] ids = await text.TryReadAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false)
+                ?? await ReadStringsAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false);
+            return IdColumn.FromStrings(ids);
         }
 
         if (type == typeof(long))
@@ -75,9 +80,15 @@ internal static class ColumnDecoder
         };
     }
 
-    public static async ValueTask<string?[]> ReadEventTypesAsync(ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
+    public static async ValueTask<string?[]> ReadEventTypesAsync(
+        ParquetRowGroupReader rowGroup, DataField field, int count, TextColumnReader text, CancellationToken cancellationToken)
     {
         Type type = field.ClrType;
+        if (ColumnResolver.IsText(type) && await text.TryReadAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false) is { } labels)
+        {
+            return labels;
+        }
+
         return type switch
         {
             _ when type == typeof(ReadOnlyMemory<char>) => ToLabels(await ReadAsync<ReadOnlyMemory<char>>(rowGroup, field, count, cancellationToken).ConfigureAwait(false)),

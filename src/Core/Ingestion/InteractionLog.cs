@@ -16,13 +16,15 @@ public sealed class InteractionLog : IAsyncDisposable
     private readonly ResolvedColumns _columns;
     private readonly TimestampUnit _epochUnit;
     private readonly long[] _firstRows;
+    private readonly TextColumnReader _text;
     private bool _disposed;
 
     internal InteractionLog(
-        ParquetReader reader, Stream? ownedStream, string source, ResolvedColumns columns, InteractionLogSchema schema, TimestampUnit epochUnit)
+        ParquetReader reader, Stream stream, bool ownsStream, string source, ResolvedColumns columns, InteractionLogSchema schema, TimestampUnit epochUnit)
     {
         _reader = reader;
-        _ownedStream = ownedStream;
+        _ownedStream = ownsStream ? stream : null;
+        _text = new TextColumnReader(stream);
         _columns = columns;
         _epochUnit = epochUnit;
         Source = source;
@@ -83,9 +85,9 @@ public sealed class InteractionLog : IAsyncDisposable
 
         int count = (int)rowGroup.RowCount;
         IdColumn users = await ReadColumnAsync(index, _columns.User.Field,
-            () => ColumnDecoder.ReadIdsAsync(rowGroup, _columns.User.Field, count, cancellationToken)).ConfigureAwait(false);
+            () => ColumnDecoder.ReadIdsAsync(rowGroup, _columns.User.Field, count, _text, cancellationToken)).ConfigureAwait(false);
         IdColumn items = await ReadColumnAsync(index, _columns.Item.Field,
-            () => ColumnDecoder.ReadIdsAsync(rowGroup, _columns.Item.Field, count, cancellationToken)).ConfigureAwait(false);
+            () => ColumnDecoder.ReadIdsAsync(rowGroup, _columns.Item.Field, count, _text, cancellationToken)).ConfigureAwait(false);
 
         float[]? values = _columns.Value is { } value
             ? await ReadColumnAsync(index, value.Field,
@@ -93,7 +95,7 @@ public sealed class InteractionLog : IAsyncDisposable
             : null;
         string?[]? eventTypes = _columns.EventType is { } eventType
             ? await ReadColumnAsync(index, eventType.Field,
-                () => ColumnDecoder.ReadEventTypesAsync(rowGroup, eventType.Field, count, cancellationToken)).ConfigureAwait(false)
+                () => ColumnDecoder.ReadEventTypesAsync(rowGroup, eventType.Field, count, _text, cancellationToken)).ConfigureAwait(false)
             : null;
         long[]? timestamps = _columns.Timestamp is { } timestamp
             ? await ReadColumnAsync(index, timestamp.Field,

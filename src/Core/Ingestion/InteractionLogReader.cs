@@ -149,7 +149,7 @@ public sealed partial class InteractionLogReader
 
             LogOpened(source, rows, reader.RowGroupCount, schema.User.Name, schema.Item.Name,
                 schema.Value?.Name, schema.EventType?.Name, schema.Timestamp?.Name, schema.EpochUnit);
-            return new InteractionLog(reader, ownsStream ? stream : null, source, columns, schema, epochUnit);
+            return new InteractionLog(reader, stream, ownsStream, source, columns, schema, epochUnit);
         }
         catch
         {
