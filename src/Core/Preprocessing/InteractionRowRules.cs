@@ -68,7 +68,9 @@ internal sealed class InteractionRowRules
         Span<int> itemCodes = _itemCodes.AsSpan(0, count);
         Users.Encode(batch.Users, userCodes);
         Items.Encode(batch.Items, itemCodes);
-        Columns.EnsureRoom(count);
+        // Room for the rest of the file at once: one block of columns per file instead of one per batch.
+        long rest = batch.RowsInLog is { } total && total - batch.FirstRow > count ? total - batch.FirstRow : count;
+        Columns.EnsureRoom(count, (int)Math.Min(rest, Array.MaxLength - (long)Columns.Count));
 
         float[]? values = batch.Values;
         string?[]? eventTypes = _eventWeights is null ? null : batch.EventTypes;
