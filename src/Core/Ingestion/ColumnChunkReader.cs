@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using Parquet;
@@ -28,6 +27,7 @@ internal sealed class ColumnChunkReader
     private readonly BatchArrays _arrays;
     private readonly Dictionary<string, SchemaElement> _topLevel;
     private readonly TextValues _text = new();
+    private byte[] _chunk = [];
     private byte[] _page = [];
     private int[] _levels = [];
     private int[] _indices = [];
@@ -139,17 +139,10 @@ internal sealed class ColumnChunkReader
     private async ValueTask<bool> TryReadAsync(ColumnMetaData chunk, DataField field, PageValues values, CancellationToken cancellationToken)
     {
         int length = (int)chunk.TotalCompressedSize;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            _stream.Position = StartOf(chunk);
-            await _stream.ReadExactlyAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-            return TryDecode(buffer.AsSpan(0, length), chunk.Codec, field.MaxDefinitionLevel, (int)chunk.NumValues, values);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        Grow(ref _chunk, length);
+        _stream.Position = StartOf(chunk);
+        await _stream.ReadExactlyAsync(_chunk.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+        return TryDecode(_chunk.AsSpan(0, length), chunk.Codec, field.MaxDefinitionLevel, (int)chunk.NumValues, values);
     }
 
     private static bool IsSupported(CompressionCodec codec) => codec is CompressionCodec.UNCOMPRESSED or CompressionCodec.SNAPPY
@@ -376,7 +369,7 @@ internal sealed class ColumnChunkReader
         return written == size ? target : throw new InvalidDataException("page size differs from its header");
     }
 
-    /// <summary>Page buffers are kept for the next chunk: a log's pages are of similar sizes.</summary>
+    /// <summary>Buffers are kept for the next chunk (a log's chunks and pages are of similar sizes) and go with the log.</summary>
     private static Span<T> Grow<T>(ref T[] buffer, int length)
     {
         if (buffer.Length < length)
