@@ -25,6 +25,7 @@ internal sealed class InteractionColumns
     private int[] _items = [];
     private float[] _weights = [];
     private long[] _timestamps = [];
+    private int[] _scratch = [];
 
     public int Count { get; private set; }
 
@@ -63,6 +64,25 @@ internal sealed class InteractionColumns
             return _timestamps;
         }
     }
+
+    /// <summary>
+    /// An array of at least <paramref name="length"/> ints for the steps that group rows (combining duplicates, the
+    /// split), which run one after another: they share one allocation instead of each making its own.
+    /// </summary>
+    public int[] Scratch(int length)
+    {
+        if (_scratch.Length < length)
+        {
+            // Dropped first, so that a collection triggered by the new array can take the old one.
+            _scratch = [];
+            _scratch = new int[length];
+        }
+
+        return _scratch;
+    }
+
+    /// <summary>Lets the scratch array go once no step needs it any more.</summary>
+    public void ReleaseScratch() => _scratch = [];
 
     /// <summary>Makes room for <paramref name="additional"/> more rows.</summary>
     public void EnsureRoom(int additional) => EnsureRoom(additional, additional);

@@ -131,6 +131,7 @@ public sealed class InteractionPreprocessor
         int interactions = columns.Count;
         int validationCount = CountHeldOut(heldOut, interactions);
         int trainCount = interactions - validationCount;
+        columns.ReleaseScratch();
         ReclaimPhaseGarbage();
 
         string version = ComputeVersion(ordered, options);
