@@ -77,8 +77,7 @@ internal sealed class InteractionRowRules
         long[]? timestamps = batch.TimestampsMicros;
         bool thresholded = _ratingThreshold.HasValue;
         float threshold = _ratingThreshold.GetValueOrDefault();
-        string? lastEventType = null;
-        float lastEventWeight = 0;
+        EventTypeWeights? eventTypeWeights = eventTypes is null ? null : new EventTypeWeights(_eventWeights!);
 
         for (int row = 0; row < count; row++)
         {
@@ -117,23 +116,14 @@ internal sealed class InteractionRowRules
             if (eventTypes is not null)
             {
                 string? eventType = eventTypes[row];
-                float eventWeight;
-                if (eventType is not null && ReferenceEquals(eventType, lastEventType))
+                if (eventType is null || !eventTypeWeights!.TryWeightOf(eventType, out float eventWeight))
                 {
-                    eventWeight = lastEventWeight;
-                }
-                else if (eventType is not null && _eventWeights!.TryGetValue(eventType, out eventWeight))
-                {
-                    lastEventType = eventType;
-                    lastEventWeight = eventWeight;
-                }
-                else if (_dropUnknownEventTypes)
-                {
-                    dropped.Add(RowDropReason.UnknownEventType);
-                    continue;
-                }
-                else
-                {
+                    if (_dropUnknownEventTypes)
+                    {
+                        dropped.Add(RowDropReason.UnknownEventType);
+                        continue;
+                    }
+
                     eventWeight = _defaultEventWeight;
                 }
 
@@ -203,4 +193,39 @@ internal sealed class InteractionRowRules
         ExternalIdVocabulary.TooLong => RowDropReason.IdTooLong,
         _ => RowDropReason.IdWithControlCharacters,
     };
+
+    /// <summary>
+    /// The weights of a batch's event types, remembered by reference: readers give each distinct event type of a batch
+    /// one shared string, so a handful of strings repeat on every row and each is looked up once.
+    /// </summary>
+    private sealed class EventTypeWeights(Dictionary<string, float> weights)
+    {
+        private const int Remembered = 8;
+        private readonly string?[] _types = new string?[Remembered];
+        private readonly float[] _weights = new float[Remembered];
+        private readonly bool[] _known = new bool[Remembered];
+        private int _count;
+
+        /// <summary>The configured weight of <paramref name="eventType"/>; false when it has none.</summary>
+        public bool TryWeightOf(string eventType, out float weight)
+        {
+            for (int i = 0; i < _count; i++)
+            {
+                if (ReferenceEquals(_types[i], eventType))
+                {
+                    weight = _weights[i];
+                    return _known[i];
+                }
+            }
+
+            bool known = weights.TryGetValue(eventType, out weight);
+            if (_count < Remembered)
+            {
+                (_types[_count], _weights[_count], _known[_count]) = (eventType, weight, known);
+                _count++;
+            }
+
+            return known;
+        }
+    }
 }
