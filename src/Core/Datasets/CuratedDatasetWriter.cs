@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Parquet;
 using Parquet.Schema;
@@ -42,15 +43,28 @@ public sealed class CuratedDatasetWriter
             throw new ArgumentException($"The manifest is for version '{manifest.Version}', the dataset is version '{dataset.Version}'.", nameof(manifest));
         }
 
-        string version = dataset.Version;
+        await WriteAsync(
+            store, dataset.Version, dataset.UserIds, dataset.ItemIds, InteractionRows.All(dataset.Train), InteractionRows.All(dataset.Validation), manifest,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes a dataset whose train and validation rows are picked from shared columns, so they are written without
+    /// first being copied into tables of their own. The bytes are those that
+    /// <see cref="WriteAsync(IArtifactStore, CuratedDataset, DatasetManifest, CancellationToken)"/> writes for the same rows.
+    /// </summary>
+    internal async Task WriteAsync(
+        IArtifactStore store, string version, IReadOnlyList<string> userIds, IReadOnlyList<string> itemIds, InteractionRows train, InteractionRows validation,
+        DatasetManifest manifest, CancellationToken cancellationToken = default)
+    {
         await WriteParquetAsync(store, CuratedDatasetLayout.PathOf(version, CuratedDatasetLayout.UsersFile),
-            (output, token) => WriteVocabularyAsync(output, dataset.UserIds, token), cancellationToken).ConfigureAwait(false);
+            (output, token) => WriteVocabularyAsync(output, userIds, token), cancellationToken).ConfigureAwait(false);
         await WriteParquetAsync(store, CuratedDatasetLayout.PathOf(version, CuratedDatasetLayout.ItemsFile),
-            (output, token) => WriteVocabularyAsync(output, dataset.ItemIds, token), cancellationToken).ConfigureAwait(false);
+            (output, token) => WriteVocabularyAsync(output, itemIds, token), cancellationToken).ConfigureAwait(false);
         await WriteParquetAsync(store, CuratedDatasetLayout.PathOf(version, CuratedDatasetLayout.TrainFile),
-            (output, token) => WriteInteractionsAsync(output, dataset.Train, token), cancellationToken).ConfigureAwait(false);
+            (output, token) => WriteInteractionsAsync(output, train, token), cancellationToken).ConfigureAwait(false);
         await WriteParquetAsync(store, CuratedDatasetLayout.PathOf(version, CuratedDatasetLayout.ValidationFile),
-            (output, token) => WriteInteractionsAsync(output, dataset.Validation, token), cancellationToken).ConfigureAwait(false);
+            (output, token) => WriteInteractionsAsync(output, validation, token), cancellationToken).ConfigureAwait(false);
 
         using var manifestStream = new MemoryStream();
         await JsonSerializer.SerializeAsync(manifestStream, manifest, DatasetJson.Options, cancellationToken).ConfigureAwait(false);
@@ -94,21 +108,104 @@ public sealed class CuratedDatasetWriter
         }
     }
 
-    private async Task WriteInteractionsAsync(Stream output, InteractionTable table, CancellationToken cancellationToken)
+    private async Task WriteInteractionsAsync(Stream output, InteractionRows rows, CancellationToken cancellationToken)
     {
         var schema = new ParquetSchema(UserField, ItemField, WeightField, TimestampField);
         ParquetWriter writer = await ParquetWriter.CreateAsync(schema, output, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (writer.ConfigureAwait(false))
         {
-            for (int start = 0; start < table.Count; start += _rowGroupSize)
+            if (rows.Picks is null)
             {
-                int length = Math.Min(_rowGroupSize, table.Count - start);
-                using ParquetRowGroupWriter group = writer.CreateRowGroup();
-                await group.WriteAsync(UserField, new ReadOnlyMemory<int>(table.Users, start, length), cancellationToken: cancellationToken).ConfigureAwait(false);
-                await group.WriteAsync(ItemField, new ReadOnlyMemory<int>(table.Items, start, length), cancellationToken: cancellationToken).ConfigureAwait(false);
-                await group.WriteAsync(WeightField, new ReadOnlyMemory<float>(table.Weights, start, length), cancellationToken: cancellationToken).ConfigureAwait(false);
-                await group.WriteAsync(TimestampField, new ReadOnlyMemory<long>(table.Timestamps, start, length), cancellationToken: cancellationToken).ConfigureAwait(false);
+                for (int start = 0; start < rows.Count; start += _rowGroupSize)
+                {
+                    int length = Math.Min(_rowGroupSize, rows.Count - start);
+                    await WriteRowGroupAsync(writer, rows.Users, rows.Items, rows.Weights, rows.Timestamps, start, length, cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            // Picked rows are gathered a row group at a time into pooled buffers.
+            int picked = rows.CountPicked();
+            int size = Math.Min(_rowGroupSize, picked);
+            int[] users = ArrayPool<int>.Shared.Rent(size);
+            int[] items = ArrayPool<int>.Shared.Rent(size);
+            float[] weights = ArrayPool<float>.Shared.Rent(size);
+            long[] timestamps = ArrayPool<long>.Shared.Rent(size);
+            try
+            {
+                int row = 0;
+                for (int start = 0; start < picked; start += _rowGroupSize)
+                {
+                    int length = Math.Min(_rowGroupSize, picked - start);
+                    for (int next = 0; next < length; row++)
+                    {
+                        if (rows.IsPicked(row))
+                        {
+                            users[next] = rows.Users[row];
+                            items[next] = rows.Items[row];
+                            weights[next] = rows.Weights[row];
+                            timestamps[next] = rows.Timestamps[row];
+                            next++;
+                        }
+                    }
+
+                    await WriteRowGroupAsync(writer, users, items, weights, timestamps, 0, length, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(users);
+                ArrayPool<int>.Shared.Return(items);
+                ArrayPool<float>.Shared.Return(weights);
+                ArrayPool<long>.Shared.Return(timestamps);
             }
         }
+    }
+
+    private static async Task WriteRowGroupAsync(
+        ParquetWriter writer, int[] users, int[] items, float[] weights, long[] timestamps, int start, int length, CancellationToken cancellationToken)
+    {
+        using ParquetRowGroupWriter group = writer.CreateRowGroup();
+        await group.WriteAsync(UserField, new ReadOnlyMemory<int>(users, start, length), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await group.WriteAsync(ItemField, new ReadOnlyMemory<int>(items, start, length), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await group.WriteAsync(WeightField, new ReadOnlyMemory<float>(weights, start, length), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await group.WriteAsync(TimestampField, new ReadOnlyMemory<long>(timestamps, start, length), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// Interaction rows to write: the first <see cref="Count"/> rows of parallel columns, or, with <see cref="Picks"/>,
+/// those of them whose pick flag equals <see cref="PickedWhen"/> (train or validation rows of one set of columns).
+/// </summary>
+internal readonly record struct InteractionRows(
+    int[] Users, int[] Items, float[] Weights, long[] Timestamps, int Count, bool[]? Picks = null, bool PickedWhen = true)
+{
+    /// <summary>Every row of a table.</summary>
+    public static InteractionRows All(InteractionTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        return new InteractionRows(table.Users, table.Items, table.Weights, table.Timestamps, table.Count);
+    }
+
+    public bool IsPicked(int row) => Picks is null || Picks[row] == PickedWhen;
+
+    public int CountPicked()
+    {
+        if (Picks is null)
+        {
+            return Count;
+        }
+
+        int picked = 0;
+        for (int row = 0; row < Count; row++)
+        {
+            if (Picks[row] == PickedWhen)
+            {
+                picked++;
+            }
+        }
+
+        return picked;
     }
 }

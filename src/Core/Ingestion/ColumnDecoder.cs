@@ -11,19 +11,30 @@ namespace Recommender.Core.Ingestion;
 /// Reads one column chunk of a row group into the arrays of an <see cref="InteractionBatch"/>.
 /// Columns are read with Parquet.Net's typed raw reader (values plus definition levels), then
 /// nulls are spread in place, so a column costs one array of its own type and one conversion.
-/// Callers have checked with <see cref="ColumnResolver"/> that the column's type fits its role.
+/// Most columns (text, integers, times) are read page by page by <see cref="ColumnChunkReader"/> where it can, so
+/// equal text values share one string and pages leave no garbage; Parquet.Net reads the rest. Callers have checked with <see cref="ColumnResolver"/>
+/// that the column's type fits its role.
 /// </summary>
-internal static class ColumnDecoder
+internal sealed class ColumnDecoder(ColumnChunkReader chunks, BatchArrays arrays)
 {
     private static readonly long UnixEpochTicks = DateTime.UnixEpoch.Ticks;
     private const long MicrosPerDay = 86_400_000_000;
 
-    public static async ValueTask<IdColumn> ReadIdsAsync(ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
+    public async ValueTask<IdColumn> ReadIdsAsync(
+        ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
     {
         Type type = field.ClrType;
         if (ColumnResolver.IsText(type))
         {
-            return IdColumn.FromStrings(await ReadStringsAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false));
+            string?[] ids = await chunks.TryReadTextAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false)
+                ?? await ReadStringsAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false);
+            return IdColumn.FromStrings(ids);
+        }
+
+        if ((type == typeof(long) || type == typeof(int))
+            && await chunks.TryReadIntegersAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false) is var (integers, missing))
+        {
+            return IdColumn.FromNumbers(integers, missing);
         }
 
         if (type == typeof(long))
@@ -55,7 +66,7 @@ internal static class ColumnDecoder
         };
     }
 
-    public static async ValueTask<float[]> ReadValuesAsync(ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
+    public async ValueTask<float[]> ReadValuesAsync(ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
     {
         Type type = field.ClrType;
         return type switch
@@ -75,9 +86,15 @@ internal static class ColumnDecoder
         };
     }
 
-    public static async ValueTask<string?[]> ReadEventTypesAsync(ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
+    public async ValueTask<string?[]> ReadEventTypesAsync(
+        ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
     {
         Type type = field.ClrType;
+        if (ColumnResolver.IsText(type) && await chunks.TryReadTextAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false) is { } labels)
+        {
+            return labels;
+        }
+
         return type switch
         {
             _ when type == typeof(ReadOnlyMemory<char>) => ToLabels(await ReadAsync<ReadOnlyMemory<char>>(rowGroup, field, count, cancellationToken).ConfigureAwait(false)),
@@ -95,10 +112,21 @@ internal static class ColumnDecoder
     }
 
     /// <summary>Reads event times as microseconds since the epoch; <paramref name="epochUnit"/> applies to integer columns only.</summary>
-    public static async ValueTask<long[]> ReadTimestampsAsync(
+    public async ValueTask<long[]> ReadTimestampsAsync(
         ParquetRowGroupReader rowGroup, DataField field, int count, TimestampUnit epochUnit, CancellationToken cancellationToken)
     {
         Type type = field.ClrType;
+        if (type == typeof(DateTime) && await chunks.TryReadTimesAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false) is var (micros, missing))
+        {
+            return WithMissingTimestamps(micros, missing);
+        }
+
+        if ((type == typeof(long) || type == typeof(int))
+            && await chunks.TryReadIntegersAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false) is { } epoch)
+        {
+            return FromEpoch<long>(epoch, epochUnit, field);
+        }
+
         if (type == typeof(DateTime))
         {
             // Parquet.Net returns TIMESTAMP (any unit), INT96 and DATE as DateTime whose ticks count from
@@ -135,7 +163,7 @@ internal static class ColumnDecoder
     }
 
     /// <summary>The largest absolute value of an integer column in one row group, or null when every value is null.</summary>
-    public static async ValueTask<double?> ReadLargestMagnitudeAsync(ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
+    public async ValueTask<double?> ReadLargestMagnitudeAsync(ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
     {
         Type type = field.ClrType;
         return type switch
@@ -157,11 +185,11 @@ internal static class ColumnDecoder
     /// Optional columns come back packed with their definition levels; nulls are then spread in
     /// place from the back, leaving <c>default</c> in null rows and marking them in the mask.
     /// </summary>
-    internal static async ValueTask<(T[] Values, bool[]? IsNull)> ReadAsync<T>(
+    internal async ValueTask<(T[] Values, bool[]? IsNull)> ReadAsync<T>(
         ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
         where T : struct
     {
-        var values = new T[count];
+        T[] values = arrays.Take<T>(count);
         if (field.MaxDefinitionLevel == 0)
         {
             await rowGroup.ReadAsync(field, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
@@ -180,7 +208,7 @@ internal static class ColumnDecoder
         }
     }
 
-    internal static bool[]? SpreadNulls<T>(T[] values, ReadOnlySpan<int> levels, int presentLevel)
+    internal bool[]? SpreadNulls<T>(T[] values, ReadOnlySpan<int> levels, int presentLevel)
         where T : struct
     {
         int present = levels.Count(presentLevel);
@@ -189,7 +217,7 @@ internal static class ColumnDecoder
             return null;
         }
 
-        var isNull = new bool[values.Length];
+        bool[] isNull = arrays.Take<bool>(values.Length);
         int next = present - 1;
         for (int row = values.Length - 1; row >= 0; row--)
         {
@@ -207,18 +235,18 @@ internal static class ColumnDecoder
         return isNull;
     }
 
-    private static async ValueTask<string?[]> ReadStringsAsync(ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
+    private async ValueTask<string?[]> ReadStringsAsync(ParquetRowGroupReader rowGroup, DataField field, int count, CancellationToken cancellationToken)
     {
-        var values = new string?[count];
+        string?[] values = arrays.Take<string?>(count);
         await rowGroup.ReadAsync(field, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
         return values;
     }
 
-    private static IdColumn ToIds<T>((T[] Values, bool[]? IsNull) column)
+    private IdColumn ToIds<T>((T[] Values, bool[]? IsNull) column)
         where T : struct, IBinaryInteger<T>
     {
         T[] values = column.Values;
-        var ids = new long[values.Length];
+        long[] ids = arrays.Take<long>(values.Length);
         for (int i = 0; i < values.Length; i++)
         {
             ids[i] = long.CreateTruncating(values[i]);
@@ -227,11 +255,11 @@ internal static class ColumnDecoder
         return IdColumn.FromNumbers(ids, column.IsNull);
     }
 
-    private static string?[] ToText<T>((T[] Values, bool[]? IsNull) column)
+    private string?[] ToText<T>((T[] Values, bool[]? IsNull) column)
         where T : struct, IFormattable
     {
         (T[] values, bool[]? isNull) = column;
-        var text = new string?[values.Length];
+        string?[] text = arrays.Take<string?>(values.Length);
         for (int i = 0; i < values.Length; i++)
         {
             text[i] = isNull is not null && isNull[i] ? null : values[i].ToString(null, CultureInfo.InvariantCulture);
@@ -240,11 +268,11 @@ internal static class ColumnDecoder
         return text;
     }
 
-    private static string?[] ToLabels((ReadOnlyMemory<char>[] Values, bool[]? IsNull) column)
+    private string?[] ToLabels((ReadOnlyMemory<char>[] Values, bool[]? IsNull) column)
     {
         // A handful of event types repeat on every row: the text is decoded once per distinct label.
         (ReadOnlyMemory<char>[] values, bool[]? isNull) = column;
-        var labels = new string?[values.Length];
+        string?[] labels = arrays.Take<string?>(values.Length);
         var known = new HashSet<string>(StringComparer.Ordinal);
         HashSet<string>.AlternateLookup<ReadOnlySpan<char>> lookup = known.GetAlternateLookup<ReadOnlySpan<char>>();
         for (int i = 0; i < values.Length; i++)
@@ -267,12 +295,12 @@ internal static class ColumnDecoder
         return labels;
     }
 
-    private static string?[] ToCodes<T>((T[] Values, bool[]? IsNull) column)
+    private string?[] ToCodes<T>((T[] Values, bool[]? IsNull) column)
         where T : struct, IBinaryInteger<T>
     {
         // Event codes repeat on nearly every row: one string per distinct code, not per row.
         (T[] values, bool[]? isNull) = column;
-        var text = new string?[values.Length];
+        string?[] text = arrays.Take<string?>(values.Length);
         var known = new Dictionary<T, string>();
         for (int i = 0; i < values.Length; i++)
         {
@@ -293,11 +321,11 @@ internal static class ColumnDecoder
         return text;
     }
 
-    private static float[] ToFloats<T>((T[] Values, bool[]? IsNull) column)
+    private float[] ToFloats<T>((T[] Values, bool[]? IsNull) column)
         where T : struct, INumberBase<T>
     {
         (T[] values, bool[]? isNull) = column;
-        float[] floats = values as float[] ?? new float[values.Length];
+        float[] floats = values as float[] ?? arrays.Take<float>(values.Length);
         if (!ReferenceEquals(floats, values))
         {
             for (int i = 0; i < values.Length; i++)
@@ -320,10 +348,26 @@ internal static class ColumnDecoder
         return floats;
     }
 
-    private static long[] ToMicros<T>(T[] values, bool[]? isNull, Func<T, long> toMicros)
+    private static long[] WithMissingTimestamps(long[] micros, bool[]? isNull)
+    {
+        if (isNull is not null)
+        {
+            for (int i = 0; i < micros.Length; i++)
+            {
+                if (isNull[i])
+                {
+                    micros[i] = InteractionBatch.MissingTimestamp;
+                }
+            }
+        }
+
+        return micros;
+    }
+
+    private long[] ToMicros<T>(T[] values, bool[]? isNull, Func<T, long> toMicros)
         where T : struct
     {
-        var micros = new long[values.Length];
+        long[] micros = arrays.Take<long>(values.Length);
         for (int i = 0; i < values.Length; i++)
         {
             micros[i] = isNull is not null && isNull[i] ? InteractionBatch.MissingTimestamp : toMicros(values[i]);
@@ -332,11 +376,11 @@ internal static class ColumnDecoder
         return micros;
     }
 
-    private static long[] FromEpoch<T>((T[] Values, bool[]? IsNull) column, TimestampUnit unit, DataField field)
+    private long[] FromEpoch<T>((T[] Values, bool[]? IsNull) column, TimestampUnit unit, DataField field)
         where T : struct, IBinaryInteger<T>
     {
         (T[] values, bool[]? isNull) = column;
-        var micros = new long[values.Length];
+        long[] micros = arrays.Take<long>(values.Length);
         long scale = EpochTimestamps.MicrosPerUnit(unit);
         long limit = scale > 1 ? long.MaxValue / scale : long.MaxValue;
         for (int i = 0; i < values.Length; i++)

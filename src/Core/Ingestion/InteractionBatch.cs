@@ -16,6 +16,9 @@ public sealed class InteractionBatch
     /// <summary>Number of rows in the batch; every column has exactly this many entries.</summary>
     public required int Count { get; init; }
 
+    /// <summary>Rows in the whole file, when known, so a consumer can make room for the file once.</summary>
+    public long? RowsInLog { get; init; }
+
     /// <summary>The user id of every row.</summary>
     public required IdColumn Users { get; init; }
 

@@ -16,13 +16,16 @@ public sealed class InteractionLog : IAsyncDisposable
     private readonly ResolvedColumns _columns;
     private readonly TimestampUnit _epochUnit;
     private readonly long[] _firstRows;
+    private readonly BatchArrays _arrays = new();
+    private readonly ColumnDecoder _decoder;
     private bool _disposed;
 
     internal InteractionLog(
-        ParquetReader reader, Stream? ownedStream, string source, ResolvedColumns columns, InteractionLogSchema schema, TimestampUnit epochUnit)
+        ParquetReader reader, Stream stream, bool ownsStream, string source, ResolvedColumns columns, InteractionLogSchema schema, TimestampUnit epochUnit)
     {
         _reader = reader;
-        _ownedStream = ownedStream;
+        _ownedStream = ownsStream ? stream : null;
+        _decoder = new ColumnDecoder(new ColumnChunkReader(stream, _arrays, reader.Metadata), _arrays);
         _columns = columns;
         _epochUnit = epochUnit;
         Source = source;
@@ -52,17 +55,35 @@ public sealed class InteractionLog : IAsyncDisposable
     public int RowGroupCount => _firstRows.Length;
 
     /// <summary>Yields one batch per non-empty row group, in file order.</summary>
-    public async IAsyncEnumerable<InteractionBatch> ReadBatchesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        for (int index = 0; index < RowGroupCount; index++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_reader.RowGroups[index].RowCount == 0)
-            {
-                continue;
-            }
+    public IAsyncEnumerable<InteractionBatch> ReadBatchesAsync(CancellationToken cancellationToken = default) =>
+        ReadBatchesAsync(reuseArrays: false, cancellationToken);
 
-            yield return await ReadRowGroupAsync(index, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Yields one batch per non-empty row group, in file order. With <paramref name="reuseArrays"/>, a batch's arrays
+    /// are overwritten by the next batch, for a consumer that is done with each batch before it asks for the next:
+    /// reading then allocates one set of column arrays per file instead of one per row group.
+    /// </summary>
+    internal async IAsyncEnumerable<InteractionBatch> ReadBatchesAsync(bool reuseArrays, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        _arrays.Recycles = reuseArrays;
+        try
+        {
+            for (int index = 0; index < RowGroupCount; index++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_reader.RowGroups[index].RowCount == 0)
+                {
+                    continue;
+                }
+
+                _arrays.ReleaseAll();
+                yield return await ReadRowGroupAsync(index, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _arrays.Forget();
+            _arrays.Recycles = false;
         }
     }
 
@@ -83,21 +104,21 @@ public sealed class InteractionLog : IAsyncDisposable
 
         int count = (int)rowGroup.RowCount;
         IdColumn users = await ReadColumnAsync(index, _columns.User.Field,
-            () => ColumnDecoder.ReadIdsAsync(rowGroup, _columns.User.Field, count, cancellationToken)).ConfigureAwait(false);
+            () => _decoder.ReadIdsAsync(rowGroup, _columns.User.Field, count, cancellationToken)).ConfigureAwait(false);
         IdColumn items = await ReadColumnAsync(index, _columns.Item.Field,
-            () => ColumnDecoder.ReadIdsAsync(rowGroup, _columns.Item.Field, count, cancellationToken)).ConfigureAwait(false);
+            () => _decoder.ReadIdsAsync(rowGroup, _columns.Item.Field, count, cancellationToken)).ConfigureAwait(false);
 
         float[]? values = _columns.Value is { } value
             ? await ReadColumnAsync(index, value.Field,
-                () => ColumnDecoder.ReadValuesAsync(rowGroup, value.Field, count, cancellationToken)).ConfigureAwait(false)
+                () => _decoder.ReadValuesAsync(rowGroup, value.Field, count, cancellationToken)).ConfigureAwait(false)
             : null;
         string?[]? eventTypes = _columns.EventType is { } eventType
             ? await ReadColumnAsync(index, eventType.Field,
-                () => ColumnDecoder.ReadEventTypesAsync(rowGroup, eventType.Field, count, cancellationToken)).ConfigureAwait(false)
+                () => _decoder.ReadEventTypesAsync(rowGroup, eventType.Field, count, cancellationToken)).ConfigureAwait(false)
             : null;
         long[]? timestamps = _columns.Timestamp is { } timestamp
             ? await ReadColumnAsync(index, timestamp.Field,
-                () => ColumnDecoder.ReadTimestampsAsync(rowGroup, timestamp.Field, count, _epochUnit, cancellationToken)).ConfigureAwait(false)
+                () => _decoder.ReadTimestampsAsync(rowGroup, timestamp.Field, count, _epochUnit, cancellationToken)).ConfigureAwait(false)
             : null;
 
         return new InteractionBatch
@@ -105,6 +126,7 @@ public sealed class InteractionLog : IAsyncDisposable
             Source = Source,
             FirstRow = _firstRows[index],
             Count = count,
+            RowsInLog = RowCount,
             Users = users,
             Items = items,
             Values = values,

@@ -132,7 +132,7 @@ public sealed partial class InteractionLogReader
             }
 
             ResolvedColumns columns = ColumnResolver.Resolve(reader.Schema, mapping, source);
-            (TimestampUnit epochUnit, bool detected) = await ResolveEpochUnitAsync(reader, columns.Timestamp, mapping.TimestampUnit, source, cancellationToken)
+            (TimestampUnit epochUnit, bool detected) = await ResolveEpochUnitAsync(reader, stream, columns.Timestamp, mapping.TimestampUnit, source, cancellationToken)
                 .ConfigureAwait(false);
 
             bool isEpoch = columns.Timestamp is { } timestamp && ColumnResolver.IsInteger(timestamp.Field.ClrType);
@@ -149,7 +149,7 @@ public sealed partial class InteractionLogReader
 
             LogOpened(source, rows, reader.RowGroupCount, schema.User.Name, schema.Item.Name,
                 schema.Value?.Name, schema.EventType?.Name, schema.Timestamp?.Name, schema.EpochUnit);
-            return new InteractionLog(reader, ownsStream ? stream : null, source, columns, schema, epochUnit);
+            return new InteractionLog(reader, stream, ownsStream, source, columns, schema, epochUnit);
         }
         catch
         {
@@ -172,7 +172,7 @@ public sealed partial class InteractionLogReader
     /// row group that has any.
     /// </summary>
     private static async Task<(TimestampUnit Unit, bool Detected)> ResolveEpochUnitAsync(
-        ParquetReader reader, ResolvedColumn? timestamp, TimestampUnit configured, string source, CancellationToken cancellationToken)
+        ParquetReader reader, Stream stream, ResolvedColumn? timestamp, TimestampUnit configured, string source, CancellationToken cancellationToken)
     {
         if (timestamp is null || !ColumnResolver.IsInteger(timestamp.Field.ClrType))
         {
@@ -203,11 +203,13 @@ public sealed partial class InteractionLogReader
 
             if (largest is null)
             {
+                var arrays = new BatchArrays();
+                var decoder = new ColumnDecoder(new ColumnChunkReader(stream, arrays, reader.Metadata), arrays);
                 foreach (ParquetRowGroupReader rowGroup in reader.RowGroups)
                 {
                     if (rowGroup.RowCount > 0 && rowGroup.RowCount <= Array.MaxLength)
                     {
-                        largest = await ColumnDecoder.ReadLargestMagnitudeAsync(rowGroup, field, (int)rowGroup.RowCount, cancellationToken)
+                        largest = await decoder.ReadLargestMagnitudeAsync(rowGroup, field, (int)rowGroup.RowCount, cancellationToken)
                             .ConfigureAwait(false);
                         if (largest is not null)
                         {

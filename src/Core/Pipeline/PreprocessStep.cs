@@ -68,7 +68,8 @@ public sealed class PreprocessStep(InteractionLogReader reader, InteractionPrepr
             {
                 Describe(log.Schema, schema);
                 long rows = 0;
-                await foreach (InteractionBatch batch in log.ReadBatchesAsync(cancellationToken).ConfigureAwait(false))
+                // The preprocessor is done with each batch before it asks for the next, so batches can share their arrays.
+                await foreach (InteractionBatch batch in log.ReadBatchesAsync(reuseArrays: true, cancellationToken).ConfigureAwait(false))
                 {
                     rows += batch.Count;
                     progress?.Report(new LogReadProgress(file.Name, rows, log.RowCount));

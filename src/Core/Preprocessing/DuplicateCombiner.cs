@@ -22,7 +22,7 @@ internal static class DuplicateCombiner
         long[] timestamps = columns.Timestamps;
 
         int[] start = RowGrouping.CountingOffsets(users, count, userCodeCount, out int largestGroup);
-        int[] rowsByUser = RowGrouping.RowsByGroup(users, count, start);
+        int[] rowsByUser = RowGrouping.RowsByGroup(users, count, start, columns.Scratch(count));
         var keys = new long[largestGroup];
         int folded = 0;
 

@@ -109,9 +109,20 @@ internal sealed class ExternalIdVocabulary
 
     private void EncodeTexts(string?[] texts, Span<int> codes)
     {
+        // Readers give equal ids of a batch one shared string, and logs often hold a user's rows together:
+        // a row whose id is the very string of the row before takes its code without a lookup.
+        string? previous = null;
+        int previousCode = Missing;
         for (int row = 0; row < codes.Length; row++)
         {
             string? text = texts[row];
+            if (ReferenceEquals(text, previous))
+            {
+                codes[row] = previousCode;
+                continue;
+            }
+
+            previous = text;
             if (text is null)
             {
                 codes[row] = Missing;
@@ -128,6 +139,8 @@ internal sealed class ExternalIdVocabulary
             {
                 codes[row] = AddText(text);
             }
+
+            previousCode = codes[row];
         }
     }
 

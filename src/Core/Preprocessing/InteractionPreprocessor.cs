@@ -45,9 +45,15 @@ public sealed class InteractionPreprocessor
         IReadOnlyList<InteractionLogInput> inputs, PreprocessingOptions options, IArtifactStore store, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        PreprocessedDataset prepared = await BuildAsync(inputs, options, cancellationToken).ConfigureAwait(false);
-        await _writer.WriteAsync(store, prepared.Dataset, prepared.Manifest, cancellationToken).ConfigureAwait(false);
-        PreprocessingLog.LogWritten(_logger, prepared.Dataset.Version, prepared.Result.DatasetPath);
+        PreparedRows prepared = await PrepareAsync(inputs, options, cancellationToken).ConfigureAwait(false);
+
+        // Train and validation rows are written straight from the shared columns: no copy of either is made.
+        InteractionColumns columns = prepared.Columns;
+        var train = new InteractionRows(columns.Users, columns.Items, columns.Weights, columns.Timestamps, columns.Count, prepared.HeldOut, PickedWhen: false);
+        InteractionRows validation = train with { PickedWhen = true };
+        await _writer.WriteAsync(store, prepared.Version, prepared.UserIds, prepared.ItemIds, train, validation, prepared.Manifest, cancellationToken)
+            .ConfigureAwait(false);
+        PreprocessingLog.LogWritten(_logger, prepared.Version, prepared.Result.DatasetPath);
         return prepared.Result;
     }
 
@@ -56,6 +62,23 @@ public sealed class InteractionPreprocessor
     /// <exception cref="NoUsableInteractionsException">Every log was rejected, or no row survived the cleaning.</exception>
     public async Task<PreprocessedDataset> BuildAsync(
         IReadOnlyList<InteractionLogInput> inputs, PreprocessingOptions options, CancellationToken cancellationToken = default)
+    {
+        PreparedRows prepared = await PrepareAsync(inputs, options, cancellationToken).ConfigureAwait(false);
+        (InteractionTable train, InteractionTable validation) = prepared.Columns.SplitOff(prepared.HeldOut);
+        var dataset = new CuratedDataset
+        {
+            Version = prepared.Version,
+            UserIds = prepared.UserIds,
+            ItemIds = prepared.ItemIds,
+            Train = train,
+            Validation = validation,
+            IsExplicit = options.Feedback == FeedbackKind.Explicit,
+        };
+        return new PreprocessedDataset(dataset, prepared.Manifest, prepared.Result);
+    }
+
+    private async Task<PreparedRows> PrepareAsync(
+        IReadOnlyList<InteractionLogInput> inputs, PreprocessingOptions options, CancellationToken cancellationToken)
     {
         InteractionLogInput[] ordered = CheckInputs(inputs);
         ArgumentNullException.ThrowIfNull(options);
@@ -92,6 +115,7 @@ public sealed class InteractionPreprocessor
         }
 
         ThrowWhenEmpty(columns, "the row rules", rowsRead, dropped, rejected);
+        ReclaimPhaseGarbage();
 
         int beforeDuplicates = columns.Count;
         int folded = DuplicateCombiner.Combine(columns, rules.Users.Count, options.EffectiveDuplicatePolicy);
@@ -105,19 +129,13 @@ public sealed class InteractionPreprocessor
         (string[] userIds, string[] itemIds) = NumberUsersAndItems(columns, rules);
         bool[] heldOut = InteractionSplitter.HoldOut(columns, userIds.Length, itemIds.Length, options.Split);
         int interactions = columns.Count;
-        (InteractionTable train, InteractionTable validation) = columns.SplitOff(heldOut);
+        int validationCount = CountHeldOut(heldOut, interactions);
+        int trainCount = interactions - validationCount;
+        columns.ReleaseScratch();
+        ReclaimPhaseGarbage();
 
         string version = ComputeVersion(ordered, options);
         double density = (double)interactions / ((double)userIds.Length * itemIds.Length);
-        var dataset = new CuratedDataset
-        {
-            Version = version,
-            UserIds = userIds,
-            ItemIds = itemIds,
-            Train = train,
-            Validation = validation,
-            IsExplicit = options.Feedback == FeedbackKind.Explicit,
-        };
         var manifest = new DatasetManifest
         {
             Version = version,
@@ -126,7 +144,7 @@ public sealed class InteractionPreprocessor
             RejectedSources = rejected,
             Options = ManifestOptions.From(options),
             Steps = steps,
-            Split = new ManifestSplit(options.Split.Kind, options.Split.TrainRatio, options.Split.ValidationLastN, options.Split.Seed, train.Count, validation.Count),
+            Split = new ManifestSplit(options.Split.Kind, options.Split.TrainRatio, options.Split.ValidationLastN, options.Split.Seed, trainCount, validationCount),
             Statistics = new DatasetStatistics(userIds.Length, itemIds.Length, interactions, density),
         };
         var result = new PreprocessingResult
@@ -141,12 +159,38 @@ public sealed class InteractionPreprocessor
             Items = itemIds.Length,
             Interactions = interactions,
             Density = density,
-            TrainInteractions = train.Count,
-            ValidationInteractions = validation.Count,
+            TrainInteractions = trainCount,
+            ValidationInteractions = validationCount,
             RejectedLogs = rejected,
         };
-        PreprocessingLog.LogCurated(_logger, version, userIds.Length, itemIds.Length, interactions, train.Count, validation.Count);
-        return new PreprocessedDataset(dataset, manifest, result);
+        PreprocessingLog.LogCurated(_logger, version, userIds.Length, itemIds.Length, interactions, trainCount, validationCount);
+        return new PreparedRows(version, userIds, itemIds, columns, heldOut, manifest, result);
+    }
+
+    /// <summary>
+    /// Collects the garbage a phase leaves behind (the readers' page buffers and last batches; the grouping and random
+    /// draws of the split) before the next phase allocates. The GC sizes its next budget by what survived, which here
+    /// is hundreds of megabytes of columns, so without this the next phase allocates on top of that garbage instead of
+    /// into it, and peak memory is the sum of all phases rather than the largest one.
+    /// </summary>
+    private static void ReclaimPhaseGarbage()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
+
+    private static int CountHeldOut(bool[] heldOut, int count)
+    {
+        int held = 0;
+        for (int row = 0; row < count; row++)
+        {
+            if (heldOut[row])
+            {
+                held++;
+            }
+        }
+
+        return held;
     }
 
     private async Task<ManifestSource?> ReadLogAsync(
@@ -266,6 +310,10 @@ public sealed class InteractionPreprocessor
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SortedDictionary<string, string>? Schema);
 
     private sealed record VersionSplit(SplitKind Kind, double TrainRatio, int? ValidationLastN, int Seed);
+
+    /// <summary>The curated rows before they become tables or files: final ids, columns and which rows are held out.</summary>
+    private sealed record PreparedRows(
+        string Version, string[] UserIds, string[] ItemIds, InteractionColumns Columns, bool[] HeldOut, DatasetManifest Manifest, PreprocessingResult Result);
 }
 
 /// <summary>A curated dataset built in memory, with its manifest and summary.</summary>

@@ -68,15 +68,16 @@ internal sealed class InteractionRowRules
         Span<int> itemCodes = _itemCodes.AsSpan(0, count);
         Users.Encode(batch.Users, userCodes);
         Items.Encode(batch.Items, itemCodes);
-        Columns.EnsureRoom(count);
+        // Room for the rest of the file at once: one block of columns per file instead of one per batch.
+        long rest = batch.RowsInLog is { } total && total - batch.FirstRow > count ? total - batch.FirstRow : count;
+        Columns.EnsureRoom(count, (int)Math.Min(rest, Array.MaxLength - (long)Columns.Count));
 
         float[]? values = batch.Values;
         string?[]? eventTypes = _eventWeights is null ? null : batch.EventTypes;
         long[]? timestamps = batch.TimestampsMicros;
         bool thresholded = _ratingThreshold.HasValue;
         float threshold = _ratingThreshold.GetValueOrDefault();
-        string? lastEventType = null;
-        float lastEventWeight = 0;
+        EventTypeWeights? eventTypeWeights = eventTypes is null ? null : new EventTypeWeights(_eventWeights!);
 
         for (int row = 0; row < count; row++)
         {
@@ -115,23 +116,14 @@ internal sealed class InteractionRowRules
             if (eventTypes is not null)
             {
                 string? eventType = eventTypes[row];
-                float eventWeight;
-                if (eventType is not null && ReferenceEquals(eventType, lastEventType))
+                if (eventType is null || !eventTypeWeights!.TryWeightOf(eventType, out float eventWeight))
                 {
-                    eventWeight = lastEventWeight;
-                }
-                else if (eventType is not null && _eventWeights!.TryGetValue(eventType, out eventWeight))
-                {
-                    lastEventType = eventType;
-                    lastEventWeight = eventWeight;
-                }
-                else if (_dropUnknownEventTypes)
-                {
-                    dropped.Add(RowDropReason.UnknownEventType);
-                    continue;
-                }
-                else
-                {
+                    if (_dropUnknownEventTypes)
+                    {
+                        dropped.Add(RowDropReason.UnknownEventType);
+                        continue;
+                    }
+
                     eventWeight = _defaultEventWeight;
                 }
 
@@ -201,4 +193,39 @@ internal sealed class InteractionRowRules
         ExternalIdVocabulary.TooLong => RowDropReason.IdTooLong,
         _ => RowDropReason.IdWithControlCharacters,
     };
+
+    /// <summary>
+    /// The weights of a batch's event types, remembered by reference: readers give each distinct event type of a batch
+    /// one shared string, so a handful of strings repeat on every row and each is looked up once.
+    /// </summary>
+    private sealed class EventTypeWeights(Dictionary<string, float> weights)
+    {
+        private const int Remembered = 8;
+        private readonly string?[] _types = new string?[Remembered];
+        private readonly float[] _weights = new float[Remembered];
+        private readonly bool[] _known = new bool[Remembered];
+        private int _count;
+
+        /// <summary>The configured weight of <paramref name="eventType"/>; false when it has none.</summary>
+        public bool TryWeightOf(string eventType, out float weight)
+        {
+            for (int i = 0; i < _count; i++)
+            {
+                if (ReferenceEquals(_types[i], eventType))
+                {
+                    weight = _weights[i];
+                    return _known[i];
+                }
+            }
+
+            bool known = weights.TryGetValue(eventType, out weight);
+            if (_count < Remembered)
+            {
+                (_types[_count], _weights[_count], _known[_count]) = (eventType, weight, known);
+                _count++;
+            }
+
+            return known;
+        }
+    }
 }

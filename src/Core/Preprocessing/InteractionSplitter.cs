@@ -30,9 +30,9 @@ internal static class InteractionSplitter
         ArgumentNullException.ThrowIfNull(options);
         return options.Kind switch
         {
-            SplitKind.StratifiedPerItem => Stratified(columns.Items, columns.Count, itemCount, options),
-            SplitKind.StratifiedPerUser => Stratified(columns.Users, columns.Count, userCount, options),
-            SplitKind.RandomPerUser => RandomPerUser(columns.Users, columns.Count, userCount, options),
+            SplitKind.StratifiedPerItem => Stratified(columns.Items, columns.Count, itemCount, options, columns.Scratch(columns.Count)),
+            SplitKind.StratifiedPerUser => Stratified(columns.Users, columns.Count, userCount, options, columns.Scratch(columns.Count)),
+            SplitKind.RandomPerUser => RandomPerUser(columns.Users, columns.Count, userCount, options, columns.Scratch(columns.Count)),
             SplitKind.ChronologicalPerUser => ChronologicalPerUser(columns, userCount, options),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "Unknown split kind."),
         };
@@ -50,16 +50,16 @@ internal static class InteractionSplitter
         return (int)Math.Clamp(wanted, 0, count - 1);
     }
 
-    private static bool[] Stratified(int[] groups, int count, int groupCount, SplitOptions options)
+    private static bool[] Stratified(int[] groups, int count, int groupCount, SplitOptions options, int[] rows)
     {
         double ratio = options.TrainRatio;
-        return HoldOutRandomly(groups, count, groupCount, options.Seed, length => StratifiedTrainCount(length, ratio));
+        return HoldOutRandomly(groups, count, groupCount, options.Seed, length => StratifiedTrainCount(length, ratio), rows);
     }
 
-    private static bool[] RandomPerUser(int[] users, int count, int userCount, SplitOptions options)
+    private static bool[] RandomPerUser(int[] users, int count, int userCount, SplitOptions options, int[] rows)
     {
         double ratio = options.TrainRatio;
-        return HoldOutRandomly(users, count, userCount, options.Seed, length => length - HeldOutCount(length, ratio, lastN: null));
+        return HoldOutRandomly(users, count, userCount, options.Seed, length => length - HeldOutCount(length, ratio, lastN: null), rows);
     }
 
     /// <summary>
@@ -87,12 +87,11 @@ internal static class InteractionSplitter
     /// smallest draws for training: the same rows a full sort by draw followed by a cut would keep, found by
     /// selection in linear time instead.
     /// </summary>
-    private static bool[] HoldOutRandomly(int[] groups, int count, int groupCount, int seed, Func<int, int> trainCountOf)
+    private static bool[] HoldOutRandomly(int[] groups, int count, int groupCount, int seed, Func<int, int> trainCountOf, int[] rows)
     {
         int[] start = RowGrouping.CountingOffsets(groups, count, groupCount, out _);
         var next = (int[])start.Clone();
         var draws = new double[count];
-        var rows = new int[count];
         var random = new LegacyMersenneTwister((uint)seed);
         for (int row = 0; row < count; row++)
         {
@@ -192,7 +191,7 @@ internal static class InteractionSplitter
     {
         int count = columns.Count;
         int[] start = RowGrouping.CountingOffsets(columns.Users, count, userCount, out _);
-        int[] rows = RowGrouping.RowsByGroup(columns.Users, count, start);
+        int[] rows = RowGrouping.RowsByGroup(columns.Users, count, start, columns.Scratch(count));
         var byTime = new ByTimeThenRow(columns.Timestamps);
         for (int user = 0; user < userCount; user++)
         {

@@ -29,11 +29,13 @@ internal static class RowGrouping
         return start;
     }
 
-    /// <summary>Row numbers grouped by code, each group's rows in ascending row order.</summary>
-    public static int[] RowsByGroup(int[] codes, int count, int[] start)
+    /// <summary>
+    /// Row numbers grouped by code, each group's rows in ascending row order, written into <paramref name="rows"/>
+    /// (at least <c>start[^1]</c> long; entries past that are left as they are).
+    /// </summary>
+    public static int[] RowsByGroup(int[] codes, int count, int[] start, int[] rows)
     {
         var next = (int[])start.Clone();
-        var rows = new int[start[^1]];
         for (int row = 0; row < count; row++)
         {
             int code = codes[row];

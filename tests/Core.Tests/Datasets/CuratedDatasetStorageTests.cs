@@ -39,6 +39,27 @@ public sealed class CuratedDatasetStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_SmallRowGroups_WritesTheBytesOfTheBuiltDatasetWritten()
+    {
+        // RunAsync writes train and validation rows straight from shared columns; the bytes must be those of the tables.
+        InteractionLogInput log = Random("a.parquet", users: 60, items: 40, perUser: 12, seed: 5);
+        var streamed = new LocalArtifactStore(Path.Combine(_root, "streamed"));
+        var tables = new LocalArtifactStore(Path.Combine(_root, "tables"));
+        var writer = new CuratedDatasetWriter(rowGroupSize: 50);
+
+        PreprocessingResult result = await new InteractionPreprocessor(writer: writer).RunAsync([log], Options(), streamed, CancellationToken.None);
+        PreprocessedDataset built = await new InteractionPreprocessor().BuildAsync([log], Options(), CancellationToken.None);
+        await writer.WriteAsync(tables, built.Dataset, built.Manifest);
+
+        Assert.True(result.ValidationInteractions > 50);
+        foreach (string file in new[] { "users.parquet", "items.parquet", "train.parquet", "validation.parquet", "manifest.json" })
+        {
+            string path = CuratedDatasetLayout.PathOf(result.DatasetVersion, file);
+            Assert.Equal(await File.ReadAllBytesAsync(tables.GetFullPath(path)), await File.ReadAllBytesAsync(streamed.GetFullPath(path)));
+        }
+    }
+
+    [Fact]
     public async Task ReadAsync_WrittenDataset_ReturnsTheSameDataset()
     {
         var store = new LocalArtifactStore(_root);

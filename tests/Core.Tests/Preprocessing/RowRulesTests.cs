@@ -1,3 +1,4 @@
+using System.Globalization;
 using Recommender.Core.Ingestion;
 using Recommender.Core.Preprocessing;
 using static Recommender.Core.Tests.Preprocessing.InteractionLogs;
@@ -175,6 +176,32 @@ public sealed class RowRulesTests
         PreprocessedDataset prepared = await BuildAsync(options, Log("a.parquet", Numeric([1, 2], [1, 1], eventTypes: ["view", "share"])));
 
         Assert.Equal([1f, 0.5f], Rows(prepared).Select(row => row.Weight));
+    }
+
+    [Fact]
+    public async Task BuildAsync_ManyDistinctEventTypesRepeated_WeighsEveryRowByItsType()
+    {
+        // More distinct event types than are remembered per batch, each repeated, some unknown.
+        string[] types = [.. Enumerable.Range(0, 12).Select(i => $"e{i}")];
+        var weights = new Dictionary<string, float>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < types.Length; i += 2)
+        {
+            weights[types[i]] = i + 1;
+        }
+
+        PreprocessingOptions options = Options(o =>
+        {
+            o.EventWeights = weights;
+            o.UnknownEventTypes = UnknownEventTypePolicy.UseDefaultWeight;
+            o.DefaultEventWeight = 0.5f;
+        });
+        string[] rowTypes = [.. types, .. types.Reverse(), .. types];
+        long[] items = [.. Enumerable.Range(0, rowTypes.Length).Select(row => (long)row)];
+
+        PreprocessedDataset prepared = await BuildAsync(options, Log("a.parquet", Numeric([.. items.Select(_ => 1L)], items, eventTypes: rowTypes)));
+
+        float[] expected = [.. rowTypes.Select(type => weights.TryGetValue(type, out float weight) ? weight : 0.5f)];
+        Assert.Equal(expected, Rows(prepared).OrderBy(row => long.Parse(row.Item, CultureInfo.InvariantCulture)).Select(row => row.Weight));
     }
 
     [Fact]
