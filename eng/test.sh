@@ -7,9 +7,18 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Azure Storage emulator for the integration tests, pinned by the lockfile.
-if [ -f eng/azurite/package-lock.json ] && [ ! -x eng/azurite/node_modules/.bin/azurite ]; then
+if [ ! -x eng/azurite/node_modules/.bin/azurite ]; then
   npm ci --prefix eng/azurite --no-audit --no-fund --loglevel=error
 fi
 
 dotnet build Recommender.sln -c Release
-dotnet test Recommender.sln -c Release --no-build --logger "console;verbosity=normal" "$@"
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Recommender.sln -c Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line for the whole suite, summed over the test projects.
+awk '/^ +Passed: +[0-9]+$/ { passed += $2 } /^ +Failed: +[0-9]+$/ { failed += $2 } /^ +Skipped: +[0-9]+$/ { skipped += $2 }
+     END { printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped }' "$log"
+exit "$status"
