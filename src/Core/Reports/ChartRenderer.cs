@@ -155,17 +155,22 @@ internal static class ChartRenderer
         plot.HideGrid();
         plot.Axes.Margins(bottom: 0);
 
-        // Room above the tallest bar for its value label and the legend.
-        plot.Axes.SetLimitsY(0, top > 0 ? top * 1.25 : 1);
+        // Room above the tallest bar for its value label; the legend sits below the chart, clear of the bars.
+        plot.Axes.SetLimitsY(0, top > 0 ? top * 1.12 : 1);
         plot.Axes.SetLimitsX(-0.6, panel.Groups.Count - 0.4);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Bottom);
     }
 
-    /// <summary>A value as a bar label: four significant digits, never in exponent form for everyday magnitudes.</summary>
-    internal static string FormatValue(double value) =>
-        Math.Abs(value) is >= 1e-3 and < 1e5 or 0
-            ? value.ToString(Math.Abs(value) >= 100 ? "0.#" : "0.####", CultureInfo.InvariantCulture)
-            : value.ToString("G3", CultureInfo.InvariantCulture);
+    /// <summary>A value as a bar label: about three significant digits, thousands and millions abbreviated.</summary>
+    internal static string FormatValue(double value) => Math.Abs(value) switch
+    {
+        >= 1e6 => (value / 1e6).ToString("0.##", CultureInfo.InvariantCulture) + "M",
+        >= 1e3 => (value / 1e3).ToString("0.##", CultureInfo.InvariantCulture) + "k",
+        >= 100 => value.ToString("0", CultureInfo.InvariantCulture),
+        >= 1 => value.ToString("0.##", CultureInfo.InvariantCulture),
+        >= 1e-3 or 0 => value.ToString("0.###", CultureInfo.InvariantCulture),
+        _ => value.ToString("0.#E+0", CultureInfo.InvariantCulture),
+    };
 
     private static Color Palette(int index) => new ScottPlot.Palettes.Category10().GetColor(index);
 }
