@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Recommender.Benchmarks;
 
-// recommender-bench <scenario> [options]: runs a scenario, prints a table and writes bench/results/<scenario>.json.
+// recommender-bench <scenario> [options]: runs a scenario, prints a table and writes bench/results/<scenario>.json and .png.
 // Contenders run in child processes ("child <name> ...") so that each one's peak memory is measured alone.
 if (args.Length >= 2 && args[0] == "child")
 {
@@ -14,10 +14,21 @@ if (args.Length >= 2 && args[0] == "child")
     };
 }
 
-string scenario = args.Length > 0 ? args[0] : "preprocess";
 string repo = FindRepository();
-string work = Path.Combine(repo, "bench", "work");
 string results = Path.Combine(repo, "bench", "results");
+
+// recommender-bench plot <scenario>: redraws bench/results/<scenario>.png from its JSON, without running anything.
+if (args.Length >= 2 && args[0] == "plot")
+{
+    string json = Path.Combine(results, $"{args[1]}.json");
+    var stored = JsonSerializer.Deserialize<List<Measurement>>(await File.ReadAllTextAsync(json), ChildProcess.Json)
+        ?? throw new InvalidDataException($"{json} holds no measurements");
+    Console.WriteLine($"wrote {await WritePictureAsync(args[1], stored)}");
+    return 0;
+}
+
+string scenario = args.Length > 0 ? args[0] : "preprocess";
+string work = Path.Combine(repo, "bench", "work");
 Directory.CreateDirectory(work);
 Directory.CreateDirectory(results);
 
@@ -43,7 +54,15 @@ if (measurements.Count == 2)
 string resultFile = Path.Combine(results, $"{scenario}.json");
 await File.WriteAllTextAsync(resultFile, JsonSerializer.Serialize(measurements, ChildProcess.Json));
 Console.WriteLine($"wrote {resultFile}");
+Console.WriteLine($"wrote {await WritePictureAsync(scenario, measurements)}");
 return 0;
+
+async Task<string> WritePictureAsync(string name, IReadOnlyList<Measurement> figures)
+{
+    string picture = Path.Combine(results, $"{name}.png");
+    await File.WriteAllBytesAsync(picture, BenchmarkChart.RenderPng(name, figures));
+    return picture;
+}
 
 int Option(string name, int defaultValue)
 {

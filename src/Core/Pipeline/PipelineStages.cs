@@ -8,6 +8,7 @@ using Recommender.Core.Ingestion;
 using Recommender.Core.Lookup;
 using Recommender.Core.Models;
 using Recommender.Core.Preprocessing;
+using Recommender.Core.Reports;
 using Recommender.Core.Scoring;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
@@ -120,6 +121,8 @@ public sealed partial class PipelineStages
         ModelEvaluation evaluation = await EvaluateModelAsync(input.RunId, input.DatasetVersion, input.LiveRunId, input.Settings.EvaluationK, cancellationToken).ConfigureAwait(false);
         (bool passed, string reason) = QualityGate.Decide(evaluation, input.Settings);
         await WriteEvaluationAsync(input.RunId, evaluation, passed, reason, cancellationToken).ConfigureAwait(false);
+        ModelManifest manifest = await TrainedModel.ReadFinishedManifestAsync(_artifacts, input.RunId, cancellationToken).ConfigureAwait(false);
+        await TrainingReport.WriteAsync(_artifacts, manifest, evaluation, new GateDecision(passed, reason), cancellationToken).ConfigureAwait(false);
         LogEvaluated(_logger, input.RunId, passed, reason);
         return new EvaluateStageOutput(evaluation.Model, evaluation.Popularity, evaluation.Live, passed, reason);
     }
