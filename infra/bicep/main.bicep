@@ -306,13 +306,14 @@ var pipelineSettings = {
   Recommender__Training__Dimension: string(trainingDimension)
   Recommender__Training__Epochs: string(trainingEpochs)
   Recommender__Training__Device: enableGpuTraining ? 'cuda' : 'cpu'
-  Recommender__Training__Host: enableGpuTraining ? 'ContainerJob' : trainingHost
+  Recommender__TrainingHost__Kind: enableGpuTraining ? 'ContainerJob' : trainingHost
 }
 
 var containerJobSettings = enableGpuTraining
   ? {
-      Recommender__Training__ContainerJob__JobResourceId: gpuTraining!.outputs.jobId
-      Recommender__Training__ContainerJob__Timeout: trainingTimeout
+      Recommender__TrainingHost__ContainerJob__JobResourceId: gpuTraining!.outputs.jobId
+      Recommender__TrainingHost__ContainerJob__Timeout: trainingTimeout
+      Recommender__TrainingHost__ContainerJob__PollInterval: '00:00:30'
     }
   : {}
 

@@ -34,7 +34,7 @@ internal static class TrainCommand
         {
             IArtifactStore artifacts = (IArtifactStore?)ArtifactsFromEnvironment() ?? new LocalArtifactStore(new StoreLayout(parse.GetValue(store)).Artifacts);
             CuratedDataset data = await new CuratedDatasetReader(artifacts).ReadAsync(parse.GetValue(dataset)!, cancellationToken).ConfigureAwait(false);
-            TrainingOptions options = training.Options(parse, new TrainingOptions());
+            TrainingOptions options = training.Options(parse, TrainingDefaultsFromEnvironment());
             ITrainingValidator validator = data.IsExplicit ? new RatingValidator(data) : new RankingValidator(data, parse.GetValue(evaluationK));
             var run = new TrainingRun(parse.GetValue(runId)!, parse.GetValue(warmStart)) { MaxEpochsThisCall = parse.GetValue(maxEpochs) };
             var progress = new SynchronousProgress<TrainingProgress>(p =>
@@ -64,6 +64,15 @@ internal static class TrainCommand
             }));
         }));
         return command;
+    }
+
+    /// <summary>Training options from <c>Recommender__Training__*</c> environment variables (the job's device, the host's options), else the defaults; flags override them.</summary>
+    private static TrainingOptions TrainingDefaultsFromEnvironment()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        TrainingOptions options = configuration.GetSection($"Recommender:{TrainingOptions.SectionName}").Get<TrainingOptions>() ?? new TrainingOptions();
+        options.Validate();
+        return options;
     }
 
     /// <summary>The Blob artifact store when the environment configures Azure Storage, else null.</summary>

@@ -21,7 +21,16 @@ public sealed record PipelineRunSettings(int TopK, int EvaluationK, int ShardSiz
         ArgumentNullException.ThrowIfNull(options);
         return new(options.TopK, options.EvaluationK, options.ShardSize, options.MaxParallelShards, options.KeepVersions, options.MinNdcgVersusPopularity, options.MaxRegressionVersusLive, epochsPerActivity);
     }
+
+    /// <summary>When set, training runs as executions of the training job, polled on this schedule; null: the training activity trains.</summary>
+    public TrainingJobSchedule? TrainingJob { get; init; }
 }
+
+/// <summary>How the pipeline waits for training job executions.</summary>
+/// <param name="PollInterval">Time between two status checks (a durable timer).</param>
+/// <param name="Timeout">Longest one execution may run.</param>
+/// <param name="MaxExecutions">Executions started before a run whose executions keep failing fails; each one resumes from the checkpoints.</param>
+public sealed record TrainingJobSchedule(TimeSpan PollInterval, TimeSpan Timeout, int MaxExecutions = 3);
 
 /// <summary>Training options a caller may override for one run; null fields keep the configured value.</summary>
 public sealed record TrainingOverrides

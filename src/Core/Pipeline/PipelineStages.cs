@@ -114,6 +114,38 @@ public sealed partial class PipelineStages
             stopwatch.Elapsed.TotalSeconds);
     }
 
+    /// <summary>The run <paramref name="input"/> may warm-start from: its warm-start run when that one finished with the same kind and dimension, else null.</summary>
+    public async Task<string?> WarmStartForAsync(TrainStageInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.WarmStartRunId is null || input.WarmStartRunId == input.RunId)
+        {
+            return null;
+        }
+
+        CuratedDataset dataset = await new CuratedDatasetReader(_artifacts).ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
+        return await UsableWarmStartAsync(input.WarmStartRunId, input.RunId, ApplyOverrides(_training, input.Overrides), dataset, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Where a run trained elsewhere (a job execution) stands, from its manifest <c>models/{runId}/model.json</c>.</summary>
+    /// <exception cref="ArtifactNotFoundException">The run wrote no manifest.</exception>
+    public async Task<TrainStageOutput> ReadTrainingProgressAsync(TrainStageInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ModelManifest manifest = await TrainedModel.ReadManifestAsync(_artifacts, input.RunId, cancellationToken).ConfigureAwait(false)
+            ?? throw new ArtifactNotFoundException(ModelArtifactPaths.Manifest(input.RunId));
+        return new TrainStageOutput(
+            manifest.RunId,
+            manifest.Epochs.Count,
+            manifest.Options.Epochs,
+            manifest.Status is not TrainingStatus.Running,
+            manifest.BestEpoch,
+            manifest.MetricName ?? string.Empty,
+            manifest.BestMetric ?? double.NaN,
+            manifest.Device,
+            manifest.Epochs.Sum(e => e.WallSeconds));
+    }
+
     /// <summary>Stage 3: the new model, the popularity baseline and the live model on the same held-out data; the quality gate.</summary>
     public async Task<EvaluateStageOutput> EvaluateAsync(EvaluateStageInput input, CancellationToken cancellationToken = default)
     {

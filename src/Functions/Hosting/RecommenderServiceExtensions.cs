@@ -8,6 +8,8 @@ using Recommender.Core.Pipeline;
 using Recommender.Core.Preprocessing;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
+using Recommender.Core.TrainingHosts;
+using Azure.Identity;
 using Recommender.Functions.Pipeline;
 
 namespace Recommender.Functions.Hosting;
@@ -17,6 +19,9 @@ public static class RecommenderServiceExtensions
 {
     /// <summary>Root of every app setting of ours (<c>Recommender__…</c> as environment variables).</summary>
     public const string RootSection = "Recommender";
+
+    // One connection pool for the Resource Manager calls of the app's lifetime.
+    private static readonly HttpClient ManagementHttp = new() { Timeout = TimeSpan.FromSeconds(100) };
 
     /// <summary>Adds validated options, the storage clients, the stores and the pipeline to the app.</summary>
     public static IHostApplicationBuilder AddRecommender(this IHostApplicationBuilder builder)
@@ -35,6 +40,7 @@ public static class RecommenderServiceExtensions
         AddValidated<PipelineOptions>(services, configuration, PipelineOptions.SectionName);
         AddValidated<PreprocessingOptions>(services, configuration, $"{RootSection}:{PreprocessingOptions.SectionName}");
         AddValidated<TrainingOptions>(services, configuration, $"{RootSection}:{TrainingOptions.SectionName}");
+        AddValidated<TrainingHostOptions>(services, configuration, TrainingHostOptions.SectionName);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
@@ -55,6 +61,31 @@ public static class RecommenderServiceExtensions
             sp.GetRequiredService<IOptions<TrainingOptions>>(),
             loggers: sp.GetRequiredService<ILoggerFactory>(),
             time: sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ITrainingHost>(sp =>
+        {
+            TrainingHostOptions host = sp.GetRequiredService<IOptions<TrainingHostOptions>>().Value;
+            PipelineStages stages = sp.GetRequiredService<PipelineStages>();
+            return host.Kind is TrainingHostKind.Process
+                ? new ProcessTrainingHost(
+                    stages,
+                    host.Process,
+                    sp.GetRequiredService<IOptions<StorageOptions>>().Value,
+                    sp.GetRequiredService<IOptions<TrainingOptions>>().Value,
+                    sp.GetRequiredService<ILogger<ProcessTrainingHost>>())
+                : new InlineTrainingHost(stages);
+        });
+        services.AddSingleton<IContainerJobClient>(sp =>
+        {
+            ContainerJobTrainingHostOptions job = sp.GetRequiredService<IOptions<TrainingHostOptions>>().Value.ContainerJob;
+            // The app's identity: the one given for the job, else the one storage uses.
+            string? clientId = string.IsNullOrWhiteSpace(job.ManagedIdentityClientId)
+                ? sp.GetRequiredService<IOptions<StorageOptions>>().Value.ManagedIdentityClientId
+                : job.ManagedIdentityClientId;
+            var credential = string.IsNullOrWhiteSpace(clientId)
+                ? new DefaultAzureCredential()
+                : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });
+            return new ArmContainerJobClient(ManagementHttp, credential, job);
+        });
         services.AddSingleton<PipelineStarter>();
         services.AddHostedService<StorageInitializer>();
         return services;

@@ -3,6 +3,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Recommender.Core.Pipeline;
+using Recommender.Core.TrainingHosts;
 
 namespace Recommender.Functions.Pipeline;
 
@@ -29,6 +30,7 @@ public sealed record StartResult(StartOutcome Outcome, string? RunId);
 /// </summary>
 public sealed partial class PipelineStarter(
     IOptions<PipelineOptions> options,
+    IOptions<TrainingHostOptions> trainingHost,
     IInteractionLogSource logs,
     RunHistory history,
     ILogger<PipelineStarter> logger)
@@ -58,7 +60,7 @@ public sealed partial class PipelineStarter(
         }
 
         string runId = PipelinePaths.NewRunId(DateTimeOffset.UtcNow, Guid.NewGuid().ToString("N")[..6]);
-        var request = new PipelineRunRequest(runId, trigger, PipelineRunSettings.From(options.Value), overrides);
+        var request = new PipelineRunRequest(runId, trigger, SettingsOf(options.Value, trainingHost.Value), overrides);
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(
@@ -98,6 +100,17 @@ public sealed partial class PipelineStarter(
     /// <summary>True for statuses of a run that has not ended.</summary>
     public static bool IsActive(OrchestrationRuntimeStatus status) =>
         status is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended;
+
+    /// <summary>The settings a run is started with; a ContainerJob host makes the orchestration start and poll job executions.</summary>
+    public static PipelineRunSettings SettingsOf(PipelineOptions pipeline, TrainingHostOptions trainingHost)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(trainingHost);
+        PipelineRunSettings settings = PipelineRunSettings.From(pipeline);
+        return trainingHost.Kind is TrainingHostKind.ContainerJob
+            ? settings with { TrainingJob = new TrainingJobSchedule(trainingHost.ContainerJob.PollInterval, trainingHost.ContainerJob.Timeout) }
+            : settings;
+    }
 
     private static readonly string[] DedupeWhileActive =
         [nameof(OrchestrationRuntimeStatus.Running), nameof(OrchestrationRuntimeStatus.Pending), nameof(OrchestrationRuntimeStatus.Suspended)];

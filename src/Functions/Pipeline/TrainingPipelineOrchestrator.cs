@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Recommender.Core.Pipeline;
+using Recommender.Core.TrainingHosts;
 using Recommender.Functions.Pipeline.Activities;
 
 namespace Recommender.Functions.Pipeline;
@@ -50,19 +51,20 @@ public static class TrainingPipelineOrchestrator
 
             stage = Stages.Train;
             string? liveRunId = await context.CallActivityAsync<string?>(nameof(GetLiveVersionActivity), runId, retry);
+            var trainInput = new TrainStageInput(runId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, liveRunId, request.Settings.EpochsPerActivity);
             TrainStageOutput trained;
             do
             {
                 // Each call trains a few epochs and checkpoints; a retry or the next call resumes from the checkpoint.
-                trained = await context.CallActivityAsync<TrainStageOutput>(
-                    nameof(TrainActivity),
-                    new TrainStageInput(runId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, liveRunId, request.Settings.EpochsPerActivity),
-                    retry);
+                trained = request.Settings.TrainingJob is { } job
+                    ? await TrainOnJobAsync(context, trainInput, job, progress, retry)
+                    : await context.CallActivityAsync<TrainStageOutput>(nameof(TrainActivity), trainInput, retry);
                 progress = progress with
                 {
                     Epoch = trained.EpochsDone,
                     Epochs = trained.MaxEpochs,
                     Metrics = new Dictionary<string, double> { [trained.Metric] = trained.BestValue },
+                    Detail = null,
                 };
                 context.SetCustomStatus(progress);
             }
@@ -94,12 +96,51 @@ public static class TrainingPipelineOrchestrator
             await RecordAsync(context, request, startedAt, RunResults.Published, data, evaluation, null, null, retry);
             return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Published, data.DatasetVersion, evaluation, published), retry);
         }
-        catch (TaskFailedException ex)
+        catch (Exception ex) when (ex is TaskFailedException or TrainingHostException)
         {
-            string reason = ex.FailureDetails.ErrorMessage;
+            string reason = ex is TaskFailedException failed ? failed.FailureDetails.ErrorMessage : ex.Message;
             context.SetCustomStatus(progress with { Stage = Stages.Failed, FailedStage = stage, Error = reason });
             await RecordAsync(context, request, startedAt, RunResults.Failed, data, evaluation, stage, reason, retry);
             throw new PipelineStageFailedException(runId, stage, reason, ex);
+        }
+    }
+
+    /// <summary>
+    /// One training call as a job execution: start it, then check its state on durable timers
+    /// (no activity waits for hours) until it ends or runs past the timeout; read the run's
+    /// progress from its manifest afterwards. A failed execution is started again (it resumes
+    /// from the checkpoints) up to <see cref="TrainingJobSchedule.MaxExecutions"/> times.
+    /// </summary>
+    private static async Task<TrainStageOutput> TrainOnJobAsync(TaskOrchestrationContext context, TrainStageInput input, TrainingJobSchedule job, PipelineProgress progress, TaskOptions retry)
+    {
+        // An execution trains to the end: starting a GPU container per few epochs would cost more than it saves.
+        TrainStageInput whole = input with { MaxEpochsThisCall = 0 };
+        for (int attempt = 1; ; attempt++)
+        {
+            string execution = await context.CallActivityAsync<string>(nameof(StartTrainingJobActivity), whole, retry);
+            context.SetCustomStatus(progress with { Detail = $"job execution {execution} (attempt {attempt}/{job.MaxExecutions})" });
+            DateTime deadline = context.CurrentUtcDateTime + job.Timeout;
+            TrainingJobState state;
+            while ((state = await context.CallActivityAsync<TrainingJobState>(nameof(GetTrainingJobStatusActivity), execution, retry)) is TrainingJobState.Running)
+            {
+                if (context.CurrentUtcDateTime >= deadline)
+                {
+                    throw new TrainingJobTimedOutException(input.RunId, execution, job.Timeout);
+                }
+
+                DateTime next = context.CurrentUtcDateTime + job.PollInterval;
+                await context.CreateTimer(next < deadline ? next : deadline, CancellationToken.None);
+            }
+
+            if (state is TrainingJobState.Succeeded)
+            {
+                return await context.CallActivityAsync<TrainStageOutput>(nameof(ReadTrainingProgressActivity), input, retry);
+            }
+
+            if (attempt >= job.MaxExecutions)
+            {
+                throw new TrainingJobFailedException(input.RunId, execution, state.ToString());
+            }
         }
     }
 

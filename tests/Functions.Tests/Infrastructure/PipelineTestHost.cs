@@ -9,6 +9,7 @@ using Recommender.Core.Demo;
 using Recommender.Core.Lookup;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Storage;
+using Recommender.Core.TrainingHosts;
 using Recommender.Functions.Hosting;
 using Recommender.Functions.Pipeline;
 using Recommender.Functions.Pipeline.Activities;
@@ -49,8 +50,8 @@ public sealed class PipelineTestHost : IAsyncDisposable
     /// <summary>The lookup table the API reads.</summary>
     public ILookupStore Lookup => Services.GetRequiredService<ILookupStore>();
 
-    /// <summary>Starts a host; <paramref name="faults"/> may wrap activities (see <see cref="ActivityFaults"/>).</summary>
-    public static async Task<PipelineTestHost> StartAsync(AzuriteFixture azurite, ActivityFaults? faults = null, IDictionary<string, string?>? settings = null)
+    /// <summary>Starts a host; <paramref name="faults"/> may wrap activities (see <see cref="ActivityFaults"/>), <paramref name="configure"/> replace services.</summary>
+    public static async Task<PipelineTestHost> StartAsync(AzuriteFixture azurite, ActivityFaults? faults = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         string prefix = $"p{Guid.NewGuid():N}"[..16];
         StorageOptions storage = azurite.CreateStorageOptions(prefix);
@@ -85,6 +86,7 @@ public sealed class PipelineTestHost : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddRecommender(configuration);
+        configure?.Invoke(services);
         ServiceProvider provider = services.BuildServiceProvider();
         foreach (IHostedService hosted in provider.GetServices<IHostedService>())
         {
@@ -99,6 +101,9 @@ public sealed class PipelineTestHost : IAsyncDisposable
             Add<PreprocessStageInput, PreprocessStageOutput>(registry, provider, faults, nameof(PreprocessActivity), (sp, input) => Activity<PreprocessActivity>(sp).Run(input, CancellationToken.None));
             Add<string, string?>(registry, provider, faults, nameof(GetLiveVersionActivity), (sp, input) => Activity<GetLiveVersionActivity>(sp).Run(input, CancellationToken.None));
             Add<TrainStageInput, TrainStageOutput>(registry, provider, faults, nameof(TrainActivity), (sp, input) => Activity<TrainActivity>(sp).Run(input, CancellationToken.None));
+            Add<TrainStageInput, string>(registry, provider, faults, nameof(StartTrainingJobActivity), (sp, input) => Activity<StartTrainingJobActivity>(sp).Run(input, CancellationToken.None));
+            Add<string, TrainingJobState>(registry, provider, faults, nameof(GetTrainingJobStatusActivity), (sp, input) => Activity<GetTrainingJobStatusActivity>(sp).Run(input, CancellationToken.None));
+            Add<TrainStageInput, TrainStageOutput>(registry, provider, faults, nameof(ReadTrainingProgressActivity), (sp, input) => Activity<ReadTrainingProgressActivity>(sp).Run(input, CancellationToken.None));
             Add<EvaluateStageInput, EvaluateStageOutput>(registry, provider, faults, nameof(EvaluateActivity), (sp, input) => Activity<EvaluateActivity>(sp).Run(input, CancellationToken.None));
             Add<ScoreShardInput, ScoreShardOutput>(registry, provider, faults, nameof(ScoreShardActivity), (sp, input) => Activity<ScoreShardActivity>(sp).Run(input, CancellationToken.None));
             Add<PublishStageInput, PublishStageOutput>(registry, provider, faults, nameof(PublishActivity), (sp, input) => Activity<PublishActivity>(sp).Run(input, CancellationToken.None));

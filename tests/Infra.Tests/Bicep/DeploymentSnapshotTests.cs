@@ -93,7 +93,7 @@ public sealed class DeploymentSnapshotTests
             ["Recommender__Training__Dimension"] = "64",
             ["Recommender__Training__Epochs"] = "30",
             ["Recommender__Training__Device"] = "cpu",
-            ["Recommender__Training__Host"] = "Inline",
+            ["Recommender__TrainingHost__Kind"] = "Inline",
             ["AzureWebJobs.InteractionsBlobTrigger.Disabled"] = "true",
             ["AzureWebJobs.InteractionsEventGridBlobTrigger.Disabled"] = "false",
         };
@@ -139,8 +139,8 @@ public sealed class DeploymentSnapshotTests
         DeploymentSnapshot snapshot = await SnapshotOfAsync(DeploymentScenario.Defaults);
 
         Assert.DoesNotContain(snapshot.Resources, resource => DeploymentSnapshot.TypeOf(resource).StartsWith("Microsoft.App/", StringComparison.Ordinal));
-        Assert.Equal("Inline", snapshot.AppSettings["Recommender__Training__Host"]);
-        Assert.DoesNotContain("Recommender__Training__ContainerJob__JobResourceId", snapshot.AppSettings.Keys);
+        Assert.Equal("Inline", snapshot.AppSettings["Recommender__TrainingHost__Kind"]);
+        Assert.DoesNotContain("Recommender__TrainingHost__ContainerJob__JobResourceId", snapshot.AppSettings.Keys);
     }
 
     [Fact]
@@ -196,9 +196,10 @@ public sealed class DeploymentSnapshotTests
         DeploymentSnapshot snapshot = await SnapshotOfAsync(DeploymentScenario.ServerlessGpu);
 
         IReadOnlyDictionary<string, string> settings = snapshot.AppSettings;
-        Assert.Equal("ContainerJob", settings["Recommender__Training__Host"]);
-        Assert.Equal(snapshot.Single(Job)["id"]!.GetValue<string>(), settings["Recommender__Training__ContainerJob__JobResourceId"]);
-        Assert.Equal("02:00:00", settings["Recommender__Training__ContainerJob__Timeout"]);
+        Assert.Equal("ContainerJob", settings["Recommender__TrainingHost__Kind"]);
+        Assert.Equal(snapshot.Single(Job)["id"]!.GetValue<string>(), settings["Recommender__TrainingHost__ContainerJob__JobResourceId"]);
+        Assert.Equal("02:00:00", settings["Recommender__TrainingHost__ContainerJob__Timeout"]);
+        Assert.Equal("00:00:30", settings["Recommender__TrainingHost__ContainerJob__PollInterval"]);
     }
 
     [Fact]

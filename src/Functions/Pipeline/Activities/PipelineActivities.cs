@@ -1,5 +1,8 @@
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 using Recommender.Core.Pipeline;
+using Recommender.Core.Training;
+using Recommender.Core.TrainingHosts;
 
 namespace Recommender.Functions.Pipeline.Activities;
 
@@ -26,13 +29,45 @@ public sealed class GetLiveVersionActivity(PipelineStages stages)
         stages.GetLiveVersionAsync(cancellationToken);
 }
 
-/// <summary>Stage 2: train a few epochs (resuming from the run's newest checkpoint).</summary>
-public sealed class TrainActivity(PipelineStages stages)
+/// <summary>Stage 2: train a few epochs (resuming from the run's newest checkpoint), in this process or a child process.</summary>
+public sealed class TrainActivity(ITrainingHost host)
 {
     /// <summary>Runs the stage.</summary>
     [Function(nameof(TrainActivity))]
     public Task<TrainStageOutput> Run([ActivityTrigger] TrainStageInput input, CancellationToken cancellationToken) =>
-        stages.TrainAsync(input, cancellationToken);
+        host.TrainAsync(input, cancellationToken);
+}
+
+/// <summary>Stage 2 on the training job: starts an execution that trains the run; returns the execution's name.</summary>
+public sealed class StartTrainingJobActivity(PipelineStages stages, IContainerJobClient jobs, IOptions<TrainingOptions> training)
+{
+    /// <summary>Runs the stage.</summary>
+    [Function(nameof(StartTrainingJobActivity))]
+    public async Task<string> Run([ActivityTrigger] TrainStageInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        TrainingOptions options = PipelineStages.ApplyOverrides(training.Value, input.Overrides);
+        string? warmStart = await stages.WarmStartForAsync(input, cancellationToken).ConfigureAwait(false);
+        return await jobs.StartExecutionAsync(TrainingCommandLine.Arguments(input, options, warmStart), cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Stage 2 on the training job: the state of one execution.</summary>
+public sealed class GetTrainingJobStatusActivity(IContainerJobClient jobs)
+{
+    /// <summary>Runs the stage.</summary>
+    [Function(nameof(GetTrainingJobStatusActivity))]
+    public Task<TrainingJobState> Run([ActivityTrigger] string executionName, CancellationToken cancellationToken) =>
+        jobs.GetExecutionStateAsync(executionName, cancellationToken);
+}
+
+/// <summary>Stage 2 on the training job: where the run stands after an execution, from <c>models/{runId}/model.json</c>.</summary>
+public sealed class ReadTrainingProgressActivity(PipelineStages stages)
+{
+    /// <summary>Runs the stage.</summary>
+    [Function(nameof(ReadTrainingProgressActivity))]
+    public Task<TrainStageOutput> Run([ActivityTrigger] TrainStageInput input, CancellationToken cancellationToken) =>
+        stages.ReadTrainingProgressAsync(input, cancellationToken);
 }
 
 /// <summary>Stage 3: evaluate the new model against popularity and the live model; apply the quality gate.</summary>

@@ -1,0 +1,67 @@
+using System.ComponentModel.DataAnnotations;
+using Recommender.Core.Models;
+using Recommender.Core.Pipeline;
+using Recommender.Core.Training;
+using Recommender.Core.TrainingHosts;
+
+namespace Recommender.Core.Tests.TrainingHosts;
+
+public sealed class TrainingCommandLineTests
+{
+    [Fact]
+    public void Arguments_RunWithOverrides_CarryDatasetRunChunkAndOptions()
+    {
+        var input = new TrainStageInput("run-1", "ds-7", 10, new TrainingOverrides { Dimension = 32 }, "live-0", 5);
+        TrainingOptions options = PipelineStages.ApplyOverrides(new TrainingOptions { Kind = ModelKind.Softmax, LearningRate = 0.02 }, input.Overrides);
+
+        IReadOnlyList<string> args = TrainingCommandLine.Arguments(input, options, warmStartRunId: "live-0");
+
+        Assert.Equal("train", args[0]);
+        Assert.Equal("ds-7", After(args, "--dataset"));
+        Assert.Equal("run-1", After(args, "--run-id"));
+        Assert.Equal("5", After(args, "--max-epochs-this-call"));
+        Assert.Equal("10", After(args, "--eval-k"));
+        Assert.Equal("32", After(args, "--dimension"));
+        Assert.Equal("Softmax", After(args, "--model"));
+        Assert.Equal("0.02", After(args, "--learning-rate"));
+        Assert.Equal("live-0", After(args, "--warm-start"));
+    }
+
+    [Fact]
+    public void ParseOutput_ProgressLinesThenJson_ReadsTheJsonLine()
+    {
+        string stdout = "epoch 1\n{\"runId\":\"r\",\"status\":\"Running\",\"epochs\":5,\"bestEpoch\":4,\"metric\":\"ndcg@10\",\"best\":0.31,\"device\":\"cpu\",\"resumedFromEpoch\":0}\n";
+
+        TrainStageOutput output = TrainingCommandLine.ParseOutput("r", stdout, maxEpochs: 30, seconds: 1.5);
+
+        Assert.Equal(new TrainStageOutput("r", 5, 30, false, 4, "ndcg@10", 0.31, "cpu", 1.5), output);
+    }
+
+    [Fact]
+    public void ParseOutput_NoJsonLine_ThrowsNamingTheRun()
+    {
+        var ex = Assert.Throws<TrainingHostException>(() => TrainingCommandLine.ParseOutput("run-9", "nothing useful", 30, 1));
+
+        Assert.Contains("run-9", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SplitCommand_QuotedPath_StaysOneWord()
+    {
+        Assert.Equal(["dotnet", "/opt/my app/recommender.dll", "-x"], TrainingCommandLine.SplitCommand("dotnet \"/opt/my app/recommender.dll\"  -x"));
+    }
+
+    [Fact]
+    public void Validate_ContainerJobWithoutJobResourceId_IsInvalid()
+    {
+        var options = new TrainingHostOptions { Kind = TrainingHostKind.ContainerJob };
+
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        bool valid = Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+
+        Assert.False(valid);
+        Assert.Contains(results, r => r.ErrorMessage!.Contains("JobResourceId", StringComparison.Ordinal));
+    }
+
+    private static string After(IReadOnlyList<string> args, string name) => args[args.ToList().IndexOf(name) + 1];
+}
