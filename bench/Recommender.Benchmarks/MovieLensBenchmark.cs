@@ -32,11 +32,10 @@ internal static class MovieLensBenchmark
         string log = Path.Combine(folder, "u.data.parquet");
         await MovieLens.ConvertAsync(ratings, log).ConfigureAwait(false);
 
-        var preprocessing = new PreprocessingOptions { Split = new SplitOptions { Kind = SplitKind.StratifiedPerItem, TrainRatio = 0.75, Seed = 42 } };
+        PreprocessingOptions preprocessing = MovieLens.BenchmarkPreprocessing();
         var artifacts = new LocalArtifactStore(Path.Combine(folder, "artifacts"));
         using var lookup = new SqliteLookupStore(Path.Combine(folder, "lookup.db"));
-        // Every rating is an interaction, as in the published table: no value column.
-        var mapping = new ColumnMapping { ValueColumn = string.Empty };
+        ColumnMapping mapping = MovieLens.BenchmarkMapping;
 
         var measurements = new List<Measurement>();
         (string Name, TrainingOptions Options)[] configurations =

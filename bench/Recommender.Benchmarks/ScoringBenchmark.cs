@@ -17,6 +17,26 @@ internal static class ScoringBenchmark
     public static IReadOnlyList<Measurement> Run()
     {
         var measurements = new List<Measurement>();
+        int threads = torch.get_num_threads();
+        try
+        {
+            // Also on one thread: a busy shared host distorts multi-threaded wall time far more.
+            foreach (int threadCount in new[] { threads, 1 }.Distinct())
+            {
+                torch.set_num_threads(threadCount);
+                Measure(measurements, threadCount);
+            }
+        }
+        finally
+        {
+            torch.set_num_threads(threads);
+        }
+
+        return measurements;
+    }
+
+    private static void Measure(List<Measurement> measurements, int threadCount)
+    {
         foreach ((int users, int items) in new[] { (943, 1_682), (50_000, 20_000) })
         {
             var random = new Random(5);
@@ -33,7 +53,7 @@ internal static class ScoringBenchmark
             using var itemTensor = torch.tensor(factors.ItemFactors, [items, Dimension]);
             using var itemsTransposed = itemTensor.t();
             int repeats = users < 10_000 ? 15 : 3;
-            string shape = $"{users}x{items}";
+            string shape = $"{users}x{items} {threadCount}t";
 
             double product = Best(repeats, () => ForEachBatch(users, batch, (start, count) =>
             {
@@ -58,8 +78,6 @@ internal static class ScoringBenchmark
                 }));
             }
         }
-
-        return measurements;
     }
 
     private static void ForEachBatch(int users, int batch, Action<int, int> body)

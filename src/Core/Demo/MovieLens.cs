@@ -1,6 +1,8 @@
 using System.Globalization;
 using Parquet;
 using Parquet.Schema;
+using Recommender.Core.Ingestion;
+using Recommender.Core.Preprocessing;
 
 namespace Recommender.Core.Demo;
 
@@ -11,6 +13,18 @@ namespace Recommender.Core.Demo;
 /// </summary>
 public static class MovieLens
 {
+    /// <summary>
+    /// The split of the Microsoft Recommenders benchmark: per item, a seeded random 75% of the
+    /// interactions train and the rest are held out.
+    /// </summary>
+    public static PreprocessingOptions BenchmarkPreprocessing() => new()
+    {
+        Split = new SplitOptions { Kind = SplitKind.StratifiedPerItem, TrainRatio = 0.75, Seed = 42 },
+    };
+
+    /// <summary>Columns of the written log as the benchmark reads them: every rating is one interaction (no value column).</summary>
+    public static ColumnMapping BenchmarkMapping { get; } = new() { ValueColumn = string.Empty };
+
     /// <summary>Schema of the written log: int32 ids, int32 rating, int64 unix seconds.</summary>
     public static ParquetSchema Schema { get; } = new(
         new DataField<int>("user_id"),

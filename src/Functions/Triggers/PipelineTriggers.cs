@@ -23,7 +23,7 @@ public sealed class PipelineTriggers(PipelineStarter starter)
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        return starter.StartAsync(client, $"blob:{name}", overrides: null, onlyIfInputChanged: true, cancellationToken);
+        return OnUploadAsync(name, client, cancellationToken);
     }
 
     /// <summary>Event Grid blob trigger (Azure, Flex Consumption).</summary>
@@ -35,7 +35,7 @@ public sealed class PipelineTriggers(PipelineStarter starter)
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        return starter.StartAsync(client, $"blob:{name}", overrides: null, onlyIfInputChanged: true, cancellationToken);
+        return OnUploadAsync(name, client, cancellationToken);
     }
 
     /// <summary>Nightly run (schedule from <c>Recommender__Pipeline__Schedule</c>); skips when no input changed.</summary>
@@ -48,4 +48,7 @@ public sealed class PipelineTriggers(PipelineStarter starter)
         ArgumentNullException.ThrowIfNull(timer);
         return starter.StartAsync(client, "timer", overrides: null, onlyIfInputChanged: true, cancellationToken);
     }
+
+    private Task OnUploadAsync(string name, DurableTaskClient client, CancellationToken cancellationToken) =>
+        starter.StartAsync(client, $"blob:{name}", overrides: null, onlyIfInputChanged: true, cancellationToken);
 }

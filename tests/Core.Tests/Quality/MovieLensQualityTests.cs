@@ -1,10 +1,8 @@
 using Microsoft.Extensions.Options;
 using Recommender.Core.Demo;
-using Recommender.Core.Ingestion;
 using Recommender.Core.Lookup;
 using Recommender.Core.Models;
 using Recommender.Core.Pipeline;
-using Recommender.Core.Preprocessing;
 using Recommender.Core.Storage;
 using Recommender.Core.Tests.TestSupport;
 using Recommender.Core.Training;
@@ -27,11 +25,10 @@ public sealed class MovieLensQualityTests
         using var folder = new TempDirectory();
         string log = folder.Combine("u.data.parquet");
         await MovieLens.ConvertAsync(RepositoryPaths.MovieLensRatings, log);
-        var preprocessing = new PreprocessingOptions { Split = new SplitOptions { Kind = SplitKind.StratifiedPerItem, TrainRatio = 0.75, Seed = 42 } };
         var training = new TrainingOptions { Kind = ModelKind.Softmax, Epochs = 12, Device = TrainingDevice.Cpu };
         var artifacts = new LocalArtifactStore(folder.Combine("artifacts"));
         using var lookup = new SqliteLookupStore(folder.Combine("lookup.db"));
-        var stages = new PipelineStages(artifacts, lookup, new LocalFileLogSource([log]), Options.Create(preprocessing), Options.Create(training), new ColumnMapping { ValueColumn = string.Empty });
+        var stages = new PipelineStages(artifacts, lookup, new LocalFileLogSource([log]), Options.Create(MovieLens.BenchmarkPreprocessing()), Options.Create(training), MovieLens.BenchmarkMapping);
 
         PreprocessStageOutput data = await stages.PreprocessAsync(new PreprocessStageInput("ml"));
         await stages.TrainAsync(new TrainStageInput("ml-softmax", data.DatasetVersion, 10, null, null, 0));
