@@ -58,6 +58,22 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ProcessHostChildHangs_IsKilledAtItsTimeout_RunFailsInTrainSayingSo()
+    {
+        Dictionary<string, string?> settings = ProcessHost("sh -c \"sleep 60\"");
+        settings["Recommender:TrainingHost:Process:Timeout"] = "00:00:01";
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: settings);
+        await host.UploadLogAsync("day-1.parquet");
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync();
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, run.RuntimeStatus);
+        PipelineProgress status = run.ReadCustomStatusAs<PipelineProgress>()!;
+        Assert.Equal("train", status.FailedStage);
+        Assert.Contains("past its timeout of 00:00:01", status.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ProcessHostChildCrashesAfterCheckpointing_RetryResumesFromCheckpoint()
     {
         // The child trains for real, then exits 3 the first time only, as a crash after checkpointing would.
