@@ -18,11 +18,12 @@ trap 'rm -f "$log"' EXIT
 status=0
 dotnet test Recommender.sln -c Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
 
-# One closing line for the whole suite, summed over the test projects.
-awk '/^ +Passed: +[0-9]+$/ { passed += $2 } /^ +Failed: +[0-9]+$/ { failed += $2 } /^ +Skipped: +[0-9]+$/ { skipped += $2 }
-     END { printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped }' "$log"
 # What the reliability tests recorded (eng/reliability-table.sh copies it into the README).
 if compgen -G "TestResults/reliability/*.md" > /dev/null; then
   cat TestResults/reliability/*.md
 fi
+
+# One closing line for the whole suite, summed over the test projects.
+awk '/^ +Passed: +[0-9]+$/ { passed += $2 } /^ +Failed: +[0-9]+$/ { failed += $2 } /^ +Skipped: +[0-9]+$/ { skipped += $2 }
+     END { printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped }' "$log"
 exit "$status"
