@@ -13,6 +13,7 @@ fi
 
 dotnet build Recommender.sln -c Release
 
+rm -rf TestResults/reliability
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
