@@ -81,6 +81,7 @@ public sealed class PipelineFaultTests(AzuriteFixture azurite, ReliabilityReport
         string orphan = crashedStatus.RunId;
         RecommendationsResponse duringOutage = await GetRecommendationsAsync(host, "user-000007");
         IReadOnlyList<LookupVersion> afterCrash = await host.Lookup.ListVersionsAsync();
+        UserRecommendations? orphanRow = await host.Lookup.GetAsync("user-000007", orphan);
 
         OrchestrationMetadata next = await host.RunToCompletionAsync();
         string newLive = next.ReadOutputAs<PipelineOutcome>()!.RunId;
@@ -90,11 +91,13 @@ public sealed class PipelineFaultTests(AzuriteFixture azurite, ReliabilityReport
         Assert.Equal("publish", crashedStatus.FailedStage);
         Assert.Equal(live, duringOutage.ModelVersion);
         Assert.Contains(afterCrash, v => v.Version == orphan && !v.IsPublished && !v.IsActive);
+        Assert.NotNull(orphanRow);
+        Assert.Null(await host.Lookup.GetAsync("user-000007", orphan));
         Assert.Equal(RunResults.Published, next.ReadOutputAs<PipelineOutcome>()!.Result);
         Assert.DoesNotContain(afterNext, v => v.Version == orphan);
         Assert.Contains(afterNext, v => v.Version == live && !v.IsActive);
         Assert.Contains(afterNext, v => v.Version == newLive && v.IsActive);
-        string figures = $"run failed in `publish` after {faults.Calls(nameof(PublishActivity)) - 2} attempts; API kept serving the old version; orphan `{orphan}` held {afterCrash.Single(v => v.Version == orphan).UserCount} users' rows until the next publish deleted it (versions after: {afterNext.Count})";
+        string figures = $"run failed in `publish` after {faults.Calls(nameof(PublishActivity)) - 2} attempts; API kept serving the old version; the orphan version's scored rows stayed unpublished until the next publish pruned them (versions listed after the crash: {afterCrash.Count}, after the next run: {afterNext.Count})";
         output.WriteLine(figures);
         report.Record(ReliabilityReport.Cases[1], figures);
     }
