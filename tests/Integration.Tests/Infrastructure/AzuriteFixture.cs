@@ -58,12 +58,33 @@ public sealed class AzuriteFixture : IAsyncLifetime
         await StartAsync(azurite).ConfigureAwait(false);
     }
 
-    /// <summary>Stops the emulator (data is kept), for fault-injection tests.</summary>
+    /// <summary>
+    /// Stops the emulator (data is kept), for fault-injection tests. It is asked to stop first
+    /// (SIGTERM): Azurite keeps its metadata in memory and saves it every few seconds, so a kill
+    /// alone would lose writes it had acknowledged, which real storage never does.
+    /// </summary>
     public async Task StopAsync()
     {
         if (_process is { HasExited: false })
         {
-            _process.Kill(entireProcessTree: true);
+            if (!OperatingSystem.IsWindows() && SendSignal(_process.Id, Sigterm) == 0)
+            {
+                using var graceful = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await _process.WaitForExitAsync(graceful.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Did not stop in time; killed below.
+                }
+            }
+
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
             await _process.WaitForExitAsync().ConfigureAwait(false);
         }
 
@@ -128,6 +149,11 @@ public sealed class AzuriteFixture : IAsyncLifetime
             }
         }
     }
+
+    private const int Sigterm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private static async Task<bool> AcceptsAsync(int port)
     {
