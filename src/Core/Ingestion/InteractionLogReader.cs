@@ -267,8 +267,8 @@ public sealed partial class InteractionLogReader
         int footerLength = BinaryPrimitives.ReadInt32LittleEndian(tail);
         if (footerLength <= 0 || footerLength > length - 12)
         {
-            throw new InvalidInteractionLogException(source, null,
-                $"is truncated or damaged: its footer claims {footerLength} bytes but the file holds {length} bytes");
+            string damage = $"its length field claims {footerLength} bytes but the file holds {length} bytes";
+            throw new InvalidInteractionLogException(source, null, $"the Parquet footer cannot be read: {damage}", new InvalidDataException(damage));
         }
     }
 
