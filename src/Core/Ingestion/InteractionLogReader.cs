@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -248,7 +249,7 @@ public sealed partial class InteractionLogReader
         }
 
         // Magic, footer length and magic again take 12 bytes; a file that ends early lost its footer.
-        var tail = new byte[4];
+        var tail = new byte[8];
         if (length >= 12)
         {
             stream.Position = length - tail.Length;
@@ -256,10 +257,18 @@ public sealed partial class InteractionLogReader
         }
 
         stream.Position = 0;
-        if (length < 12 || !tail.AsSpan().SequenceEqual(ParquetMagic))
+        if (length < 12 || !tail.AsSpan(4).SequenceEqual(ParquetMagic))
         {
             throw new InvalidInteractionLogException(source, null,
                 $"is truncated or damaged: it starts as Parquet but does not end with the PAR1 footer ({length} bytes)");
+        }
+
+        // A damaged footer length would make the Parquet reader allocate whatever it claims.
+        int footerLength = BinaryPrimitives.ReadInt32LittleEndian(tail);
+        if (footerLength <= 0 || footerLength > length - 12)
+        {
+            string damage = $"its length field claims {footerLength} bytes but the file holds {length} bytes";
+            throw new InvalidInteractionLogException(source, null, $"the Parquet footer cannot be read: {damage}", new InvalidDataException(damage));
         }
     }
 
