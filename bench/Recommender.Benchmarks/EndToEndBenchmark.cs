@@ -33,19 +33,32 @@ internal static class EndToEndBenchmark
         var help = new double[3];
         for (int i = 0; i < help.Length; i++)
         {
-            help[i] = await RunAsync("dotnet", [cli, "--help"], echo: false).ConfigureAwait(false);
+            (help[i], _) = await RunAsync("dotnet", [cli, "--help"], echo: false).ConfigureAwait(false);
         }
 
-        double run = await RunAsync("dotnet", [cli, "run", "--input", log, "--store", store], echo: true).ConfigureAwait(false);
+        (double run, IReadOnlyList<(string Stage, double At)> stages) = await RunAsync("dotnet", [cli, "run", "--input", log, "--store", store], echo: true).ConfigureAwait(false);
         double helpMedian = help.Order().ElementAt(help.Length / 2);
+        var figures = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["interactions"] = 100_000,
+            ["targetSeconds"] = 20,
+            ["secondsAboveStart"] = Math.Round(run - helpMedian, 3),
+        };
+        for (int i = 0; i < stages.Count; i++)
+        {
+            // A stage lasts from its "▸ stage" line to the next one (or to the process exit).
+            double end = i + 1 < stages.Count ? stages[i + 1].At : run;
+            figures[$"{stages[i].Stage}Seconds"] = Math.Round(end - stages[i].At, 3);
+        }
+
+        if (stages.Count > 0)
+        {
+            figures["beforeFirstStageSeconds"] = Math.Round(stages[0].At, 3);
+        }
+
         return
         [
-            new Measurement("e2e", "run", run, 0, new Dictionary<string, double>(StringComparer.Ordinal)
-            {
-                ["interactions"] = 100_000,
-                ["targetSeconds"] = 20,
-                ["secondsAboveStart"] = Math.Round(run - helpMedian, 3),
-            }),
+            new Measurement("e2e", "run", run, 0, figures),
             new Measurement("e2e", "help", helpMedian, 0, new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["runs"] = help.Length,
@@ -54,16 +67,33 @@ internal static class EndToEndBenchmark
         ];
     }
 
-    private static async Task<double> RunAsync(string program, string[] arguments, bool echo)
+    /// <summary>Runs a process to its exit; returns its wall time and when each "▸ stage" line reached stderr.</summary>
+    private static async Task<(double Seconds, IReadOnlyList<(string Stage, double At)> Stages)> RunAsync(string program, string[] arguments, bool echo)
     {
         var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var stages = new List<(string Stage, double At)>();
+        var errorText = new System.Text.StringBuilder();
         var clock = Stopwatch.StartNew();
         using Process process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
         Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> errors = process.StandardError.ReadToEndAsync();
+        Task errors = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                double at = clock.Elapsed.TotalSeconds;
+                errorText.AppendLine(line);
+                int marker = line.IndexOf('▸', StringComparison.Ordinal);
+                if (marker >= 0)
+                {
+                    string stage = new(line[(marker + 1)..].TrimStart().TakeWhile(char.IsLetter).ToArray());
+                    stages.Add((stage, at));
+                }
+            }
+        });
         await process.WaitForExitAsync().ConfigureAwait(false);
         double seconds = clock.Elapsed.TotalSeconds;
-        string text = await output.ConfigureAwait(false) + await errors.ConfigureAwait(false);
+        await errors.ConfigureAwait(false);
+        string text = await output.ConfigureAwait(false) + errorText;
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed with {process.ExitCode}:\n{text}");
@@ -71,9 +101,9 @@ internal static class EndToEndBenchmark
 
         if (echo)
         {
-            Console.Error.WriteLine(text.Length > 4000 ? text[^4000..] : text);
+            Console.Error.WriteLine(text.Length > 6000 ? text[..3000] + "\n...\n" + text[^3000..] : text);
         }
 
-        return seconds;
+        return (seconds, stages);
     }
 }
