@@ -37,7 +37,10 @@ IReadOnlyList<Measurement> measurements = scenario switch
     "preprocess" => await PreprocessBenchmark.RunAsync(work, Option("--rows", 5_000_000)),
     "movielens" => await MovieLensBenchmark.RunAsync(repo, work),
     "scoring" => ScoringBenchmark.Run(),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess, movielens, scoring)"),
+    "training" => await TrainingBenchmark.RunAsync(repo, work),
+    "lookup" => await LookupBenchmark.RunAsync(repo, work, Option("--users", 20_000), Option("--seconds", 10)),
+    "e2e" => await EndToEndBenchmark.RunAsync(repo, work),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess, movielens, scoring, training, lookup, e2e)"),
 };
 
 foreach (Measurement m in measurements)
