@@ -153,6 +153,13 @@ public sealed class TrainingPipelineTests(AzuriteFixture azurite)
         Assert.Equal("preprocess", status.FailedStage);
         Assert.Contains("broken.parquet", status.Error, StringComparison.Ordinal);
         Assert.Equal(live, await host.Lookup.GetActiveVersionAsync());
+        // Neither the status nor the run record carries a credential.
+        RunRecord failed = (await host.Services.GetRequiredService<RunHistory>().GetAsync(status.RunId))!;
+        foreach (string text in new[] { run.SerializedCustomStatus!, JsonSerializer.Serialize(failed) })
+        {
+            Assert.DoesNotContain("AccountKey", text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(azurite.ConnectionString.Split("AccountKey=")[1].Split(';')[0], text, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
