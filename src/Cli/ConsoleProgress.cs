@@ -1,4 +1,6 @@
+using System.Globalization;
 using Recommender.Core.Pipeline;
+using Recommender.Core.Training;
 using Spectre.Console;
 
 namespace Recommender.Cli;
@@ -34,6 +36,19 @@ internal static class ConsoleProgress
             }).ConfigureAwait(false);
         return result;
     }
+}
+
+/// <summary>One line per finished epoch (loss and validation metric) on stderr, for the training commands.</summary>
+internal static class EpochLines
+{
+    public static IProgress<TrainingProgress> Create(string indent) => new SynchronousProgress<TrainingProgress>(p =>
+    {
+        if (p.IsEpochEnd)
+        {
+            string metric = p.Metric is { } m ? string.Create(CultureInfo.InvariantCulture, $"  {p.MetricName} {m:F4}") : string.Empty;
+            ConsoleOutput.Error.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]{indent}epoch {p.Epoch,3}/{p.TotalEpochs}  loss {p.Loss:F4}{metric}[/]"));
+        }
+    });
 }
 
 /// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread (no synchronization context needed).</summary>

@@ -15,14 +15,7 @@ internal static class PipelineRunner
         var request = new PipelineRunRequest(runId, trigger, PipelineRunSettings.From(options, epochsPerActivity: 0));
         var stages = new SynchronousProgress<PipelineProgress>(p =>
             ConsoleOutput.Error.MarkupLine($"[grey]▸ {p.Stage}[/]{(p.Detail is null ? string.Empty : $" [grey]({Markup.Escape(p.Detail)})[/]")}"));
-        var epochs = new SynchronousProgress<TrainingProgress>(p =>
-        {
-            if (p.IsEpochEnd)
-            {
-                string metric = p.Metric is { } m ? string.Create(CultureInfo.InvariantCulture, $"  {p.MetricName} {m:F4}") : string.Empty;
-                ConsoleOutput.Error.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]  epoch {p.Epoch,3}/{p.TotalEpochs}  loss {p.Loss:F4}{metric}[/]"));
-            }
-        });
+        var epochs = EpochLines.Create("  ");
         return await pipeline.Sequential.RunAsync(request, stages, epochs, cancellationToken).ConfigureAwait(false);
     }
 

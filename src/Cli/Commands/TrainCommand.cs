@@ -37,14 +37,7 @@ internal static class TrainCommand
             TrainingOptions options = training.Options(parse, TrainingDefaultsFromEnvironment());
             ITrainingValidator validator = data.IsExplicit ? new RatingValidator(data) : new RankingValidator(data, parse.GetValue(evaluationK));
             var run = new TrainingRun(parse.GetValue(runId)!, parse.GetValue(warmStart)) { MaxEpochsThisCall = parse.GetValue(maxEpochs) };
-            var progress = new SynchronousProgress<TrainingProgress>(p =>
-            {
-                if (p.IsEpochEnd)
-                {
-                    string metric = p.Metric is { } m ? string.Create(CultureInfo.InvariantCulture, $"  {p.MetricName} {m:F4}") : string.Empty;
-                    ConsoleOutput.Error.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]epoch {p.Epoch,3}/{p.TotalEpochs}  loss {p.Loss:F4}{metric}[/]"));
-                }
-            });
+            var progress = EpochLines.Create(string.Empty);
             TrainingResult result = await new ModelTrainer().TrainAsync(data, options, run, artifacts, validator, progress, cancellationToken).ConfigureAwait(false);
             if (result.FellBackToCpu)
             {

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Recommender.Core.Storage;
+using Recommender.Core.Training;
 
 namespace Recommender.Core.Pipeline;
 
@@ -42,20 +41,17 @@ public sealed record RunRecord
 /// <summary>Run records and the last-success marker, kept in the artifact store under <c>runs/</c> and <c>pipeline/</c>.</summary>
 public sealed class RunHistory(IArtifactStore store)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    // A run record is a few kilobytes; anything far larger is not one of ours.
+    private const long MaxRecordBytes = 1 << 20;
 
     /// <summary>Stores a run's record (replacing an earlier record of the same run).</summary>
     public async Task WriteAsync(RunRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        await WriteJsonAsync(RecordPath(record.RunId), record, cancellationToken).ConfigureAwait(false);
+        await ModelArtifactJson.WriteAsync(store, RecordPath(record.RunId), record, cancellationToken).ConfigureAwait(false);
         if (record.Result == RunResults.Published && record.InputFingerprint is not null)
         {
-            await WriteJsonAsync(PipelinePaths.LastSuccess, record, cancellationToken).ConfigureAwait(false);
+            await ModelArtifactJson.WriteAsync(store, PipelinePaths.LastSuccess, record, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -63,12 +59,12 @@ public sealed class RunHistory(IArtifactStore store)
     public async Task<RunRecord?> GetAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(runId);
-        return runId.AsSpan().IndexOfAny("/\\") >= 0 ? null : await ReadJsonAsync<RunRecord>(RecordPath(runId), cancellationToken).ConfigureAwait(false);
+        return runId.AsSpan().IndexOfAny("/\\") >= 0 ? null : await ReadAsync(RecordPath(runId), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The last run that published, or null.</summary>
     public Task<RunRecord?> GetLastSuccessAsync(CancellationToken cancellationToken = default) =>
-        ReadJsonAsync<RunRecord>(PipelinePaths.LastSuccess, cancellationToken);
+        ReadAsync(PipelinePaths.LastSuccess, cancellationToken);
 
     /// <summary>Every recorded run, newest first.</summary>
     public async IAsyncEnumerable<RunRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -76,7 +72,7 @@ public sealed class RunHistory(IArtifactStore store)
         var records = new List<RunRecord>();
         await foreach (ArtifactInfo info in store.ListAsync("runs/", cancellationToken).ConfigureAwait(false))
         {
-            if (await ReadJsonAsync<RunRecord>(info.Path, cancellationToken).ConfigureAwait(false) is { } record)
+            if (await ReadAsync(info.Path, cancellationToken).ConfigureAwait(false) is { } record)
             {
                 records.Add(record);
             }
@@ -90,30 +86,8 @@ public sealed class RunHistory(IArtifactStore store)
 
     private static string RecordPath(string runId) => $"runs/{runId}.json";
 
-    private async Task WriteJsonAsync<T>(string path, T value, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        await JsonSerializer.SerializeAsync(buffer, value, Json, cancellationToken).ConfigureAwait(false);
-        buffer.Position = 0;
-        await store.WriteAsync(path, buffer, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken)
-        where T : class
-    {
-        try
-        {
-            Stream stream = await store.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                return await JsonSerializer.DeserializeAsync<T>(stream, Json, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (ArtifactNotFoundException)
-        {
-            return null;
-        }
-    }
+    private Task<RunRecord?> ReadAsync(string path, CancellationToken cancellationToken) =>
+        ModelArtifactJson.ReadAsync<RunRecord>(store, path, MaxRecordBytes, cancellationToken);
 }
 
 /// <summary>The ways a run ends.</summary>
