@@ -55,11 +55,11 @@ internal sealed class BprModel : EmbeddingModel
     {
         long batchSize = batch.Users.shape[0];
         Tensor negativeItems = torch.randint(0, ItemCount, [batchSize, Negatives], dtype: ScalarType.Int64, device: batch.Users.device, generator: batch.Generator);
-        Tensor users = _userFactors.forward(batch.Users);
-        Tensor positives = _itemFactors.forward(batch.Items);
-        Tensor negatives = _itemFactors.forward(negativeItems);
-        Tensor positiveBias = _itemBias.forward(batch.Items);
-        Tensor negativeBias = _itemBias.forward(negativeItems).squeeze(2);
+        Tensor users = Lookup(_userFactors, batch.Users, batch);
+        Tensor positives = Lookup(_itemFactors, batch.Items, batch);
+        Tensor negatives = Lookup(_itemFactors, negativeItems, batch);
+        Tensor positiveBias = Lookup(_itemBias, batch.Items, batch);
+        Tensor negativeBias = Lookup(_itemBias, negativeItems, batch).squeeze(2);
         Tensor positiveScores = (users * positives).sum(1, keepdim: true) + positiveBias;
         Tensor negativeScores = torch.bmm(negatives, users.unsqueeze(2)).squeeze(2) + negativeBias;
         Tensor ranking = -nn.functional.logsigmoid(positiveScores - negativeScores).mean();

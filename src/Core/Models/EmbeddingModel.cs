@@ -79,6 +79,14 @@ internal abstract class EmbeddingModel : nn.Module
     public IReadOnlyList<TensorShape> DescribeParameters() =>
         named_parameters().Select(entry => new TensorShape(entry.name, entry.parameter.dtype.ToString(), entry.parameter.shape)).ToList();
 
+    /// <summary>
+    /// Rows <paramref name="indices"/> of <paramref name="table"/> for the loss of <paramref name="batch"/>:
+    /// gathered into the batch's <see cref="GatheredRows"/> when it has one, otherwise looked up with
+    /// ordinary autograd.
+    /// </summary>
+    protected static Tensor Lookup(Embedding table, Tensor indices, TrainingBatch batch) =>
+        batch.Rows is { } rows ? rows.Take(table, indices) : table.forward(indices);
+
     /// <summary>Squared L2 norm of a batch of rows, for regularization.</summary>
     protected static Tensor SquaredNorm(Tensor rows) => rows.square().sum();
 

@@ -65,10 +65,10 @@ internal sealed class MatrixFactorizationModel : EmbeddingModel
     public override Tensor ComputeLoss(TrainingBatch batch)
     {
         Tensor ratings = batch.Ratings ?? throw new ArgumentException("Matrix factorization needs the ratings of the batch.", nameof(batch));
-        Tensor users = _userFactors.forward(batch.Users);
-        Tensor items = _itemFactors.forward(batch.Items);
-        Tensor userBias = _userBias.forward(batch.Users).squeeze(1);
-        Tensor itemBias = _itemBias.forward(batch.Items).squeeze(1);
+        Tensor users = Lookup(_userFactors, batch.Users, batch);
+        Tensor items = Lookup(_itemFactors, batch.Items, batch);
+        Tensor userBias = Lookup(_userBias, batch.Users, batch).squeeze(1);
+        Tensor itemBias = Lookup(_itemBias, batch.Items, batch).squeeze(1);
         Tensor prediction = (users * items).sum(1) + userBias + itemBias + _globalBias;
         Tensor error = nn.functional.mse_loss(prediction, ratings);
         Tensor penalty = SquaredNorm(users) + SquaredNorm(items) + SquaredNorm(userBias) + SquaredNorm(itemBias);

@@ -70,8 +70,8 @@ internal sealed class SoftmaxModel : EmbeddingModel
     /// <inheritdoc />
     public override Tensor ComputeLoss(TrainingBatch batch)
     {
-        Tensor users = _userFactors.forward(batch.Users);
-        Tensor positives = _itemFactors.forward(batch.Items);
+        Tensor users = Lookup(_userFactors, batch.Users, batch);
+        Tensor positives = Lookup(_itemFactors, batch.Items, batch);
         Tensor classification = UsesSampledSoftmax
             ? SampledCrossEntropy(batch, users, positives)
             : FullCrossEntropy(batch, users);
@@ -98,9 +98,9 @@ internal sealed class SoftmaxModel : EmbeddingModel
             $"The catalog has {ItemCount} items, more than the {FullSoftmaxMaxItems} of the exact softmax, and no negative sampler was given.");
         Device device = batch.Users.device;
         Tensor negativeItems = sampler.Sample(SampledNegatives, batch.Generator, device);
-        Tensor negatives = _itemFactors.forward(negativeItems);
-        Tensor positiveLogits = (users * positives).sum(1) + _itemBias.forward(batch.Items).squeeze(1);
-        Tensor negativeLogits = torch.addmm(_itemBias.forward(negativeItems).view(1, -1), users, negatives.t(), 1f, 1f);
+        Tensor negatives = Lookup(_itemFactors, negativeItems, batch);
+        Tensor positiveLogits = (users * positives).sum(1) + Lookup(_itemBias, batch.Items, batch).squeeze(1);
+        Tensor negativeLogits = torch.addmm(Lookup(_itemBias, negativeItems, batch).view(1, -1), users, negatives.t(), 1f, 1f);
         if (sampler.LogProbabilityOf(batch.Items) is { } positiveLogQ && sampler.LogProbabilityOf(negativeItems) is { } negativeLogQ)
         {
             positiveLogits = positiveLogits - positiveLogQ;

@@ -207,6 +207,7 @@ public sealed class ModelTrainer
         private readonly ItemSampler? _sampler;
         private readonly EmbeddingModel _model;
         private Adam? _optimizer;
+        private LazyAdam? _step;
         private WarmStartRecord? _warmStart;
         private DateTimeOffset _createdAt;
 
@@ -310,19 +311,27 @@ public sealed class ModelTrainer
             int batches = BatchCount;
             int reportEvery = Math.Max(1, batches / ProgressReportsPerEpoch);
             using var generator = new Generator(DeriveSeed(_options.Seed, epoch), _device);
+
+            // The epoch's order is applied once, so each batch is a view of contiguous rows.
             using Tensor order = torch.randperm(count, dtype: ScalarType.Int64, device: _device, generator: generator);
+            using Tensor shuffledUsers = users.index_select(0, order);
+            using Tensor shuffledItems = items.index_select(0, order);
+            using Tensor? shuffledRatings = ratings?.index_select(0, order);
+            var rows = new GatheredRows();
             double lossSum = 0;
             for (int batch = 0; batch < batches; batch++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 long start = (long)batch * _options.BatchSize;
-                Tensor rows = order.narrow(0, start, Math.Min(_options.BatchSize, count - start));
+                long length = Math.Min(_options.BatchSize, count - start);
+                rows.Clear();
                 var trainingBatch = new TrainingBatch(
-                    users.index_select(0, rows),
-                    items.index_select(0, rows),
-                    ratings?.index_select(0, rows),
-                    generator);
+                    shuffledUsers.narrow(0, start, length),
+                    shuffledItems.narrow(0, start, length),
+                    shuffledRatings?.narrow(0, start, length),
+                    generator,
+                    rows);
                 _optimizer!.zero_grad();
                 Tensor loss = _model.ComputeLoss(trainingBatch);
                 double value = loss.item<float>();
@@ -333,7 +342,7 @@ public sealed class ModelTrainer
                 }
 
                 loss.backward();
-                _optimizer.step();
+                _step!.Step(rows);
                 lossSum += value;
                 if ((batch + 1) % reportEvery == 0 && batch + 1 < batches)
                 {
@@ -414,6 +423,7 @@ public sealed class ModelTrainer
 
                 _model.to(_device);
                 _optimizer = CreateOptimizer();
+                _step = new LazyAdam(_optimizer, _model, _options.LearningRate!.Value, _options.WeightDecay);
                 if (restored is null)
                 {
                     return (new TrainerState(0, TrainingStatus.Running, 0, null, 0, []), null);

@@ -1,0 +1,127 @@
+using Recommender.Core.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Recommender.Core.Training;
+
+/// <summary>
+/// Adam that updates embedding rows lazily: a parameter with a dense gradient (used whole by the
+/// loss, like the item table of the exact softmax) takes PyTorch's Adam step, and a table only read
+/// through <see cref="GatheredRows"/> has just the rows the batch touched updated — their moments and
+/// values — as PyTorch's <c>SparseAdam</c> does. Rows a batch does not touch keep their moments, so
+/// the step costs time in proportion to the batch, not to the number of users and items.
+/// The moments and step counts live in a TorchSharp <see cref="Adam"/>, so checkpoints keep its format;
+/// that optimizer's own <c>step</c> is never called.
+/// </summary>
+internal sealed class LazyAdam
+{
+    private const double Beta1 = 0.9;
+    private const double Beta2 = 0.999;
+    private const double Epsilon = 1e-8;
+    private readonly IReadOnlyList<Parameter> _parameters;
+    private readonly Adam.State[] _states;
+    private readonly Dictionary<Embedding, int> _indexOfTable;
+    private readonly double _learningRate;
+    private readonly double _weightDecay;
+
+    /// <summary>
+    /// Drives <paramref name="moments"/>, an Adam built with default betas and epsilon over
+    /// <paramref name="model"/>'s parameters in their usual order.
+    /// </summary>
+    public LazyAdam(Adam moments, EmbeddingModel model, double learningRate, double weightDecay)
+    {
+        ArgumentNullException.ThrowIfNull(moments);
+        ArgumentNullException.ThrowIfNull(model);
+        var named = model.named_parameters().ToList();
+        _states = moments.state_dict().State.Cast<Adam.State>().ToArray();
+        if (_states.Length != named.Count)
+        {
+            throw new ArgumentException($"The optimizer holds {_states.Length} parameter states and the model {named.Count} parameters.", nameof(moments));
+        }
+
+        _parameters = named.Select(p => p.parameter).ToArray();
+        var indexOfName = named.Select((p, index) => (p.name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
+        _indexOfTable = new Dictionary<Embedding, int>(ReferenceEqualityComparer.Instance);
+        foreach ((string name, nn.Module module) in model.named_modules())
+        {
+            if (module is Embedding table && indexOfName.TryGetValue($"{name}.weight", out int index))
+            {
+                _indexOfTable[table] = index;
+            }
+        }
+
+        _learningRate = learningRate;
+        _weightDecay = weightDecay;
+    }
+
+    /// <summary>
+    /// One step after the batch's backward pass: dense gradients plus the gradients of the rows in
+    /// <paramref name="rows"/> (null when nothing was gathered). Call inside the batch's dispose scope.
+    /// </summary>
+    public void Step(GatheredRows? rows)
+    {
+        using var noGrad = torch.no_grad();
+        var gathered = new List<GatheredRows.Gather>[_parameters.Count];
+        foreach (GatheredRows.Gather gather in rows?.Gathers ?? [])
+        {
+            if (gather.Rows.grad is not null)
+            {
+                int index = _indexOfTable[gather.Table];
+                (gathered[index] ??= []).Add(gather);
+            }
+        }
+
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            Adam.State state = _states[i];
+            state.step++;
+            double stepSize = _learningRate / (1 - Math.Pow(Beta1, state.step));
+            double correction2 = Math.Sqrt(1 - Math.Pow(Beta2, state.step));
+            Parameter parameter = _parameters[i];
+            if (parameter.grad is { } dense)
+            {
+                foreach (GatheredRows.Gather gather in gathered[i] ?? [])
+                {
+                    dense.index_add_(0, gather.Indices, gather.Rows.grad!, 1);
+                }
+
+                Update(parameter, state.exp_avg, state.exp_avg_sq, dense, stepSize, correction2);
+            }
+            else if (gathered[i] is { } gathers)
+            {
+                UpdateRows(parameter, state, gathers, stepSize, correction2);
+            }
+        }
+    }
+
+    private void UpdateRows(Parameter table, Adam.State state, List<GatheredRows.Gather> gathers, double stepSize, double correction2)
+    {
+        Tensor indices = gathers.Count == 1 ? gathers[0].Indices : torch.cat(gathers.Select(g => g.Indices).ToArray(), 0);
+        Tensor gradients = gathers.Count == 1 ? gathers[0].Rows.grad! : torch.cat(gathers.Select(g => g.Rows.grad!).ToArray(), 0);
+        (Tensor unique, Tensor? inverse, _) = torch.unique(indices, sorted: true, return_inverse: true);
+        Tensor gradient = torch.zeros([unique.shape[0], table.shape[1]], dtype: gradients.dtype, device: gradients.device)
+            .index_add_(0, inverse!, gradients, 1);
+        Tensor values = table.index_select(0, unique);
+        Tensor firstMoment = state.exp_avg.index_select(0, unique);
+        Tensor secondMoment = state.exp_avg_sq.index_select(0, unique);
+        Update(values, firstMoment, secondMoment, gradient, stepSize, correction2);
+        table.index_copy_(0, unique, values);
+        state.exp_avg.index_copy_(0, unique, firstMoment);
+        state.exp_avg_sq.index_copy_(0, unique, secondMoment);
+    }
+
+    /// <summary>PyTorch's Adam update (L2 weight decay added to the gradient), in place on <paramref name="values"/> and the moments.</summary>
+    private void Update(Tensor values, Tensor firstMoment, Tensor secondMoment, Tensor gradient, double stepSize, double correction2)
+    {
+        if (_weightDecay != 0)
+        {
+            gradient = gradient.add(values, alpha: _weightDecay);
+        }
+
+        firstMoment.mul_(Beta1).add_(gradient, alpha: 1 - Beta1);
+        secondMoment.mul_(Beta2).addcmul_(gradient, gradient, value: 1 - Beta2);
+        Tensor denominator = secondMoment.sqrt().div_(correction2).add_(Epsilon);
+        values.addcdiv_(firstMoment, denominator, value: -stepSize);
+    }
+}
