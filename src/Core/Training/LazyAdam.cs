@@ -6,15 +6,17 @@ using static TorchSharp.torch;
 namespace Recommender.Core.Training;
 
 /// <summary>
-/// Adam that updates embedding rows lazily: a parameter with a dense gradient (used whole by the
-/// loss, like the item table of the exact softmax) takes PyTorch's Adam step, and a table only read
-/// through <see cref="GatheredRows"/> has just the rows the batch touched updated — their moments and
-/// values — as PyTorch's <c>SparseAdam</c> does. Rows a batch does not touch keep their moments, so
-/// the step costs time in proportion to the batch, not to the number of users and items.
+/// Adam that updates large embedding tables lazily. Every parameter with a dense gradient (used whole
+/// by the loss, like the item table of the exact softmax) and every table of fewer than
+/// <c>lazyMinRows</c> rows takes PyTorch's Adam step on the whole tensor, the rows gathered through
+/// <see cref="GatheredRows"/> folded into its gradient. A larger table read only through gathers has
+/// just the rows the batch touched updated — their moments and values — as PyTorch's
+/// <c>SparseAdam</c> does: rows a batch does not touch keep their moments, and the step costs time in
+/// proportion to the batch, not to the number of users and items.
 /// The moments and step counts live in a TorchSharp <see cref="Adam"/>, so checkpoints keep its format;
 /// that optimizer's own <c>step</c> is never called.
 /// </summary>
-internal sealed class LazyAdam
+internal sealed class LazyAdam : IDisposable
 {
     private const double Beta1 = 0.9;
     private const double Beta2 = 0.999;
@@ -22,14 +24,17 @@ internal sealed class LazyAdam
     private readonly IReadOnlyList<Parameter> _parameters;
     private readonly Adam.State[] _states;
     private readonly Dictionary<Embedding, int> _indexOfTable;
+    private readonly bool[] _updateWhole;
+    private readonly Tensor?[] _gradientBuffers;
     private readonly double _learningRate;
     private readonly double _weightDecay;
 
     /// <summary>
     /// Drives <paramref name="moments"/>, an Adam built with default betas and epsilon over
-    /// <paramref name="model"/>'s parameters in their usual order.
+    /// <paramref name="model"/>'s parameters in their usual order; tables of at least
+    /// <paramref name="lazyMinRows"/> rows are updated lazily.
     /// </summary>
-    public LazyAdam(Adam moments, EmbeddingModel model, double learningRate, double weightDecay)
+    public LazyAdam(Adam moments, EmbeddingModel model, double learningRate, double weightDecay, int lazyMinRows)
     {
         ArgumentNullException.ThrowIfNull(moments);
         ArgumentNullException.ThrowIfNull(model);
@@ -41,6 +46,8 @@ internal sealed class LazyAdam
         }
 
         _parameters = named.Select(p => p.parameter).ToArray();
+        _updateWhole = _parameters.Select(p => p.shape[0] < lazyMinRows).ToArray();
+        _gradientBuffers = new Tensor?[_parameters.Count];
         var indexOfName = named.Select((p, index) => (p.name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
         _indexOfTable = new Dictionary<Embedding, int>(ReferenceEqualityComparer.Instance);
         foreach ((string name, nn.Module module) in model.named_modules())
@@ -81,18 +88,38 @@ internal sealed class LazyAdam
             Parameter parameter = _parameters[i];
             if (parameter.grad is { } dense)
             {
-                foreach (GatheredRows.Gather gather in gathered[i] ?? [])
-                {
-                    dense.index_add_(0, gather.Indices, gather.Rows.grad!, 1);
-                }
-
-                Update(parameter, state.exp_avg, state.exp_avg_sq, dense, stepSize, correction2);
+                Update(parameter, state.exp_avg, state.exp_avg_sq, FoldRows(dense, gathered[i]), stepSize, correction2);
             }
-            else if (gathered[i] is { } gathers)
+            else if (gathered[i] is { } gathers && _updateWhole[i])
             {
-                UpdateRows(parameter, state, gathers, stepSize, correction2);
+                Tensor buffer = _gradientBuffers[i] ??= torch.zeros_like(parameter).DetachFromDisposeScope();
+                Update(parameter, state.exp_avg, state.exp_avg_sq, FoldRows(buffer.zero_(), gathers), stepSize, correction2);
+            }
+            else if (gathered[i] is { } rowGathers)
+            {
+                UpdateRows(parameter, state, rowGathers, stepSize, correction2);
             }
         }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (Tensor? buffer in _gradientBuffers)
+        {
+            buffer?.Dispose();
+        }
+    }
+
+    /// <summary>Adds the gradients of the gathered rows into the whole-table gradient <paramref name="gradient"/>.</summary>
+    private static Tensor FoldRows(Tensor gradient, List<GatheredRows.Gather>? gathers)
+    {
+        foreach (GatheredRows.Gather gather in gathers ?? [])
+        {
+            gradient.index_add_(0, gather.Indices, gather.Rows.grad!, 1);
+        }
+
+        return gradient;
     }
 
     private void UpdateRows(Parameter table, Adam.State state, List<GatheredRows.Gather> gathers, double stepSize, double correction2)
@@ -111,7 +138,10 @@ internal sealed class LazyAdam
         state.exp_avg_sq.index_copy_(0, unique, secondMoment);
     }
 
-    /// <summary>PyTorch's Adam update (L2 weight decay added to the gradient), in place on <paramref name="values"/> and the moments.</summary>
+    /// <summary>
+    /// PyTorch's Adam update (L2 weight decay added to the gradient), in place on <paramref name="values"/>
+    /// and the moments, in six kernels: m/(√v/c₂ + ε) is written as c₂·m/(√v + c₂·ε).
+    /// </summary>
     private void Update(Tensor values, Tensor firstMoment, Tensor secondMoment, Tensor gradient, double stepSize, double correction2)
     {
         if (_weightDecay != 0)
@@ -119,9 +149,9 @@ internal sealed class LazyAdam
             gradient = gradient.add(values, alpha: _weightDecay);
         }
 
-        firstMoment.mul_(Beta1).add_(gradient, alpha: 1 - Beta1);
+        firstMoment.lerp_(gradient, 1 - Beta1);
         secondMoment.mul_(Beta2).addcmul_(gradient, gradient, value: 1 - Beta2);
-        Tensor denominator = secondMoment.sqrt().div_(correction2).add_(Epsilon);
-        values.addcdiv_(firstMoment, denominator, value: -stepSize);
+        using Tensor denominator = secondMoment.sqrt().add_(Epsilon * correction2);
+        values.addcdiv_(firstMoment, denominator, value: -stepSize * correction2);
     }
 }

@@ -297,6 +297,7 @@ public sealed class ModelTrainer
 
         public void Dispose()
         {
+            _step?.Dispose();
             _optimizer?.Dispose();
             _model.Dispose();
             _sampler?.Dispose();
@@ -423,7 +424,7 @@ public sealed class ModelTrainer
 
                 _model.to(_device);
                 _optimizer = CreateOptimizer();
-                _step = new LazyAdam(_optimizer, _model, _options.LearningRate!.Value, _options.WeightDecay);
+                _step = new LazyAdam(_optimizer, _model, _options.LearningRate!.Value, _options.WeightDecay, _options.LazyUpdateMinRows);
                 if (restored is null)
                 {
                     return (new TrainerState(0, TrainingStatus.Running, 0, null, 0, []), null);

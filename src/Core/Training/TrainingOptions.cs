@@ -18,9 +18,9 @@ public sealed record TrainingOptions : IValidatableObject
     /// <summary>Model to train; <see cref="ModelKind.Auto"/> picks matrix factorization for explicit data and softmax otherwise.</summary>
     public ModelKind Kind { get; init; } = ModelKind.Auto;
 
-    /// <summary>Embedding dimension. Default 128.</summary>
+    /// <summary>Embedding dimension. Default 64.</summary>
     [Range(1, 4096)]
-    public int Dimension { get; init; } = 128;
+    public int Dimension { get; init; } = 64;
 
     /// <summary>Most epochs to train (early stopping may end sooner). Default 30.</summary>
     [Range(1, 100_000)]
@@ -30,7 +30,7 @@ public sealed record TrainingOptions : IValidatableObject
     [Range(1, 1 << 22)]
     public int BatchSize { get; init; } = 1024;
 
-    /// <summary>Adam learning rate; null for the kind's default: softmax 0.002, BPR 0.005, matrix factorization 0.002.</summary>
+    /// <summary>Adam learning rate; null for the kind's default: softmax 0.005, BPR 0.005, matrix factorization 0.002.</summary>
     [Range(1e-12, double.MaxValue)]
     public double? LearningRate { get; init; }
 
@@ -82,6 +82,15 @@ public sealed record TrainingOptions : IValidatableObject
     [Range(1, 100_000)]
     public int EvaluateEvery { get; init; } = 1;
 
+    /// <summary>
+    /// Embedding tables with at least this many rows are updated lazily: each step changes only the
+    /// rows its batch touched, values and Adam moments alike (PyTorch's <c>SparseAdam</c> rule), so a
+    /// step costs the same for a thousand users or ten million. Smaller tables take the exact Adam
+    /// step on the whole table, which is cheaper there. Default 4,096.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int LazyUpdateMinRows { get; init; } = 4_096;
+
     /// <summary>Most recent epoch checkpoints kept besides the best one. Default 2.</summary>
     [Range(1, 100_000)]
     public int CheckpointsToKeep { get; init; } = 2;
@@ -96,6 +105,7 @@ public sealed record TrainingOptions : IValidatableObject
         (double learningRate, double regularization) = kind switch
         {
             ModelKind.Bpr => (0.005, 0.005),
+            ModelKind.Softmax => (0.005, 0.05),
             _ => (0.002, 0.05),
         };
         return this with

@@ -13,15 +13,16 @@ public sealed class LazyAdamTests
     private const double LearningRate = 0.05;
 
     [Theory]
-    [InlineData(0.0)]
-    [InlineData(0.01)]
-    public void Step_EveryRowInEveryBatch_MatchesTorchAdamOnDenseGradients(double weightDecay)
+    [InlineData(0.0, 1)]
+    [InlineData(0.01, 1)]
+    [InlineData(0.01, int.MaxValue)]
+    public void Step_EveryRowInEveryBatch_MatchesTorchAdamOnDenseGradients(double weightDecay, int lazyMinRows)
     {
         using EmbeddingModel dense = CreateModel(seed: 5);
         using EmbeddingModel lazy = CreateModel(seed: 5);
         using var denseOptimizer = torch.optim.Adam(dense.parameters(), lr: LearningRate, weight_decay: weightDecay);
         using var moments = torch.optim.Adam(lazy.parameters(), lr: LearningRate, weight_decay: weightDecay);
-        var step = new LazyAdam(moments, lazy, LearningRate, weightDecay);
+        using var step = new LazyAdam(moments, lazy, LearningRate, weightDecay, lazyMinRows);
         using Tensor users = torch.arange(Users, dtype: ScalarType.Int64).repeat(2);
         using Tensor items = (users * 3 % Items).contiguous();
         using Tensor ratings = (items % 4).to(ScalarType.Float32) + 1;
@@ -51,7 +52,7 @@ public sealed class LazyAdamTests
     {
         using EmbeddingModel model = CreateModel(seed: 7);
         using var moments = torch.optim.Adam(model.parameters(), lr: LearningRate);
-        var step = new LazyAdam(moments, model, LearningRate, weightDecay: 0);
+        using var step = new LazyAdam(moments, model, LearningRate, weightDecay: 0, lazyMinRows: 1);
         using var generator = new Generator(1, torch.CPU);
         Train(model, moments, step, generator, torch.arange(Users, dtype: ScalarType.Int64));
         using Tensor before = model.state_dict()["user_factors.weight"].clone();
@@ -76,7 +77,7 @@ public sealed class LazyAdamTests
         using var generator = new Generator(1, torch.CPU);
 
         // A batch that repeats user 0 gives it the sum of both rows' gradients, as dense autograd would.
-        Train(twice, twiceMoments, new LazyAdam(twiceMoments, twice, LearningRate, 0), generator, torch.tensor(new long[] { 0, 0 }));
+        Train(twice, twiceMoments, new LazyAdam(twiceMoments, twice, LearningRate, 0, lazyMinRows: 1), generator, torch.tensor(new long[] { 0, 0 }));
         using (var scope = torch.NewDisposeScope())
         {
             onceMoments.zero_grad();
@@ -87,6 +88,31 @@ public sealed class LazyAdamTests
         }
 
         Assert.True(twice.state_dict()["user_factors.weight"].allclose(once.state_dict()["user_factors.weight"], rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
+    public void Step_TableSmallerThanLazyMinRows_TakesTorchAdamStepEvenOnRowsOutsideTheBatch()
+    {
+        using EmbeddingModel dense = CreateModel(seed: 11);
+        using EmbeddingModel small = CreateModel(seed: 11);
+        using var denseOptimizer = torch.optim.Adam(dense.parameters(), lr: LearningRate);
+        using var moments = torch.optim.Adam(small.parameters(), lr: LearningRate);
+        using var step = new LazyAdam(moments, small, LearningRate, weightDecay: 0, lazyMinRows: Users + 1);
+        using var generator = new Generator(1, torch.CPU);
+
+        foreach (Tensor users in new[] { torch.arange(Users, dtype: ScalarType.Int64), torch.tensor(new long[] { 0, 1 }), torch.tensor(new long[] { 2 }) })
+        {
+            using (var scope = torch.NewDisposeScope())
+            {
+                denseOptimizer.zero_grad();
+                dense.ComputeLoss(new TrainingBatch(users, ItemsFor(users), RatingsFor(users), generator)).backward();
+                denseOptimizer.step();
+            }
+
+            Train(small, moments, step, generator, users);
+        }
+
+        Assert.True(dense.state_dict()["user_factors.weight"].allclose(small.state_dict()["user_factors.weight"], rtol: 1e-5, atol: 1e-6));
     }
 
     private static void Train(EmbeddingModel model, TorchSharp.Modules.Adam moments, LazyAdam step, Generator generator, Tensor users)
