@@ -24,21 +24,12 @@ public sealed class LazyAdamTests
         using var moments = torch.optim.Adam(lazy.parameters(), lr: LearningRate, weight_decay: weightDecay);
         using var step = new LazyAdam(moments, lazy, LearningRate, weightDecay, lazyMinRows);
         using Tensor users = torch.arange(Users, dtype: ScalarType.Int64).repeat(2);
-        using Tensor items = (users * 3 % Items).contiguous();
-        using Tensor ratings = (items % 4).to(ScalarType.Float32) + 1;
         using var generator = new Generator(1, torch.CPU);
 
         for (int i = 0; i < 5; i++)
         {
-            using var scope = torch.NewDisposeScope();
-            denseOptimizer.zero_grad();
-            dense.ComputeLoss(new TrainingBatch(users, items, ratings, generator)).backward();
-            denseOptimizer.step();
-
-            var rows = new GatheredRows();
-            moments.zero_grad();
-            lazy.ComputeLoss(new TrainingBatch(users, items, ratings, generator, rows)).backward();
-            step.Step(rows);
+            TrainWithTorchAdam(dense, denseOptimizer, generator, users);
+            Train(lazy, moments, step, generator, users);
         }
 
         foreach ((string name, Tensor expected) in dense.state_dict())
@@ -77,15 +68,9 @@ public sealed class LazyAdamTests
         using var generator = new Generator(1, torch.CPU);
 
         // A batch that repeats user 0 gives it the sum of both rows' gradients, as dense autograd would.
-        Train(twice, twiceMoments, new LazyAdam(twiceMoments, twice, LearningRate, 0, lazyMinRows: 1), generator, torch.tensor(new long[] { 0, 0 }));
-        using (var scope = torch.NewDisposeScope())
-        {
-            onceMoments.zero_grad();
-            using Tensor users = torch.tensor(new long[] { 0, 0 });
-            Tensor loss = once.ComputeLoss(new TrainingBatch(users, ItemsFor(users), RatingsFor(users), generator));
-            loss.backward();
-            onceMoments.step();
-        }
+        using var step = new LazyAdam(twiceMoments, twice, LearningRate, 0, lazyMinRows: 1);
+        Train(twice, twiceMoments, step, generator, torch.tensor(new long[] { 0, 0 }));
+        TrainWithTorchAdam(once, onceMoments, generator, torch.tensor(new long[] { 0, 0 }));
 
         Assert.True(twice.state_dict()["user_factors.weight"].allclose(once.state_dict()["user_factors.weight"], rtol: 1e-5, atol: 1e-6));
     }
@@ -102,13 +87,7 @@ public sealed class LazyAdamTests
 
         foreach (Tensor users in new[] { torch.arange(Users, dtype: ScalarType.Int64), torch.tensor(new long[] { 0, 1 }), torch.tensor(new long[] { 2 }) })
         {
-            using (var scope = torch.NewDisposeScope())
-            {
-                denseOptimizer.zero_grad();
-                dense.ComputeLoss(new TrainingBatch(users, ItemsFor(users), RatingsFor(users), generator)).backward();
-                denseOptimizer.step();
-            }
-
+            TrainWithTorchAdam(dense, denseOptimizer, generator, users);
             Train(small, moments, step, generator, users);
         }
 
@@ -122,6 +101,14 @@ public sealed class LazyAdamTests
         moments.zero_grad();
         model.ComputeLoss(new TrainingBatch(users, ItemsFor(users), RatingsFor(users), generator, rows)).backward();
         step.Step(rows);
+    }
+
+    private static void TrainWithTorchAdam(EmbeddingModel model, TorchSharp.Modules.Adam optimizer, Generator generator, Tensor users)
+    {
+        using var scope = torch.NewDisposeScope();
+        optimizer.zero_grad();
+        model.ComputeLoss(new TrainingBatch(users, ItemsFor(users), RatingsFor(users), generator)).backward();
+        optimizer.step();
     }
 
     private static Tensor UserFactorMoment(EmbeddingModel model, TorchSharp.Modules.Adam moments)
