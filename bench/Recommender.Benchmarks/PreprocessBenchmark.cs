@@ -18,6 +18,18 @@ internal static class PreprocessBenchmark
 {
     public static async Task<IReadOnlyList<Measurement>> RunAsync(string workFolder, int rows)
     {
+        string log = await GenerateLogAsync(workFolder, rows).ConfigureAwait(false);
+        Measurement ours = ChildProcess.Run("preprocess-ours", log, Path.Combine(workFolder, "ours"));
+        Measurement duck = ChildProcess.Run("preprocess-duckdb", log, Path.Combine(workFolder, "duckdb"));
+        return [ours, duck];
+    }
+
+    /// <summary>
+    /// The generated log of <paramref name="rows"/> rows (string user ids, int item ids, timestamps,
+    /// event types, 5% duplicates, some missing users), written once and reused.
+    /// </summary>
+    public static async Task<string> GenerateLogAsync(string workFolder, int rows)
+    {
         string log = Path.Combine(workFolder, $"log-{rows}.parquet");
         if (!File.Exists(log))
         {
@@ -40,10 +52,17 @@ internal static class PreprocessBenchmark
             File.Move(log + ".tmp", log);
         }
 
-        Measurement ours = ChildProcess.Run("preprocess-ours", log, Path.Combine(workFolder, "ours"));
-        Measurement duck = ChildProcess.Run("preprocess-duckdb", log, Path.Combine(workFolder, "duckdb"));
-        return [ours, duck];
+        return log;
     }
+
+    /// <summary>What both contenders do to the generated log: event weights, summed duplicates, a per-item 75/25 split.</summary>
+    public static PreprocessingOptions Options(FeedbackKind feedback = FeedbackKind.Implicit) => new()
+    {
+        Feedback = feedback,
+        EventWeights = new(StringComparer.OrdinalIgnoreCase) { ["view"] = 1, ["click"] = 2, ["purchase"] = 5 },
+        Duplicates = DuplicatePolicy.Sum,
+        Split = new SplitOptions { Kind = SplitKind.StratifiedPerItem, TrainRatio = 0.75, Seed = 42 },
+    };
 
     public static async Task<int> OursAsync(string log, string output)
     {
@@ -52,12 +71,7 @@ internal static class PreprocessBenchmark
             Directory.Delete(output, recursive: true);
         }
 
-        var options = new PreprocessingOptions
-        {
-            EventWeights = new(StringComparer.OrdinalIgnoreCase) { ["view"] = 1, ["click"] = 2, ["purchase"] = 5 },
-            Duplicates = DuplicatePolicy.Sum,
-            Split = new SplitOptions { Kind = SplitKind.StratifiedPerItem, TrainRatio = 0.75, Seed = 42 },
-        };
+        PreprocessingOptions options = Options();
         var stopwatch = Stopwatch.StartNew();
         PreprocessingResult result = await new PreprocessStep().RunAsync(
             new LocalFileLogSource([log]), ColumnMapping.AutoDetect, options, new LocalArtifactStore(output)).ConfigureAwait(false);

@@ -34,13 +34,14 @@ Directory.CreateDirectory(results);
 
 IReadOnlyList<Measurement> measurements = scenario switch
 {
-    "preprocess" => await PreprocessBenchmark.RunAsync(work, Option("--rows", 5_000_000)),
+    "preprocess" => await PreprocessBenchmark.RunAsync(work, Option("--rows", 20_000_000)),
     "movielens" => await MovieLensBenchmark.RunAsync(repo, work),
     "scoring" => ScoringBenchmark.Run(),
-    "training" => await TrainingBenchmark.RunAsync(repo, work),
+    "training" => await TrainingBenchmark.RunOnMovieLensAsync(repo, work),
+    "training-large" => await TrainingBenchmark.RunOnGeneratedLogAsync(work, Option("--rows", 20_000_000)),
     "lookup" => await LookupBenchmark.RunAsync(repo, work, Option("--users", 20_000), Option("--seconds", 10)),
     "e2e" => await EndToEndBenchmark.RunAsync(repo, work),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess, movielens, scoring, training, lookup, e2e)"),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess, movielens, scoring, training, training-large, lookup, e2e)"),
 };
 
 foreach (Measurement m in measurements)
