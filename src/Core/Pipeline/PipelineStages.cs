@@ -222,16 +222,13 @@ public sealed partial class PipelineStages
         DateTimeOffset generated = _time.GetUtcNow();
         var batch = new List<UserRecommendations>(LookupBatchSize);
         int written = 0;
+
+        // One scorer (item table copy, score buffer) for every block; the user rows come with each block.
+        using var scorer = new TopKScorer(new FactorSnapshot([], items.Factors, 0, header.ItemCount, header.Dimension));
         for (int blockStart = input.FirstUser; blockStart < end; blockStart += UsersPerBlock)
         {
             ScoringUsers users = await ScoringBundleReader.ReadUsersAsync(_artifacts, header, blockStart, Math.Min(end, blockStart + UsersPerBlock), cancellationToken).ConfigureAwait(false);
-            RecommendationLists lists;
-            var factors = new FactorSnapshot(users.Factors, items.Factors, users.Count, header.ItemCount, header.Dimension);
-            using (var scorer = new TopKScorer(factors, users.Seen))
-            {
-                lists = scorer.ScoreAll(input.K, cancellationToken);
-            }
-
+            RecommendationLists lists = scorer.ScoreRows(input.K, users.Factors, users.Count, users.Seen, cancellationToken);
             for (int row = 0; row < lists.UserCount; row++)
             {
                 batch.Add(ToRecommendations(items.Ids, users.Ids[row], lists.ItemsOf(row), lists.ScoresOf(row), input.RunId, generated));
