@@ -33,18 +33,7 @@ internal static class PreprocessBenchmark
         string log = Path.Combine(workFolder, $"log-{rows}.parquet");
         if (!File.Exists(log))
         {
-            int users = Math.Max(1_000, rows / 25);
-            var options = new SyntheticLogOptions
-            {
-                Users = users,
-                Items = Math.Max(1_000, users / 4),
-                Clusters = 50,
-                MeanPerUser = 24,
-                MinPerUser = 3,
-                DuplicateShare = 0.05,
-                MissingUserShare = 0.001,
-                RowGroupSize = 1_000_000,
-            };
+            SyntheticLogOptions options = LogOptions(rows);
             Console.Error.WriteLine($"generating {log} ...");
             await using FileStream output = File.Create(log + ".tmp");
             await SyntheticInteractionLog.WriteAsync(output, options).ConfigureAwait(false);
@@ -53,6 +42,27 @@ internal static class PreprocessBenchmark
         }
 
         return log;
+    }
+
+    /// <summary>
+    /// The shape of the generated logs: about <paramref name="rows"/> rows from rows/25 users with 3
+    /// or more interactions each, 50 taste clusters, 5% duplicate rows, 0.1% rows without a user, and
+    /// a catalog of a quarter as many items as users unless <paramref name="items"/> says otherwise.
+    /// </summary>
+    public static SyntheticLogOptions LogOptions(int rows, int? items = null)
+    {
+        int users = Math.Max(1_000, rows / 25);
+        return new SyntheticLogOptions
+        {
+            Users = users,
+            Items = items ?? Math.Max(1_000, users / 4),
+            Clusters = 50,
+            MeanPerUser = 24,
+            MinPerUser = 3,
+            DuplicateShare = 0.05,
+            MissingUserShare = 0.001,
+            RowGroupSize = 1_000_000,
+        };
     }
 
     /// <summary>What both contenders do to the generated log: event weights, summed duplicates, a per-item 75/25 split.</summary>

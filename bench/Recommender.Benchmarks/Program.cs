@@ -10,6 +10,9 @@ if (args.Length >= 2 && args[0] == "child")
     {
         "preprocess-ours" => await PreprocessBenchmark.OursAsync(args[2], args[3]),
         "preprocess-duckdb" => PreprocessBenchmark.DuckDb(args[2], args[3]),
+        "scoring-prepare" => await ScoringMemoryBenchmark.PrepareBundleAsync(args[2], args[3]),
+        "scoring-shard" => await ScoringMemoryBenchmark.ShardAsync(args[2], args[3], int.Parse(args[4], CultureInfo.InvariantCulture), int.Parse(args[5], CultureInfo.InvariantCulture)),
+        "scoring-whole-model" => await ScoringMemoryBenchmark.WholeModelAsync(args[2], args[3], int.Parse(args[4], CultureInfo.InvariantCulture), int.Parse(args[5], CultureInfo.InvariantCulture)),
         _ => throw new ArgumentException($"unknown child '{args[1]}'"),
     };
 }
@@ -37,11 +40,12 @@ IReadOnlyList<Measurement> measurements = scenario switch
     "preprocess" => await PreprocessBenchmark.RunAsync(work, Option("--rows", 20_000_000)),
     "movielens" => await MovieLensBenchmark.RunAsync(repo, work),
     "scoring" => ScoringBenchmark.Run(),
+    "scoring-memory" => await ScoringMemoryBenchmark.RunAsync(work, Option("--rows", 20_000_000)),
     "training" => await TrainingBenchmark.RunOnMovieLensAsync(repo, work),
     "training-large" => await TrainingBenchmark.RunOnGeneratedLogAsync(work, Option("--rows", 20_000_000)),
     "lookup" => await LookupBenchmark.RunAsync(repo, work, Option("--users", 20_000), Option("--seconds", 10)),
     "e2e" => await EndToEndBenchmark.RunAsync(repo, work),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess, movielens, scoring, training, training-large, lookup, e2e)"),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess, movielens, scoring, scoring-memory, training, training-large, lookup, e2e)"),
 };
 
 foreach (Measurement m in measurements)

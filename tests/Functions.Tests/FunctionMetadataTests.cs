@@ -55,6 +55,7 @@ public sealed class FunctionMetadataTests
     [InlineData("GetTrainingJobStatusActivity", "activityTrigger")]
     [InlineData("ReadTrainingProgressActivity", "activityTrigger")]
     [InlineData("EvaluateActivity", "activityTrigger")]
+    [InlineData("PrepareScoringActivity", "activityTrigger")]
     [InlineData("ScoreShardActivity", "activityTrigger")]
     [InlineData("PublishActivity", "activityTrigger")]
     [InlineData("InputChangedActivity", "activityTrigger")]

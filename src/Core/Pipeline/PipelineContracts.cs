@@ -69,6 +69,12 @@ public sealed record EvaluateStageInput(string RunId, string DatasetVersion, str
 /// <summary>Stage 3 output: metrics of the new model, the popularity baseline and the live model, and the gate's verdict.</summary>
 public sealed record EvaluateStageOutput(IReadOnlyDictionary<string, double> Model, IReadOnlyDictionary<string, double> Popularity, IReadOnlyDictionary<string, double>? Live, bool Passed, string Reason);
 
+/// <summary>Stage 4, once per run before the shards: write the run's scoring bundle.</summary>
+public sealed record PrepareScoringInput(string RunId, string DatasetVersion);
+
+/// <summary>What the scoring bundle holds: the shards read their users' rows of it by byte range.</summary>
+public sealed record PrepareScoringOutput(int Users, int Items, int Dimension, long Bytes);
+
 /// <summary>Stage 4 input: one shard of users [FirstUser, EndUser).</summary>
 public sealed record ScoreShardInput(string RunId, string DatasetVersion, int FirstUser, int EndUser, int K);
 

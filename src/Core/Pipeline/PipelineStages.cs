@@ -24,6 +24,12 @@ namespace Recommender.Core.Pipeline;
 public sealed partial class PipelineStages
 {
     private const int LookupBatchSize = 500;
+
+    /// <summary>
+    /// Users a shard reads and scores at a time: its memory is this block's rows and lists (a few MB at
+    /// K = 100), whatever the shard's size, plus the item table.
+    /// </summary>
+    private const int UsersPerBlock = 8192;
     private readonly IArtifactStore _artifacts;
     private readonly ILookupStore _lookup;
     private readonly IInteractionLogSource _logs;
@@ -33,7 +39,7 @@ public sealed partial class PipelineStages
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly ScoringInputsCache _scoringInputs;
+    private readonly ScoringItemsCache _scoringItems;
 
     /// <summary>Creates the stages.</summary>
     public PipelineStages(
@@ -57,7 +63,7 @@ public sealed partial class PipelineStages
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _logger = _loggers.CreateLogger<PipelineStages>();
         _time = time ?? TimeProvider.System;
-        _scoringInputs = new ScoringInputsCache(artifacts);
+        _scoringItems = new ScoringItemsCache(artifacts);
     }
 
     /// <summary>Stage 1: every raw log into a curated dataset; reports rejected logs, fails when none is usable.</summary>
@@ -168,29 +174,70 @@ public sealed partial class PipelineStages
         return ModelEvaluation.Compute(dataset, model, popularity, await LoadLiveAsync(liveRunId, runId, cancellationToken).ConfigureAwait(false), k, cancellationToken);
     }
 
-    /// <summary>Stage 4: top-K lists of users [FirstUser, EndUser) under the run's version, excluding every item each user interacted with.</summary>
+    /// <summary>
+    /// Stage 4, once per run before the shards: writes the run's scoring bundle (<c>models/{runId}/scoring/</c>):
+    /// the item table whole, and the users' factors, ids and seen items (train and held-out) as rows a shard
+    /// reads by byte range. This step loads the whole model and dataset, as evaluation does; the shards never
+    /// do. Skipped when a complete bundle for the same dataset is already there.
+    /// </summary>
+    public async Task<PrepareScoringOutput> PrepareScoringAsync(PrepareScoringInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ScoringBundleHeader? existing = await CompleteBundleAsync(input.RunId, input.DatasetVersion, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            return new PrepareScoringOutput(existing.UserCount, existing.ItemCount, existing.Dimension, existing.TotalBytes);
+        }
+
+        TrainedModel model = await TrainedModel.LoadAsync(_artifacts, input.RunId, cancellationToken).ConfigureAwait(false);
+        CuratedDataset dataset = await new CuratedDatasetReader(_artifacts).ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
+        if (model.Factors.UserCount != dataset.UserCount || model.Factors.ItemCount != dataset.ItemCount)
+        {
+            throw new InvalidOperationException(
+                $"Model '{input.RunId}' has {model.Factors.UserCount} users and {model.Factors.ItemCount} items but dataset '{input.DatasetVersion}' has {dataset.UserCount} and {dataset.ItemCount}.");
+        }
+
+        var seen = UserItemSets.FromInteractions([dataset.Train, dataset.Validation], dataset.UserCount, dataset.ItemCount);
+        ScoringBundleHeader header = await ScoringBundleWriter.WriteAsync(_artifacts, model, dataset.Version, seen, cancellationToken).ConfigureAwait(false);
+        LogScoringPrepared(_logger, input.RunId, header.UserCount, header.ItemCount, header.TotalBytes);
+        return new PrepareScoringOutput(header.UserCount, header.ItemCount, header.Dimension, header.TotalBytes);
+    }
+
+    /// <summary>
+    /// Stage 4: top-K lists of users [FirstUser, EndUser) under the run's version, excluding every item each
+    /// user interacted with. Reads the item table (once per process and run) and only its own users' rows of
+    /// the scoring bundle, a block at a time, so its memory does not grow with the user count.
+    /// </summary>
     public async Task<ScoreShardOutput> ScoreShardAsync(ScoreShardInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ScoringInputs inputs = await _scoringInputs.GetAsync(input.RunId, input.DatasetVersion, cancellationToken).ConfigureAwait(false);
-        int end = Math.Min(input.EndUser, inputs.Model.Factors.UserCount);
-        RecommendationLists lists;
-        using (var scorer = new TopKScorer(inputs.Model.Factors, inputs.Seen))
+        ScoringItems items = await _scoringItems.GetAsync(input.RunId, input.DatasetVersion, cancellationToken).ConfigureAwait(false);
+        ScoringBundleHeader header = items.Header;
+        int end = Math.Min(input.EndUser, header.UserCount);
+        if (input.FirstUser < 0 || input.FirstUser > end)
         {
-            lists = scorer.ScoreUsers(input.K, input.FirstUser, end, cancellationToken);
+            throw new ArgumentOutOfRangeException(nameof(input), $"User range [{input.FirstUser}, {input.EndUser}) is outside the {header.UserCount} users of run '{input.RunId}'.");
         }
 
         DateTimeOffset generated = _time.GetUtcNow();
         var batch = new List<UserRecommendations>(LookupBatchSize);
         int written = 0;
-        for (int row = 0; row < lists.UserCount; row++)
+
+        // One scorer (item table copy, score buffer) for every block; the user rows come with each block.
+        using var scorer = new TopKScorer(new FactorSnapshot([], items.Factors, 0, header.ItemCount, header.Dimension));
+        for (int blockStart = input.FirstUser; blockStart < end; blockStart += UsersPerBlock)
         {
-            batch.Add(ToRecommendations(inputs.Model, lists.FirstUser + row, lists.ItemsOf(row), lists.ScoresOf(row), input.RunId, generated));
-            if (batch.Count == LookupBatchSize)
+            ScoringUsers users = await ScoringBundleReader.ReadUsersAsync(_artifacts, header, blockStart, Math.Min(end, blockStart + UsersPerBlock), cancellationToken).ConfigureAwait(false);
+            RecommendationLists lists = scorer.ScoreRows(input.K, users.Factors, users.Count, users.Seen, cancellationToken);
+            for (int row = 0; row < lists.UserCount; row++)
             {
-                await _lookup.WriteAsync(input.RunId, batch, cancellationToken).ConfigureAwait(false);
-                written += batch.Count;
-                batch.Clear();
+                batch.Add(ToRecommendations(items.Ids, users.Ids[row], lists.ItemsOf(row), lists.ScoresOf(row), input.RunId, generated));
+                if (batch.Count == LookupBatchSize)
+                {
+                    await _lookup.WriteAsync(input.RunId, batch, cancellationToken).ConfigureAwait(false);
+                    written += batch.Count;
+                    batch.Clear();
+                }
             }
         }
 
@@ -312,15 +359,35 @@ public sealed partial class PipelineStages
         return deleted;
     }
 
-    private static UserRecommendations ToRecommendations(TrainedModel model, int user, ReadOnlySpan<int> items, ReadOnlySpan<float> scores, string version, DateTimeOffset generated)
+    private async Task<ScoringBundleHeader?> CompleteBundleAsync(string runId, string datasetVersion, CancellationToken cancellationToken)
+    {
+        if (await _artifacts.GetInfoAsync(ScoringBundle.HeaderPath(runId), cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            ScoringBundleHeader header = await ScoringBundleReader.ReadHeaderAsync(_artifacts, runId, cancellationToken).ConfigureAwait(false);
+            return header.DatasetVersion == datasetVersion ? header : null;
+        }
+        catch (InvalidModelArtifactException ex)
+        {
+            // An incomplete or damaged bundle (a crash while it was rewritten, say) is derived data: written again.
+            LogScoringBundleRewritten(_logger, runId, ex.Message);
+            return null;
+        }
+    }
+
+    private static UserRecommendations ToRecommendations(string[] itemIds, string userId, ReadOnlySpan<int> items, ReadOnlySpan<float> scores, string version, DateTimeOffset generated)
     {
         var ids = new string[items.Length];
         for (int i = 0; i < items.Length; i++)
         {
-            ids[i] = model.ItemIds[items[i]];
+            ids[i] = itemIds[items[i]];
         }
 
-        return new UserRecommendations(model.UserIds[user], ids, scores.ToArray(), version, generated);
+        return new UserRecommendations(userId, ids, scores.ToArray(), version, generated);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: dataset {DatasetVersion} with {Users} users, {Items} items, {Interactions} interactions ({Rejected} logs rejected)")]
@@ -328,6 +395,12 @@ public sealed partial class PipelineStages
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: quality gate passed={Passed}: {Reason}")]
     private static partial void LogEvaluated(ILogger logger, string runId, bool passed, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: scoring bundle of {Users} users and {Items} items written ({Bytes} bytes)")]
+    private static partial void LogScoringPrepared(ILogger logger, string runId, int users, int items, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: writing the scoring bundle ({Reason})")]
+    private static partial void LogScoringBundleRewritten(ILogger logger, string runId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} published (previous {Previous}); {Deleted} old versions deleted")]
     private static partial void LogPublished(ILogger logger, string runId, string previous, int deleted);

@@ -47,6 +47,8 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
             stage = "score";
             int shardSize = request.Settings.ShardSize;
             int shards = (data.Users + shardSize - 1) / shardSize;
+            stageProgress?.Report(new PipelineProgress(request.RunId, stage) { ShardsDone = 0, Shards = shards });
+            await stages.PrepareScoringAsync(new PrepareScoringInput(request.RunId, data.DatasetVersion), cancellationToken).ConfigureAwait(false);
             for (int shard = 0; shard < shards; shard++)
             {
                 stageProgress?.Report(new PipelineProgress(request.RunId, stage) { ShardsDone = shard, Shards = shards });

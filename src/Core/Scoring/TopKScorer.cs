@@ -112,30 +112,37 @@ public sealed class TopKScorer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(toUser), $"User range [{fromUser}, {toUser}) is outside [0, {UserCount}).");
         }
 
-        int capacity = Math.Min(k, ItemCount);
-        var lists = new RecommendationLists(fromUser, toUser - fromUser, capacity);
-        if (capacity == 0)
+        return Score(k, _factors.UserFactors, _excludedItems, fromUser, toUser, cancellationToken);
+    }
+
+    /// <summary>
+    /// Top-<paramref name="k"/> items of users given by their own factor rows rather than the snapshot's: row
+    /// <c>r</c> of the result is row <c>r</c> of <paramref name="userFactors"/>, excluding row <c>r</c> of
+    /// <paramref name="excludedItems"/>. A scoring shard scores each block of users it reads this way, with one
+    /// scorer (one copy of the item table, one score buffer) for all its blocks.
+    /// </summary>
+    /// <param name="k">Items per user.</param>
+    /// <param name="userFactors">Row-major [<paramref name="userCount"/>, Dimension].</param>
+    /// <param name="userCount">Number of rows.</param>
+    /// <param name="excludedItems">Items never recommended to each row; null excludes nothing.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    public RecommendationLists ScoreRows(int k, float[] userFactors, int userCount, UserItemSets? excludedItems, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentNullException.ThrowIfNull(userFactors);
+        ArgumentOutOfRangeException.ThrowIfNegative(userCount);
+        if (userFactors.LongLength != (long)userCount * _factors.Dimension)
         {
-            return lists;
+            throw new ArgumentException($"userFactors has {userFactors.LongLength} values; expected {userCount} users x {_factors.Dimension}.", nameof(userFactors));
         }
 
-        int dimension = _factors.Dimension;
-        for (int batchStart = fromUser; batchStart < toUser; batchStart += BatchSize)
+        if (excludedItems is not null && excludedItems.ItemCount != ItemCount)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int batchUsers = Math.Min(BatchSize, toUser - batchStart);
-            _factors.UserFactors.AsSpan(batchStart * dimension, batchUsers * dimension).CopyTo(_userBuffer);
-            using (var scope = torch.NewDisposeScope())
-            {
-                var users = _userBatch.narrow(0, 0, batchUsers);
-                var scores = _scoreBatch.narrow(0, 0, batchUsers);
-                scores.addmm_(users, _itemFactorsTransposed, beta: 0, alpha: 1);
-            }
-
-            SelectBatch(lists, batchStart, batchUsers, capacity);
+            throw new ArgumentException($"Excluded items refer to {excludedItems.ItemCount} items but the factors have {ItemCount}.", nameof(excludedItems));
         }
 
-        return lists;
+        return Score(k, userFactors, excludedItems, 0, userCount, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -155,12 +162,40 @@ public sealed class TopKScorer : IDisposable
         _userBufferTensor.Dispose();
     }
 
-    private void SelectBatch(RecommendationLists lists, int batchStart, int batchUsers, int k)
+    private RecommendationLists Score(int k, float[] userFactors, UserItemSets? excludedItems, int fromUser, int toUser, CancellationToken cancellationToken)
+    {
+        int capacity = Math.Min(k, ItemCount);
+        var lists = new RecommendationLists(fromUser, toUser - fromUser, capacity);
+        if (capacity == 0)
+        {
+            return lists;
+        }
+
+        int dimension = _factors.Dimension;
+        for (int batchStart = fromUser; batchStart < toUser; batchStart += BatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int batchUsers = Math.Min(BatchSize, toUser - batchStart);
+            userFactors.AsSpan(batchStart * dimension, batchUsers * dimension).CopyTo(_userBuffer);
+            using (var scope = torch.NewDisposeScope())
+            {
+                var users = _userBatch.narrow(0, 0, batchUsers);
+                var scores = _scoreBatch.narrow(0, 0, batchUsers);
+                scores.addmm_(users, _itemFactorsTransposed, beta: 0, alpha: 1);
+            }
+
+            SelectBatch(lists, excludedItems, batchStart, batchUsers, capacity);
+        }
+
+        return lists;
+    }
+
+    private void SelectBatch(RecommendationLists lists, UserItemSets? excludedItems, int batchStart, int batchUsers, int k)
     {
         int chunks = Math.Min(_workspaces.Length, batchUsers);
         if (chunks <= 1)
         {
-            SelectRows(lists, batchStart, 0, batchUsers, k, 0);
+            SelectRows(lists, excludedItems, batchStart, 0, batchUsers, k, 0);
             return;
         }
 
@@ -168,10 +203,10 @@ public sealed class TopKScorer : IDisposable
             0,
             chunks,
             new ParallelOptions { MaxDegreeOfParallelism = SelectionThreads },
-            chunk => SelectRows(lists, batchStart, (int)((long)batchUsers * chunk / chunks), (int)((long)batchUsers * (chunk + 1) / chunks), k, chunk));
+            chunk => SelectRows(lists, excludedItems, batchStart, (int)((long)batchUsers * chunk / chunks), (int)((long)batchUsers * (chunk + 1) / chunks), k, chunk));
     }
 
-    private void SelectRows(RecommendationLists lists, int batchStart, int firstRow, int endRow, int k, int workspaceIndex)
+    private void SelectRows(RecommendationLists lists, UserItemSets? excludedItems, int batchStart, int firstRow, int endRow, int k, int workspaceIndex)
     {
         var workspace = _workspaces[workspaceIndex] ??= new SelectionWorkspace();
         workspace.EnsureCapacity(k);
@@ -180,9 +215,9 @@ public sealed class TopKScorer : IDisposable
         {
             int user = batchStart + batchRow;
             var scores = _scoreBuffer.AsSpan(batchRow * itemCount, itemCount);
-            if (_excludedItems is not null)
+            if (excludedItems is not null)
             {
-                foreach (int item in _excludedItems.ItemsOf(user))
+                foreach (int item in excludedItems.ItemsOf(user))
                 {
                     scores[item] = float.NegativeInfinity;
                 }

@@ -85,25 +85,32 @@ public sealed class UserItemSets
     public static UserItemSets FromInteractions(InteractionTable interactions, int userCount, int itemCount)
     {
         ArgumentNullException.ThrowIfNull(interactions);
+        return FromInteractions([interactions], userCount, itemCount);
+    }
+
+    /// <summary>
+    /// Groups the interactions of several tables (train and held-out, say) by user into sorted distinct
+    /// item sets, without concatenating the tables first.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A row's user or item index is outside the given counts.</exception>
+    public static UserItemSets FromInteractions(IReadOnlyList<InteractionTable> tables, int userCount, int itemCount)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
         ArgumentOutOfRangeException.ThrowIfNegative(userCount);
         ArgumentOutOfRangeException.ThrowIfNegative(itemCount);
 
-        int[] users = interactions.Users;
-        int[] items = interactions.Items;
+        long rows = 0;
         var counts = new int[userCount + 1];
-        for (int row = 0; row < users.Length; row++)
+        foreach (InteractionTable table in tables)
         {
-            if ((uint)users[row] >= (uint)userCount)
-            {
-                throw new ArgumentOutOfRangeException(nameof(interactions), $"Row {row} has user index {users[row]}, outside [0, {userCount}).");
-            }
+            ArgumentNullException.ThrowIfNull(table, nameof(tables));
+            rows += table.Count;
+            CountRows(table, counts, userCount, itemCount);
+        }
 
-            if ((uint)items[row] >= (uint)itemCount)
-            {
-                throw new ArgumentOutOfRangeException(nameof(interactions), $"Row {row} has item index {items[row]}, outside [0, {itemCount}).");
-            }
-
-            counts[users[row] + 1]++;
+        if (rows > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tables), $"{rows} interactions do not fit one array.");
         }
 
         for (int user = 0; user < userCount; user++)
@@ -111,11 +118,16 @@ public sealed class UserItemSets
             counts[user + 1] += counts[user];
         }
 
-        var grouped = new int[users.Length];
+        var grouped = new int[rows];
         var cursor = counts.AsSpan(0, userCount).ToArray();
-        for (int row = 0; row < users.Length; row++)
+        foreach (InteractionTable table in tables)
         {
-            grouped[cursor[users[row]]++] = items[row];
+            int[] users = table.Users;
+            int[] items = table.Items;
+            for (int row = 0; row < users.Length; row++)
+            {
+                grouped[cursor[users[row]]++] = items[row];
+            }
         }
 
         // Sort each user's slice and squeeze out duplicates in place, moving slices left as they shrink.
@@ -139,5 +151,25 @@ public sealed class UserItemSets
 
         offsets[userCount] = written;
         return new UserItemSets(offsets, written == grouped.Length ? grouped : grouped[..written], itemCount);
+    }
+
+    private static void CountRows(InteractionTable interactions, int[] counts, int userCount, int itemCount)
+    {
+        int[] users = interactions.Users;
+        int[] items = interactions.Items;
+        for (int row = 0; row < users.Length; row++)
+        {
+            if ((uint)users[row] >= (uint)userCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(interactions), $"Row {row} has user index {users[row]}, outside [0, {userCount}).");
+            }
+
+            if ((uint)items[row] >= (uint)itemCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(interactions), $"Row {row} has item index {items[row]}, outside [0, {itemCount}).");
+            }
+
+            counts[users[row] + 1]++;
+        }
     }
 }

@@ -38,6 +38,33 @@ public sealed class BlobArtifactStore : IArtifactStore
     }
 
     /// <inheritdoc />
+    public async Task<Stream> OpenReadRangeAsync(string path, long offset, long length, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        BlobClient blob = _container.GetBlobClient(Normalize(path));
+        if (length == 0)
+        {
+            // An empty HTTP range does not exist; only the blob's existence is checked.
+            await Call(path, () => blob.GetPropertiesAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return new MemoryStream([], writable: false);
+        }
+
+        try
+        {
+            // One ranged GET that transfers exactly the slice (the OpenReadAsync stream would fetch 4 MB blocks).
+            var options = new BlobDownloadOptions { Range = new HttpRange(offset, length) };
+            Response<BlobDownloadStreamingResult> response = await Call(path, () => blob.DownloadStreamingAsync(options, cancellationToken)).ConfigureAwait(false);
+            return response.Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 416 || ex.ErrorCode == BlobErrorCode.InvalidRange)
+        {
+            // The range starts at or past the end: like a file, the blob has nothing more to give.
+            return new MemoryStream([], writable: false);
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<string> WriteAsync(string path, Stream content, WriteCondition? condition = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);

@@ -11,6 +11,37 @@ public interface IArtifactStore
     Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Opens the bytes [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) of an
+    /// artifact, so a reader of one slice (a scoring shard's user rows) transfers only that slice. The stream
+    /// ends early when the artifact is shorter. Throws <see cref="ArtifactNotFoundException"/> when absent.
+    /// Stores that can fetch a range natively override this; the default opens the artifact and seeks (or skips) to the offset.
+    /// </summary>
+    async Task<Stream> OpenReadRangeAsync(string path, long offset, long length, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Stream stream = await OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (stream.CanSeek)
+            {
+                stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
+            }
+            else
+            {
+                await ArtifactRangeStream.SkipAsync(stream, offset, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new ArtifactRangeStream(stream, length);
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Writes an artifact from a stream, replacing it unless a condition says otherwise, and
     /// returns its new ETag. A reader never sees a partly written artifact.
     /// Throws <see cref="ArtifactConflictException"/> when the condition fails.

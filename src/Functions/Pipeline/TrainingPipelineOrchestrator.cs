@@ -8,7 +8,7 @@ namespace Recommender.Functions.Pipeline;
 
 /// <summary>
 /// The training pipeline: preprocess → train (in resumable chunks) → evaluate → quality gate →
-/// score fan-out over user shards (capped parallelism) → publish. It only sequences
+/// prepare scoring → score fan-out over user shards (capped parallelism) → publish. It only sequences
 /// activities: no clock, no I/O, no delays, so replays are deterministic. A failed stage is
 /// reported in the custom status and the run record; the live version stays live. When new
 /// input arrived during the run, one follow-up run continues as new.
@@ -151,6 +151,9 @@ public static class TrainingPipelineOrchestrator
         var running = new List<Task<ScoreShardOutput>>();
         int done = 0;
         context.SetCustomStatus(progress with { Stage = Stages.Score, ShardsDone = 0, Shards = shardCount });
+
+        // Once per run: the bundle each shard reads only its own users' rows of.
+        await context.CallActivityAsync<PrepareScoringOutput>(nameof(PrepareScoringActivity), new PrepareScoringInput(request.RunId, data.DatasetVersion), retry);
         for (int shard = 0; shard < shardCount; shard++)
         {
             if (running.Count == request.Settings.MaxParallelShards)

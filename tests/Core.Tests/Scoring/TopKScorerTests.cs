@@ -44,6 +44,29 @@ public sealed class TopKScorerTests
     }
 
     [Fact]
+    public void ScoreRows_BlockOfUsersGivenByTheirRows_MatchesScoringThemFromTheSnapshot()
+    {
+        var factors = IntegerFactors(seed: 31, users: 30, items: 60, dimension: 4, range: 3);
+        var seen = RandomSeen(seed: 32, users: 30, items: 60, perUser: 12);
+        using var full = new TopKScorer(factors, seen, batchSize: 4);
+        using var itemsOnly = new TopKScorer(new FactorSnapshot([], factors.ItemFactors, 0, 60, 4), batchSize: 4);
+        float[] rows = factors.UserFactors.AsSpan(10 * 4, 10 * 4).ToArray();
+        var rowsSeen = new UserItemSets(
+            Enumerable.Range(10, 11).Select(user => Enumerable.Range(10, user - 10).Sum(seen.CountOf)).ToArray(),
+            Enumerable.Range(10, 10).SelectMany(user => seen.ItemsOf(user).ToArray()).ToArray(),
+            60);
+
+        var expected = full.ScoreUsers(7, 10, 20);
+        var actual = itemsOnly.ScoreRows(7, rows, 10, rowsSeen);
+
+        Assert.All(Enumerable.Range(0, 10), row =>
+        {
+            Assert.Equal(expected.ItemsOf(row).ToArray(), actual.ItemsOf(row).ToArray());
+            Assert.Equal(expected.ScoresOf(row).ToArray(), actual.ScoresOf(row).ToArray());
+        });
+    }
+
+    [Fact]
     public void ScoreAll_AllScoresEqual_RanksLowerItemIndexFirst()
     {
         var factors = new FactorSnapshot(Enumerable.Repeat(1f, 2).ToArray(), Enumerable.Repeat(1f, 50).ToArray(), 2, 50, 1);

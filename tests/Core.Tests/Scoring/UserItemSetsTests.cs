@@ -20,6 +20,20 @@ public sealed class UserItemSetsTests
     }
 
     [Fact]
+    public void FromInteractions_TrainAndHeldOutTables_GroupsTheirUnionPerUser()
+    {
+        var train = new InteractionTable([1, 0, 1], [4, 2, 0], new float[3], new long[3]);
+        var heldOut = new InteractionTable([1, 2, 0], [2, 3, 2], new float[3], new long[3]);
+
+        var sets = UserItemSets.FromInteractions([train, heldOut], userCount: 3, itemCount: 5);
+
+        Assert.Equal([2], sets.ItemsOf(0).ToArray());
+        Assert.Equal([0, 2, 4], sets.ItemsOf(1).ToArray());
+        Assert.Equal([3], sets.ItemsOf(2).ToArray());
+        Assert.Equal(5, sets.PairCount);
+    }
+
+    [Fact]
     public void FromInteractions_ItemOutsideCatalog_ThrowsNamingTheRow()
     {
         var table = new InteractionTable([0, 1], [1, 9], new float[2], new long[2]);

@@ -105,6 +105,7 @@ public sealed class PipelineTestHost : IAsyncDisposable
             Add<string, TrainingJobState>(registry, provider, faults, nameof(GetTrainingJobStatusActivity), (sp, input) => Activity<GetTrainingJobStatusActivity>(sp).Run(input, CancellationToken.None));
             Add<TrainStageInput, TrainStageOutput>(registry, provider, faults, nameof(ReadTrainingProgressActivity), (sp, input) => Activity<ReadTrainingProgressActivity>(sp).Run(input, CancellationToken.None));
             Add<EvaluateStageInput, EvaluateStageOutput>(registry, provider, faults, nameof(EvaluateActivity), (sp, input) => Activity<EvaluateActivity>(sp).Run(input, CancellationToken.None));
+            Add<PrepareScoringInput, PrepareScoringOutput>(registry, provider, faults, nameof(PrepareScoringActivity), (sp, input) => Activity<PrepareScoringActivity>(sp).Run(input, CancellationToken.None));
             Add<ScoreShardInput, ScoreShardOutput>(registry, provider, faults, nameof(ScoreShardActivity), (sp, input) => Activity<ScoreShardActivity>(sp).Run(input, CancellationToken.None));
             Add<PublishStageInput, PublishStageOutput>(registry, provider, faults, nameof(PublishActivity), (sp, input) => Activity<PublishActivity>(sp).Run(input, CancellationToken.None));
             Add<string, bool>(registry, provider, faults, nameof(InputChangedActivity), (sp, input) => Activity<InputChangedActivity>(sp).Run(input, CancellationToken.None));

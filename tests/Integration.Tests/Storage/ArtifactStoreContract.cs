@@ -111,6 +111,52 @@ public abstract class ArtifactStoreContract
         Assert.Equal(new byte[] { 12, 13, 14, 15 }, tail);
     }
 
+    [Fact]
+    public async Task OpenReadRangeAsync_MiddleSlice_ReturnsExactlyThoseBytes()
+    {
+        IArtifactStore store = await CreateStoreAsync();
+        await store.WriteAsync("models/r/scoring/user-factors.f32", new MemoryStream(Enumerable.Range(0, 10_000).Select(i => (byte)i).ToArray()));
+
+        byte[] slice = await ReadAllAsync(await store.OpenReadRangeAsync("models/r/scoring/user-factors.f32", offset: 5_000, length: 300));
+
+        Assert.Equal(Enumerable.Range(5_000, 300).Select(i => (byte)i), slice);
+    }
+
+    [Fact]
+    public async Task OpenReadRangeAsync_RangePastTheEnd_ReturnsOnlyTheBytesThatExist()
+    {
+        IArtifactStore store = await CreateStoreAsync();
+        await store.WriteAsync("short.bin", new MemoryStream([1, 2, 3, 4, 5]));
+
+        byte[] tail = await ReadAllAsync(await store.OpenReadRangeAsync("short.bin", offset: 3, length: 100));
+        byte[] beyond = await ReadAllAsync(await store.OpenReadRangeAsync("short.bin", offset: 50, length: 10));
+        byte[] empty = await ReadAllAsync(await store.OpenReadRangeAsync("short.bin", offset: 2, length: 0));
+
+        Assert.Equal(new byte[] { 4, 5 }, tail);
+        Assert.Empty(beyond);
+        Assert.Empty(empty);
+    }
+
+    [Fact]
+    public async Task OpenReadRangeAsync_MissingArtifact_ThrowsNotFoundNamingPath()
+    {
+        IArtifactStore store = await CreateStoreAsync();
+
+        var error = await Assert.ThrowsAsync<ArtifactNotFoundException>(async () => await (await store.OpenReadRangeAsync("nope/missing.bin", 0, 8)).DisposeAsync());
+
+        Assert.Contains("nope/missing.bin", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stream stream)
+    {
+        await using (stream)
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer);
+            return buffer.ToArray();
+        }
+    }
+
     private static MemoryStream Text(string value) => new(Encoding.UTF8.GetBytes(value));
 
     private static async Task<string> ReadTextAsync(IArtifactStore store, string path)

@@ -79,6 +79,15 @@ public sealed class EvaluateActivity(PipelineStages stages)
         stages.EvaluateAsync(input, cancellationToken);
 }
 
+/// <summary>Stage 4, once before the shards: write the run's scoring bundle (item table, per-user rows by byte range).</summary>
+public sealed class PrepareScoringActivity(PipelineStages stages)
+{
+    /// <summary>Runs the stage.</summary>
+    [Function(nameof(PrepareScoringActivity))]
+    public Task<PrepareScoringOutput> Run([ActivityTrigger] PrepareScoringInput input, CancellationToken cancellationToken) =>
+        stages.PrepareScoringAsync(input, cancellationToken);
+}
+
 /// <summary>Stage 4: write one shard of users' top-K lists under the run's version.</summary>
 public sealed class ScoreShardActivity(PipelineStages stages)
 {
