@@ -30,7 +30,7 @@ public sealed record TrainingOptions : IValidatableObject
     [Range(1, 1 << 22)]
     public int BatchSize { get; init; } = 1024;
 
-    /// <summary>Adam learning rate; null for the kind's default: softmax 0.005, BPR 0.005, matrix factorization 0.002.</summary>
+    /// <summary>Adam learning rate; null for the kind's default: softmax 0.01, BPR 0.005, matrix factorization 0.002.</summary>
     [Range(1e-12, double.MaxValue)]
     public double? LearningRate { get; init; }
 
@@ -105,7 +105,7 @@ public sealed record TrainingOptions : IValidatableObject
         (double learningRate, double regularization) = kind switch
         {
             ModelKind.Bpr => (0.005, 0.005),
-            ModelKind.Softmax => (0.005, 0.05),
+            ModelKind.Softmax => (0.01, 0.05),
             _ => (0.002, 0.05),
         };
         return this with

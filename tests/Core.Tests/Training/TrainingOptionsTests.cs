@@ -33,7 +33,7 @@ public sealed class TrainingOptionsTests
     }
 
     [Theory]
-    [InlineData(false, ModelKind.Softmax, 0.005, 0.05)]
+    [InlineData(false, ModelKind.Softmax, 0.01, 0.05)]
     [InlineData(true, ModelKind.MatrixFactorization, 0.002, 0.05)]
     public void Resolve_Auto_PicksKindAndItsDefaults(bool isExplicit, ModelKind kind, double learningRate, double regularization)
     {
