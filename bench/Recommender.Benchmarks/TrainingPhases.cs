@@ -26,11 +26,13 @@ internal static class TrainingPhases
         using var generator = new Generator(1, torch.CPU);
         model.InitializeParameters(generator, options.InitialStandardDeviation);
         using var adam = torch.optim.Adam(model.parameters(), lr: options.LearningRate!.Value);
-        using var lazy = new LazyAdam(adam, model, options.LearningRate!.Value, weightDecay: 0, options.LazyUpdateMinRows);
-        using Tensor users = torch.tensor(data.Train.Users).to(ScalarType.Int64);
-        using Tensor items = torch.tensor(data.Train.Items).to(ScalarType.Int64);
-        using Tensor ratings = torch.tensor(data.Train.Weights);
-        var rows = new GatheredRows();
+        var lazy = new LazyAdam(adam, model, options.LearningRate!.Value, weightDecay: 0);
+        // Shuffled once, as an epoch sees them: the stored order groups each user's rows together.
+        using Tensor order = torch.randperm(data.Train.Count, dtype: ScalarType.Int64, generator: generator);
+        using Tensor users = torch.tensor(data.Train.Users).to(ScalarType.Int64).index_select(0, order);
+        using Tensor items = torch.tensor(data.Train.Items).to(ScalarType.Int64).index_select(0, order);
+        using Tensor ratings = torch.tensor(data.Train.Weights).index_select(0, order);
+        var rows = new GatheredRows(options.LazyUpdateMinRows);
         var lazyPhases = new double[3];
         var densePhases = new double[3];
         int batches = 0;

@@ -7,16 +7,16 @@ namespace Recommender.Core.Training;
 
 /// <summary>
 /// Adam that updates large embedding tables lazily. Every parameter with a dense gradient (used whole
-/// by the loss, like the item table of the exact softmax) and every table of fewer than
-/// <c>lazyMinRows</c> rows takes PyTorch's Adam step on the whole tensor, the rows gathered through
-/// <see cref="GatheredRows"/> folded into its gradient. A larger table read only through gathers has
+/// by the loss, like the item table of the exact softmax, or a table too small to be gathered) takes
+/// PyTorch's Adam step on the whole tensor, any rows gathered from it through
+/// <see cref="GatheredRows"/> folded into its gradient. A table read only through gathers has
 /// just the rows the batch touched updated — their moments and values — as PyTorch's
 /// <c>SparseAdam</c> does: rows a batch does not touch keep their moments, and the step costs time in
 /// proportion to the batch, not to the number of users and items.
 /// The moments and step counts live in a TorchSharp <see cref="Adam"/>, so checkpoints keep its format;
 /// that optimizer's own <c>step</c> is never called.
 /// </summary>
-internal sealed class LazyAdam : IDisposable
+internal sealed class LazyAdam
 {
     private const double Beta1 = 0.9;
     private const double Beta2 = 0.999;
@@ -24,17 +24,14 @@ internal sealed class LazyAdam : IDisposable
     private readonly IReadOnlyList<Parameter> _parameters;
     private readonly Adam.State[] _states;
     private readonly Dictionary<Embedding, int> _indexOfTable;
-    private readonly bool[] _updateWhole;
-    private readonly Tensor?[] _gradientBuffers;
     private readonly double _learningRate;
     private readonly double _weightDecay;
 
     /// <summary>
     /// Drives <paramref name="moments"/>, an Adam built with default betas and epsilon over
-    /// <paramref name="model"/>'s parameters in their usual order; tables of at least
-    /// <paramref name="lazyMinRows"/> rows are updated lazily.
+    /// <paramref name="model"/>'s parameters in their usual order.
     /// </summary>
-    public LazyAdam(Adam moments, EmbeddingModel model, double learningRate, double weightDecay, int lazyMinRows)
+    public LazyAdam(Adam moments, EmbeddingModel model, double learningRate, double weightDecay)
     {
         ArgumentNullException.ThrowIfNull(moments);
         ArgumentNullException.ThrowIfNull(model);
@@ -46,8 +43,6 @@ internal sealed class LazyAdam : IDisposable
         }
 
         _parameters = named.Select(p => p.parameter).ToArray();
-        _updateWhole = _parameters.Select(p => p.shape[0] < lazyMinRows).ToArray();
-        _gradientBuffers = new Tensor?[_parameters.Count];
         var indexOfName = named.Select((p, index) => (p.name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
         _indexOfTable = new Dictionary<Embedding, int>(ReferenceEqualityComparer.Instance);
         foreach ((string name, nn.Module module) in model.named_modules())
@@ -90,24 +85,10 @@ internal sealed class LazyAdam : IDisposable
             {
                 Update(parameter, state.exp_avg, state.exp_avg_sq, FoldRows(dense, gathered[i]), stepSize, correction2);
             }
-            else if (gathered[i] is { } gathers && _updateWhole[i])
+            else if (gathered[i] is { } gathers)
             {
-                Tensor buffer = _gradientBuffers[i] ??= torch.zeros_like(parameter).DetachFromDisposeScope();
-                Update(parameter, state.exp_avg, state.exp_avg_sq, FoldRows(buffer.zero_(), gathers), stepSize, correction2);
+                UpdateRows(parameter, state, gathers, stepSize, correction2);
             }
-            else if (gathered[i] is { } rowGathers)
-            {
-                UpdateRows(parameter, state, rowGathers, stepSize, correction2);
-            }
-        }
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (Tensor? buffer in _gradientBuffers)
-        {
-            buffer?.Dispose();
         }
     }
 

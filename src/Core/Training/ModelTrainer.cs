@@ -63,6 +63,7 @@ public sealed class ModelTrainer
         }
 
         EnsureTrainable(data);
+        TorchRuntime.ConfigureNativeAllocator();
         options = options.Resolve(data.IsExplicit);
         ModelKind kind = options.Kind;
         if (kind == ModelKind.MatrixFactorization && !data.IsExplicit)
@@ -297,7 +298,6 @@ public sealed class ModelTrainer
 
         public void Dispose()
         {
-            _step?.Dispose();
             _optimizer?.Dispose();
             _model.Dispose();
             _sampler?.Dispose();
@@ -318,7 +318,7 @@ public sealed class ModelTrainer
             using Tensor shuffledUsers = users.index_select(0, order);
             using Tensor shuffledItems = items.index_select(0, order);
             using Tensor? shuffledRatings = ratings?.index_select(0, order);
-            var rows = new GatheredRows();
+            var rows = new GatheredRows(_options.LazyUpdateMinRows);
             double lossSum = 0;
             for (int batch = 0; batch < batches; batch++)
             {
@@ -424,7 +424,7 @@ public sealed class ModelTrainer
 
                 _model.to(_device);
                 _optimizer = CreateOptimizer();
-                _step = new LazyAdam(_optimizer, _model, _options.LearningRate!.Value, _options.WeightDecay, _options.LazyUpdateMinRows);
+                _step = new LazyAdam(_optimizer, _model, _options.LearningRate!.Value, _options.WeightDecay);
                 if (restored is null)
                 {
                     return (new TrainerState(0, TrainingStatus.Running, 0, null, 0, []), null);

@@ -73,10 +73,10 @@ public sealed record TrainingOptions : IValidatableObject
 
     /// <summary>
     /// Evaluations without improvement of the validator's metric before training stops; 0 turns early
-    /// stopping off. Default 5.
+    /// stopping off. Default 3.
     /// </summary>
     [Range(0, 100_000)]
-    public int EarlyStoppingPatience { get; init; } = 5;
+    public int EarlyStoppingPatience { get; init; } = 3;
 
     /// <summary>Validate every this many epochs (the last epoch is always validated). Default 1.</summary>
     [Range(1, 100_000)]

@@ -22,14 +22,14 @@ public sealed class LazyAdamTests
         using EmbeddingModel lazy = CreateModel(seed: 5);
         using var denseOptimizer = torch.optim.Adam(dense.parameters(), lr: LearningRate, weight_decay: weightDecay);
         using var moments = torch.optim.Adam(lazy.parameters(), lr: LearningRate, weight_decay: weightDecay);
-        using var step = new LazyAdam(moments, lazy, LearningRate, weightDecay, lazyMinRows);
+        var step = new LazyAdam(moments, lazy, LearningRate, weightDecay);
         using Tensor users = torch.arange(Users, dtype: ScalarType.Int64).repeat(2);
         using var generator = new Generator(1, torch.CPU);
 
         for (int i = 0; i < 5; i++)
         {
             TrainWithTorchAdam(dense, denseOptimizer, generator, users);
-            Train(lazy, moments, step, generator, users);
+            Train(lazy, moments, step, generator, users, lazyMinRows);
         }
 
         foreach ((string name, Tensor expected) in dense.state_dict())
@@ -43,7 +43,7 @@ public sealed class LazyAdamTests
     {
         using EmbeddingModel model = CreateModel(seed: 7);
         using var moments = torch.optim.Adam(model.parameters(), lr: LearningRate);
-        using var step = new LazyAdam(moments, model, LearningRate, weightDecay: 0, lazyMinRows: 1);
+        var step = new LazyAdam(moments, model, LearningRate, weightDecay: 0);
         using var generator = new Generator(1, torch.CPU);
         Train(model, moments, step, generator, torch.arange(Users, dtype: ScalarType.Int64));
         using Tensor before = model.state_dict()["user_factors.weight"].clone();
@@ -68,7 +68,7 @@ public sealed class LazyAdamTests
         using var generator = new Generator(1, torch.CPU);
 
         // A batch that repeats user 0 gives it the sum of both rows' gradients, as dense autograd would.
-        using var step = new LazyAdam(twiceMoments, twice, LearningRate, 0, lazyMinRows: 1);
+        var step = new LazyAdam(twiceMoments, twice, LearningRate, weightDecay: 0);
         Train(twice, twiceMoments, step, generator, torch.tensor(new long[] { 0, 0 }));
         TrainWithTorchAdam(once, onceMoments, generator, torch.tensor(new long[] { 0, 0 }));
 
@@ -82,22 +82,22 @@ public sealed class LazyAdamTests
         using EmbeddingModel small = CreateModel(seed: 11);
         using var denseOptimizer = torch.optim.Adam(dense.parameters(), lr: LearningRate);
         using var moments = torch.optim.Adam(small.parameters(), lr: LearningRate);
-        using var step = new LazyAdam(moments, small, LearningRate, weightDecay: 0, lazyMinRows: Users + 1);
+        var step = new LazyAdam(moments, small, LearningRate, weightDecay: 0);
         using var generator = new Generator(1, torch.CPU);
 
         foreach (Tensor users in new[] { torch.arange(Users, dtype: ScalarType.Int64), torch.tensor(new long[] { 0, 1 }), torch.tensor(new long[] { 2 }) })
         {
             TrainWithTorchAdam(dense, denseOptimizer, generator, users);
-            Train(small, moments, step, generator, users);
+            Train(small, moments, step, generator, users, lazyMinRows: Users + 1);
         }
 
         Assert.True(dense.state_dict()["user_factors.weight"].allclose(small.state_dict()["user_factors.weight"], rtol: 1e-5, atol: 1e-6));
     }
 
-    private static void Train(EmbeddingModel model, TorchSharp.Modules.Adam moments, LazyAdam step, Generator generator, Tensor users)
+    private static void Train(EmbeddingModel model, TorchSharp.Modules.Adam moments, LazyAdam step, Generator generator, Tensor users, int lazyMinRows = 1)
     {
         using var scope = torch.NewDisposeScope();
-        var rows = new GatheredRows();
+        var rows = new GatheredRows(lazyMinRows);
         moments.zero_grad();
         model.ComputeLoss(new TrainingBatch(users, ItemsFor(users), RatingsFor(users), generator, rows)).backward();
         step.Step(rows);
