@@ -41,24 +41,20 @@ internal sealed class GatheredRows
     /// </summary>
     public Tensor Take(Embedding table, Tensor indices)
     {
-        Tensor flat = indices.dim() == 1 ? indices : indices.reshape(-1);
-        Tensor rows;
         if (table.weight!.shape[0] < LazyMinRows)
         {
-            // index_select's backward adds the rows into the table's gradient without sorting the indices first.
-            rows = table.weight.index_select(0, flat);
+            return table.forward(indices);
         }
-        else
+
+        Tensor flat = indices.dim() == 1 ? indices : indices.reshape(-1);
+        Tensor rows;
+        using (torch.no_grad())
         {
-            using (torch.no_grad())
-            {
-                rows = table.weight.index_select(0, flat);
-            }
-
-            rows.requires_grad_(true);
-            _gathers.Add(new Gather(table, flat, rows));
+            rows = table.weight!.index_select(0, flat);
         }
 
+        rows.requires_grad_(true);
+        _gathers.Add(new Gather(table, flat, rows));
         return indices.dim() == 1 ? rows : rows.view([.. indices.shape, rows.shape[1]]);
     }
 
