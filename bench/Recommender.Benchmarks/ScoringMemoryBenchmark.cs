@@ -134,67 +134,10 @@ internal static class ScoringMemoryBenchmark
     private static Measurement Shard(string contender, PreparedRun run, int users) =>
         Child(contender, "scoring-shard", run.Artifacts, run.DatasetVersion, "0", Math.Min(users, run.Users).ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>Runs a child under <c>/usr/bin/time -v</c> and takes its peak resident set from the OS; without it, from the child's VmHWM.</summary>
     private static Measurement Child(string contender, params string[] arguments)
     {
         Console.Error.WriteLine($"{Scenario}: {contender} ...");
-        bool timed = File.Exists("/usr/bin/time");
-        var start = new ProcessStartInfo(timed ? "/usr/bin/time" : Environment.ProcessPath!)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (timed)
-        {
-            start.ArgumentList.Add("-v");
-            start.ArgumentList.Add(Environment.ProcessPath!);
-        }
-
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(ScoringMemoryBenchmark).Assembly.Location);
-        }
-
-        start.ArgumentList.Add("child");
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(start)!;
-        Task<string> errors = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        string stderr = errors.GetAwaiter().GetResult();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"child {string.Join(' ', arguments)} failed with {process.ExitCode}: {stderr}");
-        }
-
-        var measurement = JsonSerializer.Deserialize<Measurement>(output[output.LastIndexOf("\n{", StringComparison.Ordinal)..], ChildProcess.Json)!;
-        long peak = timed ? MaximumResidentBytes(stderr) : measurement.PeakBytes;
-        var figures = new Dictionary<string, double>(measurement.Figures)
-        {
-            ["peakMiB"] = peak / 1048576.0,
-            ["vmHwmMiB"] = measurement.PeakBytes / 1048576.0,
-        };
-        return measurement with { Contender = contender, PeakBytes = peak, Figures = figures };
-    }
-
-    private static long MaximumResidentBytes(string timeReport)
-    {
-        const string Label = "Maximum resident set size (kbytes):";
-        foreach (string line in timeReport.Split('\n'))
-        {
-            string trimmed = line.Trim();
-            if (trimmed.StartsWith(Label, StringComparison.Ordinal))
-            {
-                return long.Parse(trimmed[Label.Length..].Trim(), CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-
-        throw new InvalidDataException($"/usr/bin/time -v printed no '{Label}' line");
+        return ChildProcess.Run(arguments) with { Contender = contender };
     }
 
     /// <summary>Log, curated dataset, model and scoring bundle of one log size; made once and reused by later runs.</summary>

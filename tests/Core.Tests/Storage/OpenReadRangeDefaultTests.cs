@@ -45,13 +45,9 @@ public sealed class OpenReadRangeDefaultTests : IDisposable
         public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, cancellationToken);
     }
 
-    private sealed class ForwardOnly(Stream inner) : Stream
+    private sealed class ForwardOnly(Stream inner) : ReadOnlyStreamWrapper(inner)
     {
-        public override bool CanRead => true;
-
         public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
 
         public override long Length => throw new NotSupportedException();
 
@@ -61,26 +57,8 @@ public sealed class OpenReadRangeDefaultTests : IDisposable
             set => throw new NotSupportedException();
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override int Read(byte[] buffer, int offset, int count) => Inner.Read(buffer, offset, count);
 
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 }

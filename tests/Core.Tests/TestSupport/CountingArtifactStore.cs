@@ -29,49 +29,27 @@ internal sealed class CountingArtifactStore(IArtifactStore inner) : IArtifactSto
 
     public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, cancellationToken);
 
-    private sealed class CountingStream(Stream inner, Action<long> count) : Stream
+    private sealed class CountingStream(Stream inner, Action<long> count) : ReadOnlyStreamWrapper(inner)
     {
-        public override bool CanRead => true;
+        public override bool CanSeek => Inner.CanSeek;
 
-        public override bool CanSeek => inner.CanSeek;
-
-        public override bool CanWrite => false;
-
-        public override long Length => inner.Length;
+        public override long Length => Inner.Length;
 
         public override long Position
         {
-            get => inner.Position;
-            set => inner.Position = value;
+            get => Inner.Position;
+            set => Inner.Position = value;
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
+        public override int Read(byte[] buffer, int offset, int count) => Counted(Inner.Read(buffer, offset, count));
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Counted(await inner.ReadAsync(buffer, cancellationToken));
+            Counted(await Inner.ReadAsync(buffer, cancellationToken));
 
         public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            Counted(await inner.ReadAsync(buffer.AsMemory(offset, count), cancellationToken));
+            Counted(await Inner.ReadAsync(buffer.AsMemory(offset, count), cancellationToken));
 
-        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
+        public override long Seek(long offset, SeekOrigin origin) => Inner.Seek(offset, origin);
 
         private int Counted(int read)
         {
