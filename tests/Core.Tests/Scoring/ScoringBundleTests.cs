@@ -101,9 +101,7 @@ public sealed class ScoringBundleTests : IDisposable
     public async Task ReadHeaderAsync_TruncatedUserFactors_ThrowsNamingFileAndSizes()
     {
         await SyntheticRun.Create(users: 50, items: 20, dimension: 4, seed: 1).WriteAsync(_store);
-        string file = _store.GetFullPath(ScoringBundle.PathOf(RunId, ScoringBundle.UserFactors));
-        byte[] bytes = await File.ReadAllBytesAsync(file);
-        await File.WriteAllBytesAsync(file, bytes[..^16]);
+        await RewriteAsync(ScoringBundle.UserFactors, bytes => bytes[..^16]);
 
         var error = await Assert.ThrowsAsync<InvalidModelArtifactException>(() => ScoringBundleReader.ReadHeaderAsync(_store, RunId, CancellationToken.None));
 
@@ -128,10 +126,11 @@ public sealed class ScoringBundleTests : IDisposable
     public async Task ReadItemsAsync_ItemFactorsChangedInPlace_ThrowsNamingFileAndChecksum()
     {
         await SyntheticRun.Create(users: 10, items: 20, dimension: 4, seed: 2).WriteAsync(_store);
-        string file = _store.GetFullPath(ScoringBundle.PathOf(RunId, ScoringBundle.ItemFactors));
-        byte[] bytes = await File.ReadAllBytesAsync(file);
-        bytes[37] ^= 0x40;
-        await File.WriteAllBytesAsync(file, bytes);
+        await RewriteAsync(ScoringBundle.ItemFactors, bytes =>
+        {
+            bytes[37] ^= 0x40;
+            return bytes;
+        });
         ScoringBundleHeader header = await ScoringBundleReader.ReadHeaderAsync(_store, RunId, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<InvalidModelArtifactException>(() => ScoringBundleReader.ReadItemsAsync(_store, header, CancellationToken.None));
@@ -143,13 +142,12 @@ public sealed class ScoringBundleTests : IDisposable
     [Fact]
     public async Task ReadUsersAsync_SeenItemsOutOfOrder_ThrowsNamingFileAndUsers()
     {
-        SyntheticRun run = SyntheticRun.Create(users: 10, items: 20, dimension: 2, seed: 4);
-        await run.WriteAsync(_store);
-        string file = _store.GetFullPath(ScoringBundle.PathOf(RunId, ScoringBundle.SeenItems));
-        byte[] bytes = await File.ReadAllBytesAsync(file);
-        int itemsStart = (int)ScoringBundle.OffsetsBytes(10);
-        BitConverter.GetBytes(19).CopyTo(bytes, itemsStart); // user 0's first item becomes larger than its second
-        await File.WriteAllBytesAsync(file, bytes);
+        await SyntheticRun.Create(users: 10, items: 20, dimension: 2, seed: 4).WriteAsync(_store);
+        await RewriteAsync(ScoringBundle.SeenItems, bytes =>
+        {
+            BitConverter.GetBytes(19).CopyTo(bytes, (int)ScoringBundle.OffsetsBytes(10)); // user 0's first item becomes larger than its second
+            return bytes;
+        });
         ScoringBundleHeader header = await ScoringBundleReader.ReadHeaderAsync(_store, RunId, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<InvalidModelArtifactException>(() => ScoringBundleReader.ReadUsersAsync(_store, header, 0, 3, CancellationToken.None));
@@ -162,10 +160,11 @@ public sealed class ScoringBundleTests : IDisposable
     public async Task ReadUsersAsync_IdOffsetsPastTheText_ThrowsNamingFile()
     {
         await SyntheticRun.Create(users: 10, items: 20, dimension: 2, seed: 4).WriteAsync(_store);
-        string file = _store.GetFullPath(ScoringBundle.PathOf(RunId, ScoringBundle.UserIds));
-        byte[] bytes = await File.ReadAllBytesAsync(file);
-        BitConverter.GetBytes(1_000_000L).CopyTo(bytes, 5 * sizeof(long));
-        await File.WriteAllBytesAsync(file, bytes);
+        await RewriteAsync(ScoringBundle.UserIds, bytes =>
+        {
+            BitConverter.GetBytes(1_000_000L).CopyTo(bytes, 5 * sizeof(long));
+            return bytes;
+        });
         ScoringBundleHeader header = await ScoringBundleReader.ReadHeaderAsync(_store, RunId, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<InvalidModelArtifactException>(() => ScoringBundleReader.ReadUsersAsync(_store, header, 2, 8, CancellationToken.None));
@@ -186,6 +185,13 @@ public sealed class ScoringBundleTests : IDisposable
     }
 
     public void Dispose() => _folder.Dispose();
+
+    /// <summary>Replaces the bytes of one file of the run's bundle with what <paramref name="damage"/> makes of them.</summary>
+    private async Task RewriteAsync(string section, Func<byte[], byte[]> damage)
+    {
+        string file = _store.GetFullPath(ScoringBundle.PathOf(RunId, section));
+        await File.WriteAllBytesAsync(file, damage(await File.ReadAllBytesAsync(file)));
+    }
 
     private static PipelineStages Stages(IArtifactStore store, ILookupStore lookup) =>
         new(store, lookup, new LocalFileLogSource([]), Options.Create(new PreprocessingOptions()), Options.Create(new TrainingOptions()));
