@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Recommender.Core.Ingestion;
+using Recommender.Core.Pipeline;
 using Recommender.Core.Preprocessing;
 using Spectre.Console;
 
@@ -21,11 +22,16 @@ internal static class CommandRunner
             await body().ConfigureAwait(false);
             return 0;
         }
-        catch (Exception ex) when (ex is InvalidInteractionLogException or NoUsableInteractionsException or ValidationException
-            or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+        catch (Exception ex) when (IsInvalidInput(ex))
         {
             WriteError(ex.Message);
             return InvalidInput;
+        }
+        catch (PipelineFailedException ex)
+        {
+            // The message names the run and the stage, then the cause: no stack trace for the user.
+            WriteError(ex.Message);
+            return ex.InnerException is { } cause && IsInvalidInput(cause) ? InvalidInput : Failed;
         }
         catch (OperationCanceledException)
         {
@@ -38,6 +44,10 @@ internal static class CommandRunner
             return Failed;
         }
     }
+
+    private static bool IsInvalidInput(Exception ex) =>
+        ex is InvalidInteractionLogException or NoUsableInteractionsException or ValidationException
+            or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException;
 
     public static void WriteError(string message) =>
         ConsoleOutput.Error.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");

@@ -67,6 +67,19 @@ public sealed class PipelineCommandsTests : IClassFixture<PipelineCommandsTests.
         Assert.Contains("recommender run", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Demo_OneUserLeavesNothingToTrainOn_ExitsWithCode2NamingStageWithoutStackTrace()
+    {
+        using var folder = new TempDirectory();
+
+        CliResult result = await CliProcess.RunAsync(folder.FullPath, "demo", "--users", "1");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("failed in stage 'train'", result.Error, StringComparison.Ordinal);
+        Assert.Contains("has no training interactions", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+    }
+
     /// <summary>One small demo run shared by the tests of this class.</summary>
     public sealed class DemoRun : IAsyncLifetime, IDisposable
     {
