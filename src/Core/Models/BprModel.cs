@@ -9,17 +9,8 @@ namespace Recommender.Core.Models;
 /// Bayesian personalized ranking for implicit feedback: each observed (user, item) should score above
 /// <see cref="Negatives"/> items drawn uniformly at random; score = user·item + item bias.
 /// </summary>
-internal sealed class BprModel : EmbeddingModel
+internal sealed class BprModel : ItemBiasedModel
 {
-    [ComponentName(Name = "user_factors")]
-    private readonly Embedding _userFactors;
-
-    [ComponentName(Name = "item_factors")]
-    private readonly Embedding _itemFactors;
-
-    [ComponentName(Name = "item_bias")]
-    private readonly Embedding _itemBias;
-
     private readonly double _regularization;
 
     /// <summary>Creates the model.</summary>
@@ -30,9 +21,6 @@ internal sealed class BprModel : EmbeddingModel
         ArgumentOutOfRangeException.ThrowIfLessThan(negatives, 1);
         _regularization = regularization;
         Negatives = negatives;
-        _userFactors = nn.Embedding(userCount, dimension);
-        _itemFactors = nn.Embedding(itemCount, dimension);
-        _itemBias = nn.Embedding(itemCount, 1);
         RegisterComponents();
     }
 
@@ -43,34 +31,19 @@ internal sealed class BprModel : EmbeddingModel
     public override ModelKind Kind => ModelKind.Bpr;
 
     /// <inheritdoc />
-    public override void InitializeParameters(Generator generator, double standardDeviation)
-    {
-        InitializeNormal(_userFactors, generator, standardDeviation);
-        InitializeNormal(_itemFactors, generator, standardDeviation);
-        InitializeZeros(_itemBias);
-    }
-
-    /// <inheritdoc />
     public override Tensor ComputeLoss(TrainingBatch batch)
     {
         long batchSize = batch.Users.shape[0];
         Tensor negativeItems = torch.randint(0, ItemCount, [batchSize, Negatives], dtype: ScalarType.Int64, device: batch.Users.device, generator: batch.Generator);
-        Tensor users = Lookup(_userFactors, batch.Users, batch);
-        Tensor positives = Lookup(_itemFactors, batch.Items, batch);
-        Tensor negatives = Lookup(_itemFactors, negativeItems, batch);
-        Tensor positiveBias = Lookup(_itemBias, batch.Items, batch);
-        Tensor negativeBias = Lookup(_itemBias, negativeItems, batch).squeeze(2);
+        Tensor users = Lookup(UserFactors, batch.Users, batch);
+        Tensor positives = Lookup(ItemFactors, batch.Items, batch);
+        Tensor negatives = Lookup(ItemFactors, negativeItems, batch);
+        Tensor positiveBias = Lookup(ItemBias, batch.Items, batch);
+        Tensor negativeBias = Lookup(ItemBias, negativeItems, batch).squeeze(2);
         Tensor positiveScores = (users * positives).sum(1, keepdim: true) + positiveBias;
         Tensor negativeScores = torch.bmm(negatives, users.unsqueeze(2)).squeeze(2) + negativeBias;
         Tensor ranking = -nn.functional.logsigmoid(positiveScores - negativeScores).mean();
         Tensor penalty = SquaredNorm(users) + SquaredNorm(positives) + SquaredNorm(negatives) / Negatives;
         return ranking + penalty * (_regularization / batchSize);
-    }
-
-    /// <summary>User rows are [factors, 1] and item rows [factors, item bias].</summary>
-    protected override (Tensor Users, Tensor Items) BuildScoringFactors()
-    {
-        Tensor userWeights = _userFactors.weight!;
-        return (torch.cat([userWeights, OnesColumn(userWeights)], 1), torch.cat([_itemFactors.weight!, _itemBias.weight!], 1));
     }
 }

@@ -12,18 +12,9 @@ namespace Recommender.Core.Models;
 /// beyond that it is a sampled softmax over <see cref="SampledNegatives"/> items shared by the batch,
 /// with the sampler's log-probabilities subtracted (logQ correction) and accidental hits masked.
 /// </summary>
-internal sealed class SoftmaxModel : EmbeddingModel
+internal sealed class SoftmaxModel : ItemBiasedModel
 {
     private const float MaskedLogit = -1e9f;
-
-    [ComponentName(Name = "user_factors")]
-    private readonly Embedding _userFactors;
-
-    [ComponentName(Name = "item_factors")]
-    private readonly Embedding _itemFactors;
-
-    [ComponentName(Name = "item_bias")]
-    private readonly Embedding _itemBias;
 
     private readonly double _regularization;
     private readonly ItemSampler? _sampler;
@@ -41,9 +32,6 @@ internal sealed class SoftmaxModel : EmbeddingModel
         FullSoftmaxMaxItems = fullSoftmaxMaxItems;
         SampledNegatives = sampledNegatives;
         _sampler = sampler;
-        _userFactors = nn.Embedding(userCount, dimension);
-        _itemFactors = nn.Embedding(itemCount, dimension);
-        _itemBias = nn.Embedding(itemCount, 1);
         RegisterComponents();
     }
 
@@ -60,18 +48,10 @@ internal sealed class SoftmaxModel : EmbeddingModel
     public override ModelKind Kind => ModelKind.Softmax;
 
     /// <inheritdoc />
-    public override void InitializeParameters(Generator generator, double standardDeviation)
-    {
-        InitializeNormal(_userFactors, generator, standardDeviation);
-        InitializeNormal(_itemFactors, generator, standardDeviation);
-        InitializeZeros(_itemBias);
-    }
-
-    /// <inheritdoc />
     public override Tensor ComputeLoss(TrainingBatch batch)
     {
-        Tensor users = Lookup(_userFactors, batch.Users, batch);
-        Tensor positives = Lookup(_itemFactors, batch.Items, batch);
+        Tensor users = Lookup(UserFactors, batch.Users, batch);
+        Tensor positives = Lookup(ItemFactors, batch.Items, batch);
         Tensor classification = UsesSampledSoftmax
             ? SampledCrossEntropy(batch, users, positives)
             : FullCrossEntropy(batch, users);
@@ -79,16 +59,10 @@ internal sealed class SoftmaxModel : EmbeddingModel
         return classification + penalty * (_regularization / batch.Users.shape[0]);
     }
 
-    /// <summary>User rows are [factors, 1] and item rows [factors, item bias].</summary>
-    protected override (Tensor Users, Tensor Items) BuildScoringFactors()
-    {
-        Tensor userWeights = _userFactors.weight!;
-        return (torch.cat([userWeights, OnesColumn(userWeights)], 1), torch.cat([_itemFactors.weight!, _itemBias.weight!], 1));
-    }
 
     private Tensor FullCrossEntropy(TrainingBatch batch, Tensor users)
     {
-        Tensor logits = torch.addmm(_itemBias.weight!.view(1, -1), users, _itemFactors.weight!.t(), 1f, 1f);
+        Tensor logits = torch.addmm(ItemBias.weight!.view(1, -1), users, ItemFactors.weight!.t(), 1f, 1f);
         return nn.functional.cross_entropy(logits, batch.Items);
     }
 
@@ -98,9 +72,9 @@ internal sealed class SoftmaxModel : EmbeddingModel
             $"The catalog has {ItemCount} items, more than the {FullSoftmaxMaxItems} of the exact softmax, and no negative sampler was given.");
         Device device = batch.Users.device;
         Tensor negativeItems = sampler.Sample(SampledNegatives, batch.Generator, device);
-        Tensor negatives = Lookup(_itemFactors, negativeItems, batch);
-        Tensor positiveLogits = (users * positives).sum(1) + Lookup(_itemBias, batch.Items, batch).squeeze(1);
-        Tensor negativeLogits = torch.addmm(Lookup(_itemBias, negativeItems, batch).view(1, -1), users, negatives.t(), 1f, 1f);
+        Tensor negatives = Lookup(ItemFactors, negativeItems, batch);
+        Tensor positiveLogits = (users * positives).sum(1) + Lookup(ItemBias, batch.Items, batch).squeeze(1);
+        Tensor negativeLogits = torch.addmm(Lookup(ItemBias, negativeItems, batch).view(1, -1), users, negatives.t(), 1f, 1f);
         if (sampler.LogProbabilityOf(batch.Items) is { } positiveLogQ && sampler.LogProbabilityOf(negativeItems) is { } negativeLogQ)
         {
             positiveLogits = positiveLogits - positiveLogQ;
