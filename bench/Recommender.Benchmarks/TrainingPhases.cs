@@ -29,9 +29,10 @@ internal static class TrainingPhases
         var lazy = new LazyAdam(adam, model, options.LearningRate!.Value, weightDecay: 0);
         // Shuffled once, as an epoch sees them: the stored order groups each user's rows together.
         using Tensor order = torch.randperm(data.Train.Count, dtype: ScalarType.Int64, generator: generator);
-        using Tensor users = torch.tensor(data.Train.Users).to(ScalarType.Int64).index_select(0, order);
-        using Tensor items = torch.tensor(data.Train.Items).to(ScalarType.Int64).index_select(0, order);
-        using Tensor ratings = torch.tensor(data.Train.Weights).index_select(0, order);
+        using var storedOrder = torch.NewDisposeScope();
+        Tensor users = torch.tensor(data.Train.Users).to(ScalarType.Int64).index_select(0, order);
+        Tensor items = torch.tensor(data.Train.Items).to(ScalarType.Int64).index_select(0, order);
+        Tensor ratings = torch.tensor(data.Train.Weights).index_select(0, order);
         var rows = new GatheredRows(options.LazyUpdateMinRows);
         var lazyPhases = new double[3];
         var densePhases = new double[3];
