@@ -94,7 +94,7 @@ public sealed class PipelineTestHost : IAsyncDisposable
         }
 
         faults ??= new ActivityFaults();
-        DurableTaskTestHost engine = await DurableTaskTestHost.StartAsync(registry =>
+        DurableTaskTestHost engine = await StartEngineAsync(registry =>
         {
             registry.AddOrchestratorFunc<PipelineRunRequest, PipelineOutcome>(
                 TrainingPipelineOrchestrator.Name, (context, input) => TrainingPipelineOrchestrator.RunAsync(context, input, FastRetry));
@@ -117,6 +117,25 @@ public sealed class PipelineTestHost : IAsyncDisposable
         });
 
         return new PipelineTestHost(provider, engine, provider.GetRequiredService<StorageClients>());
+    }
+
+    /// <summary>
+    /// Starts the Durable Task engine. It listens on a port it picks at random, which another test
+    /// process (Azurite, a parallel host) may have taken in the meantime: then it tries another.
+    /// </summary>
+    private static async Task<DurableTaskTestHost> StartEngineAsync(Action<DurableTaskRegistry> register)
+    {
+        const int Attempts = 5;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await DurableTaskTestHost.StartAsync(register);
+            }
+            catch (IOException ex) when (attempt < Attempts && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
     }
 
     /// <summary>Uploads a generated interaction log as <paramref name="name"/>.</summary>
