@@ -31,7 +31,7 @@ public sealed class FunctionMetadataTests
         JsonElement trigger = Trigger(name);
 
         Assert.Equal("blobTrigger", trigger.GetProperty("type").GetString());
-        Assert.Equal("%Recommender__Storage__InteractionsContainer%/{name}", trigger.GetProperty("path").GetString());
+        Assert.Equal("%Recommender:Storage:InteractionsContainer%/{name}", trigger.GetProperty("path").GetString());
         Assert.Equal("InteractionsStorage", trigger.GetProperty("connection").GetString());
         Assert.Equal(source, trigger.TryGetProperty("source", out JsonElement s) ? s.GetString() : null);
         Assert.Contains(Bindings(name), b => b.GetProperty("type").GetString() == "durableClient");
@@ -43,7 +43,7 @@ public sealed class FunctionMetadataTests
         JsonElement trigger = Trigger("NightlyTrigger");
 
         Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
-        Assert.Equal("%Recommender__Pipeline__Schedule%", trigger.GetProperty("schedule").GetString());
+        Assert.Equal("%Recommender:Pipeline:Schedule%", trigger.GetProperty("schedule").GetString());
     }
 
     [Theory]
@@ -70,7 +70,7 @@ public sealed class FunctionMetadataTests
     {
         using JsonDocument host = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json")));
 
-        Assert.Equal("%Recommender__TaskHub%", host.RootElement.GetProperty("extensions").GetProperty("durableTask").GetProperty("hubName").GetString());
+        Assert.Equal("%Recommender:TaskHub%", host.RootElement.GetProperty("extensions").GetProperty("durableTask").GetProperty("hubName").GetString());
         Assert.Equal("02:00:00", host.RootElement.GetProperty("functionTimeout").GetString());
     }
 

@@ -17,7 +17,7 @@ public sealed class PipelineTriggers(PipelineStarter starter)
     /// <summary>Polling blob trigger (local development with Azurite).</summary>
     [Function(nameof(InteractionsBlobTrigger))]
     public Task InteractionsBlobTrigger(
-        [BlobTrigger("%Recommender__Storage__InteractionsContainer%/{name}", Connection = "InteractionsStorage")] BlobClient blob,
+        [BlobTrigger("%Recommender:Storage:InteractionsContainer%/{name}", Connection = "InteractionsStorage")] BlobClient blob,
         string name,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
@@ -29,7 +29,7 @@ public sealed class PipelineTriggers(PipelineStarter starter)
     /// <summary>Event Grid blob trigger (Azure, Flex Consumption).</summary>
     [Function(nameof(InteractionsEventGridBlobTrigger))]
     public Task InteractionsEventGridBlobTrigger(
-        [BlobTrigger("%Recommender__Storage__InteractionsContainer%/{name}", Source = BlobTriggerSource.EventGrid, Connection = "InteractionsStorage")] BlobClient blob,
+        [BlobTrigger("%Recommender:Storage:InteractionsContainer%/{name}", Source = BlobTriggerSource.EventGrid, Connection = "InteractionsStorage")] BlobClient blob,
         string name,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
@@ -38,10 +38,10 @@ public sealed class PipelineTriggers(PipelineStarter starter)
         return OnUploadAsync(name, client, cancellationToken);
     }
 
-    /// <summary>Nightly run (schedule from <c>Recommender__Pipeline__Schedule</c>); skips when no input changed.</summary>
+    /// <summary>Nightly run (schedule from the <c>Recommender__Pipeline__Schedule</c> setting); skips when no input changed.</summary>
     [Function(nameof(NightlyTrigger))]
     public Task NightlyTrigger(
-        [TimerTrigger("%Recommender__Pipeline__Schedule%")] TimerInfo timer,
+        [TimerTrigger("%Recommender:Pipeline:Schedule%")] TimerInfo timer,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {

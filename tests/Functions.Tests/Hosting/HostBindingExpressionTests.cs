@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Configuration;
+using Xunit.Abstractions;
+
+namespace Recommender.Functions.Tests.Hosting;
+
+/// <summary>
+/// Everything the Functions host resolves in the built app (<c>functions.metadata</c>, <c>host.json</c>)
+/// resolves under the host's rules with the app settings of <c>local.settings.sample.json</c>, which is
+/// what <c>func start</c> runs with. The Bicep app settings get the same check in the infrastructure tests.
+/// </summary>
+public sealed class HostBindingExpressionTests(ITestOutputHelper output)
+{
+    private static readonly string Metadata = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata"));
+    private static readonly string HostJson = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json"));
+    private static readonly IConfiguration Sample = HostSettingResolver.ConfigurationOf(LocalSettingsSampleTests.LoadValues());
+
+    [Fact]
+    public void EveryPercentName_InMetadataAndHostJson_ResolvesWithTheSampleSettings()
+    {
+        IReadOnlyList<string> names = HostSettingResolver.ReferencedNames(Metadata + HostJson);
+        output.WriteLine($"names checked: {string.Join(", ", names)}");
+
+        Assert.NotEmpty(names);
+        Assert.Empty(HostSettingResolver.Unresolved(Sample, names));
+    }
+
+    [Fact]
+    public void TaskHubName_ResolvesToANameDurableAccepts()
+    {
+        string? hub = HostSettingResolver.Resolve(Sample, HostSettingResolver.TaskHubExpression(HostJson));
+
+        Assert.NotNull(hub);
+        Assert.True(HostSettingResolver.IsValidTaskHubName(hub), $"'{hub}' is not a valid task hub name");
+    }
+
+    [Fact]
+    public void EveryBindingConnection_ResolvesWithTheSampleSettings()
+    {
+        IReadOnlyList<string> connections = HostSettingResolver.ConnectionNames(Metadata);
+        output.WriteLine($"connections checked: {string.Join(", ", connections)}");
+
+        Assert.Contains("InteractionsStorage", connections);
+        Assert.All(connections, name => Assert.True(HostSettingResolver.ConnectionResolves(Sample, name), $"connection '{name}' does not resolve"));
+    }
+
+    [Fact]
+    public void Resolver_DoubleUnderscoreInsidePercents_NeverResolves()
+    {
+        IConfiguration configuration = HostSettingResolver.ConfigurationOf(new Dictionary<string, string?> { ["Recommender__TaskHub"] = "hub" });
+
+        Assert.Null(HostSettingResolver.Resolve(configuration, "%Recommender__TaskHub%"));
+        Assert.Equal("hub", HostSettingResolver.Resolve(configuration, "%Recommender:TaskHub%"));
+    }
+
+    [Theory]
+    [InlineData("recommenderlocal", true)]
+    [InlineData("Hub42", true)]
+    [InlineData("%Recommender__TaskHub%", false)]
+    [InlineData("recommender-local", false)]
+    [InlineData("1hub", false)]
+    [InlineData("ab", false)]
+    public void IsValidTaskHubName_FollowsDurableStorageRules(string name, bool valid)
+    {
+        Assert.Equal(valid, HostSettingResolver.IsValidTaskHubName(name));
+    }
+}
