@@ -10,7 +10,15 @@ namespace Recommender.Core.Pipeline;
 /// <param name="Settings">Pipeline settings resolved when the run was requested (deterministic for replays).</param>
 /// <param name="Overrides">Training options that differ from the app's configuration for this run.</param>
 /// <param name="FollowUpOf">Run id this run follows, when it was started because new data arrived during that run.</param>
-public sealed record PipelineRunRequest(string RunId, string Trigger, PipelineRunSettings Settings, TrainingOverrides? Overrides = null, string? FollowUpOf = null);
+public sealed record PipelineRunRequest(string RunId, string Trigger, PipelineRunSettings Settings, TrainingOverrides? Overrides = null, string? FollowUpOf = null)
+{
+    /// <summary>
+    /// End the run after preprocessing when its dataset is the one the live version was trained on (an upload
+    /// that was rejected, a log rewritten with the same rows): what the upload trigger and the nightly timer ask
+    /// for. A run asked for by a person retrains whatever the data.
+    /// </summary>
+    public bool SkipWhenDatasetUnchanged { get; init; }
+}
 
 /// <summary>The pipeline settings a run uses, copied from <see cref="PipelineOptions"/> when it starts.</summary>
 public sealed record PipelineRunSettings(int TopK, int EvaluationK, int ShardSize, int MaxParallelShards, int KeepVersions, double MinNdcgVersusPopularity, double MaxRegressionVersusLive, int EpochsPerActivity)
@@ -55,7 +63,25 @@ public sealed record TrainingOverrides
 public sealed record PreprocessStageInput(string RunId);
 
 /// <summary>Stage 1 output: the dataset version and what went into it.</summary>
-public sealed record PreprocessStageOutput(string DatasetVersion, int Users, int Items, int Interactions, int TrainInteractions, int ValidationInteractions, IReadOnlyList<string> RejectedLogs, string InputFingerprint);
+/// <param name="DatasetVersion">The curated dataset: a hash of the logs that went in and of the options.</param>
+/// <param name="Users">Users in the dataset.</param>
+/// <param name="Items">Items in the dataset.</param>
+/// <param name="Interactions">Interactions in the dataset.</param>
+/// <param name="TrainInteractions">Interactions to train on.</param>
+/// <param name="ValidationInteractions">Interactions held out.</param>
+/// <param name="Summary">Each log read or rejected, rows dropped by reason.</param>
+/// <param name="InputFingerprint">Fingerprint of every raw log, rejected ones included.</param>
+/// <param name="LiveRunOnSameDataset">The live version, when it was trained on this very dataset; else null.</param>
+public sealed record PreprocessStageOutput(
+    string DatasetVersion,
+    int Users,
+    int Items,
+    int Interactions,
+    int TrainInteractions,
+    int ValidationInteractions,
+    PreprocessingSummary Summary,
+    string InputFingerprint,
+    string? LiveRunOnSameDataset = null);
 
 /// <summary>Stage 2 input: train (or continue training) a run on a dataset.</summary>
 public sealed record TrainStageInput(string RunId, string DatasetVersion, int EvaluationK, TrainingOverrides? Overrides, string? WarmStartRunId, int MaxEpochsThisCall);
@@ -92,7 +118,7 @@ public sealed record PipelineOutcome(string RunId, string Result, string? Datase
 
 /// <summary>What the orchestration shows as its custom status while it runs.</summary>
 /// <param name="RunId">The run.</param>
-/// <param name="Stage">preprocess, train, evaluate, score, publish, done, failed, rejected.</param>
+/// <param name="Stage">preprocess, train, evaluate, score, publish, done, failed, rejected, unchanged.</param>
 /// <param name="Detail">A short human-readable line.</param>
 public sealed record PipelineProgress(string RunId, string Stage, string? Detail = null)
 {

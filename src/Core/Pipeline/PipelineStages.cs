@@ -66,7 +66,10 @@ public sealed partial class PipelineStages
         _scoringItems = new ScoringItemsCache(artifacts);
     }
 
-    /// <summary>Stage 1: every raw log into a curated dataset; reports rejected logs, fails when none is usable.</summary>
+    /// <summary>
+    /// Stage 1: every raw log into a curated dataset; reports each log read or rejected, fails when none is usable,
+    /// and says whether the live version was trained on this very dataset.
+    /// </summary>
     public async Task<PreprocessStageOutput> PreprocessAsync(PreprocessStageInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -83,8 +86,21 @@ public sealed partial class PipelineStages
             result.Interactions,
             result.TrainInteractions,
             result.ValidationInteractions,
-            result.RejectedLogs.Select(r => $"{r.Source}: {r.Reason}").ToList(),
-            fingerprint);
+            PreprocessingSummary.From(result),
+            fingerprint,
+            await LiveRunTrainedOnAsync(result.DatasetVersion, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<string?> LiveRunTrainedOnAsync(string datasetVersion, CancellationToken cancellationToken)
+    {
+        string? live = await _lookup.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false);
+        if (live is null)
+        {
+            return null;
+        }
+
+        ModelManifest? manifest = await TrainedModel.ReadManifestAsync(_artifacts, live, cancellationToken).ConfigureAwait(false);
+        return manifest?.DatasetVersion == datasetVersion ? live : null;
     }
 
     /// <summary>The version the API serves now, or null before the first publish.</summary>

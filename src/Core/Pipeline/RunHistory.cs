@@ -13,7 +13,7 @@ public sealed record RunRecord
     /// <summary>What started it.</summary>
     public required string Trigger { get; init; }
 
-    /// <summary>published, rejected (quality gate) or failed.</summary>
+    /// <summary>published, rejected (quality gate), unchanged (same dataset as the live version) or failed.</summary>
     public required string Result { get; init; }
 
     /// <summary>When it started.</summary>
@@ -36,6 +36,9 @@ public sealed record RunRecord
 
     /// <summary>Evaluation metrics of the model and the baselines.</summary>
     public EvaluateStageOutput? Evaluation { get; init; }
+
+    /// <summary>What preprocessing read, dropped and rejected, when it finished.</summary>
+    public PreprocessingSummary? Preprocessing { get; init; }
 }
 
 /// <summary>Run records and the last-success marker, kept in the artifact store under <c>runs/</c> and <c>pipeline/</c>.</summary>
@@ -44,12 +47,16 @@ public sealed class RunHistory(IArtifactStore store)
     // A run record is a few kilobytes; anything far larger is not one of ours.
     private const long MaxRecordBytes = 1 << 20;
 
-    /// <summary>Stores a run's record (replacing an earlier record of the same run).</summary>
+    /// <summary>
+    /// Stores a run's record (replacing an earlier record of the same run). A run after which the live version
+    /// reflects its input (published, or unchanged) also becomes the last success, whose input fingerprint the
+    /// triggers compare with before they start another run.
+    /// </summary>
     public async Task WriteAsync(RunRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         await ModelArtifactJson.WriteAsync(store, RecordPath(record.RunId), record, cancellationToken).ConfigureAwait(false);
-        if (record.Result == RunResults.Published && record.InputFingerprint is not null)
+        if (record.Result is (RunResults.Published or RunResults.Unchanged) && record.InputFingerprint is not null)
         {
             await ModelArtifactJson.WriteAsync(store, PipelinePaths.LastSuccess, record, cancellationToken).ConfigureAwait(false);
         }
@@ -62,7 +69,7 @@ public sealed class RunHistory(IArtifactStore store)
         return runId.AsSpan().IndexOfAny("/\\") >= 0 ? null : await ReadAsync(RecordPath(runId), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The last run that published, or null.</summary>
+    /// <summary>The last run that published or found its dataset unchanged, or null.</summary>
     public Task<RunRecord?> GetLastSuccessAsync(CancellationToken cancellationToken = default) =>
         ReadAsync(PipelinePaths.LastSuccess, cancellationToken);
 
@@ -101,4 +108,7 @@ public static class RunResults
 
     /// <summary>A stage failed; the live version stayed live.</summary>
     public const string Failed = "failed";
+
+    /// <summary>The input made the same dataset the live version was trained on, so nothing was trained.</summary>
+    public const string Unchanged = "unchanged";
 }

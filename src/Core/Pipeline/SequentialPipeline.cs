@@ -85,6 +85,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
                 Reason = reason,
                 InputFingerprint = data?.InputFingerprint,
                 Evaluation = evaluation,
+                Preprocessing = data?.Summary,
             },
             cancellationToken);
 }

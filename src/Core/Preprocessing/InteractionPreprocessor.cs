@@ -102,7 +102,7 @@ public sealed class InteractionPreprocessor
         if (sources.Count == 0)
         {
             throw new NoUsableInteractionsException(
-                $"No usable interaction log: all {rejected.Count} were rejected: {string.Join("; ", rejected.Select(log => Describe(log)))}.", rejected);
+                $"No usable interaction log: all {rejected.Count} were rejected: {string.Join("; ", rejected.Select(log => log.Describe()))}.", rejected);
         }
 
         InteractionColumns columns = rules.Columns;
@@ -134,7 +134,9 @@ public sealed class InteractionPreprocessor
         columns.ReleaseScratch();
         ReclaimPhaseGarbage();
 
-        string version = ComputeVersion(ordered, options);
+        // Rejected logs contribute no row, so they are no part of what the dataset is.
+        var used = sources.Select(source => source.Source).ToHashSet(StringComparer.Ordinal);
+        string version = ComputeVersion([.. ordered.Where(input => used.Contains(input.Source))], options);
         double density = (double)interactions / ((double)userIds.Length * itemIds.Length);
         var manifest = new DatasetManifest
         {
@@ -162,6 +164,7 @@ public sealed class InteractionPreprocessor
             TrainInteractions = trainCount,
             ValidationInteractions = validationCount,
             RejectedLogs = rejected,
+            Sources = sources,
         };
         PreprocessingLog.LogCurated(_logger, version, userIds.Length, itemIds.Length, interactions, trainCount, validationCount);
         return new PreparedRows(version, userIds, itemIds, columns, heldOut, manifest, result);
@@ -275,20 +278,18 @@ public sealed class InteractionPreprocessor
         }
 
         string drops = string.Join(", ", dropped.InRuleOrder().Where(pair => pair.Value > 0).Select(pair => $"{pair.Key} {pair.Value}"));
-        string rejections = rejected.Count == 0 ? string.Empty : $" Rejected logs: {string.Join("; ", rejected.Select(log => Describe(log)))}.";
+        string rejections = rejected.Count == 0 ? string.Empty : $" Rejected logs: {string.Join("; ", rejected.Select(log => log.Describe()))}.";
         throw new NoUsableInteractionsException(
             $"No interaction is left after {stage}: {rowsRead} rows read, dropped: {(drops.Length == 0 ? "none" : drops)}.{rejections}", rejected);
     }
-
-    private static string Describe(RejectedInteractionLog log) =>
-        log.Field is null ? $"{log.Source}: {log.Reason}" : $"{log.Source}: column '{log.Field}': {log.Reason}";
 
     private static SortedDictionary<string, string>? CanonicalSchema(IReadOnlyDictionary<string, string>? schema) =>
         schema is null ? null : new SortedDictionary<string, string>(schema.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal), StringComparer.Ordinal);
 
     /// <summary>
-    /// The version is a hash of what identifies the inputs (names, ETags, sizes, column mapping) and of the options,
-    /// so rerunning on unchanged logs with the same options and seed lands on the same version.
+    /// The version is a hash of what identifies the logs that went in (names, ETags, sizes, column mapping) and of the
+    /// options, so rerunning on unchanged logs with the same options and seed lands on the same version, and so does
+    /// adding a log that is rejected.
     /// </summary>
     private static string ComputeVersion(InteractionLogInput[] ordered, PreprocessingOptions options)
     {

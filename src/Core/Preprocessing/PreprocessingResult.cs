@@ -1,3 +1,5 @@
+using Recommender.Core.Datasets;
+
 namespace Recommender.Core.Preprocessing;
 
 /// <summary>
@@ -43,6 +45,9 @@ public sealed record PreprocessingResult
 
     /// <summary>Logs that were rejected, with the reason.</summary>
     public required IReadOnlyList<RejectedInteractionLog> RejectedLogs { get; init; }
+
+    /// <summary>Logs that went into the dataset, with their rows read and kept.</summary>
+    public IReadOnlyList<ManifestSource> Sources { get; init; } = [];
 }
 
 /// <summary>A log that could not be used; none of its rows are in the dataset, and the log itself is left as it is.</summary>
@@ -51,7 +56,11 @@ public sealed record PreprocessingResult
 /// <param name="Size">Its size in bytes when known.</param>
 /// <param name="Field">The column at fault, when one is.</param>
 /// <param name="Reason">Why it was rejected.</param>
-public sealed record RejectedInteractionLog(string Source, string? ETag, long? Size, string? Field, string Reason);
+public sealed record RejectedInteractionLog(string Source, string? ETag, long? Size, string? Field, string Reason)
+{
+    /// <summary>The log, the column at fault when there is one, and the reason, as one line.</summary>
+    public string Describe() => Field is null ? $"{Source}: {Reason}" : $"{Source}: column '{Field}': {Reason}";
+}
 
 /// <summary>
 /// Preprocessing has nothing to make a dataset from: every log was rejected, or every row was dropped.

@@ -38,7 +38,10 @@ public sealed partial class PipelineStarter(
     /// <summary>Instance id of the pipeline orchestration (one pipeline, one instance).</summary>
     public const string InstanceId = "recommender-training-pipeline";
 
-    /// <summary>Starts a run unless one is going or, with <paramref name="onlyIfInputChanged"/>, nothing changed.</summary>
+    /// <summary>
+    /// Starts a run unless one is going or, with <paramref name="onlyIfInputChanged"/>, nothing changed; such a run
+    /// (a trigger's) also ends after preprocessing when its dataset is the live version's.
+    /// </summary>
     public async Task<StartResult> StartAsync(DurableTaskClient client, string trigger, TrainingOverrides? overrides, bool onlyIfInputChanged, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -60,7 +63,10 @@ public sealed partial class PipelineStarter(
         }
 
         string runId = PipelinePaths.NewRunId(DateTimeOffset.UtcNow, Guid.NewGuid().ToString("N")[..6]);
-        var request = new PipelineRunRequest(runId, trigger, SettingsOf(options.Value, trainingHost.Value), overrides);
+        var request = new PipelineRunRequest(runId, trigger, SettingsOf(options.Value, trainingHost.Value), overrides)
+        {
+            SkipWhenDatasetUnchanged = onlyIfInputChanged,
+        };
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(

@@ -7,7 +7,7 @@ using Recommender.Functions.Pipeline.Activities;
 namespace Recommender.Functions.Pipeline;
 
 /// <summary>
-/// The training pipeline: preprocess → train (in resumable chunks) → evaluate → quality gate →
+/// The training pipeline: preprocess → (end here when a trigger's run finds the live version's dataset) → train (in resumable chunks) → evaluate → quality gate →
 /// prepare scoring → score fan-out over user shards (capped parallelism) → publish. It only sequences
 /// activities: no clock, no I/O, no delays, so replays are deterministic. A failed stage is
 /// reported in the custom status and the run record; the live version stays live. When new
@@ -46,6 +46,15 @@ public static class TrainingPipelineOrchestrator
         try
         {
             data = await context.CallActivityAsync<PreprocessStageOutput>(nameof(PreprocessActivity), new PreprocessStageInput(runId), retry);
+            if (request.SkipWhenDatasetUnchanged && data.LiveRunOnSameDataset is { } sameAsLive)
+            {
+                string unchanged = $"input unchanged: live version {sameAsLive} was trained on dataset {data.DatasetVersion}"
+                    + (data.Summary.FilesRejected > 0 ? $" ({data.Summary.FilesRejected} logs rejected)" : string.Empty);
+                context.SetCustomStatus(progress with { Stage = Stages.Unchanged, Detail = unchanged });
+                await RecordAsync(context, request, startedAt, RunResults.Unchanged, data, null, null, unchanged, retry);
+                return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Unchanged, data.DatasetVersion, null, null), retry);
+            }
+
             progress = progress with { Stage = Stages.Train, Detail = $"{data.Users} users, {data.Items} items, {data.Interactions} interactions" };
             context.SetCustomStatus(progress);
 
@@ -201,6 +210,7 @@ public static class TrainingPipelineOrchestrator
                 Reason = reason,
                 InputFingerprint = data?.InputFingerprint,
                 Evaluation = evaluation,
+                Preprocessing = data?.Summary,
             },
             retry);
 
@@ -230,6 +240,9 @@ public static class TrainingPipelineOrchestrator
 
         /// <summary>A stage failed.</summary>
         public const string Failed = "failed";
+
+        /// <summary>The input made the live version's dataset again: nothing to train.</summary>
+        public const string Unchanged = "unchanged";
     }
 }
 

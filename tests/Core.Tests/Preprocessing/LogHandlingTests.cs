@@ -35,6 +35,19 @@ public sealed class LogHandlingTests
     }
 
     [Fact]
+    public async Task BuildAsync_RejectedLogBesideTheSameGoodOne_LandsOnTheSameVersion()
+    {
+        PreprocessedDataset alone = await BuildAsync(Log("a.parquet", Numeric([1, 2], [10, 11], source: "a.parquet")));
+
+        PreprocessedDataset withRejected = await BuildAsync(
+            Log("a.parquet", Numeric([1, 2], [10, 11], source: "a.parquet")),
+            FailingLog("b.parquet", "page 3 is truncated", Numeric([3], [12], source: "b.parquet")));
+
+        Assert.Equal(alone.Dataset.Version, withRejected.Dataset.Version);
+        Assert.Single(withRejected.Result.RejectedLogs);
+    }
+
+    [Fact]
     public async Task BuildAsync_EveryLogRejected_ThrowsListingEachRejection()
     {
         InteractionLogInput first = FailingLog("a.parquet", "no user column");
