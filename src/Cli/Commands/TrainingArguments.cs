@@ -7,7 +7,7 @@ namespace Recommender.Cli.Commands;
 /// <summary>Training options shared by <c>run</c>, <c>demo</c> and <c>train</c>.</summary>
 internal sealed class TrainingArguments
 {
-    private readonly Option<ModelKind?> _kind = new("--model") { Description = "Model: Auto (MF for explicit ratings, softmax otherwise), MatrixFactorization, Bpr or Softmax." };
+    private readonly Option<ModelKind?> _kind = new("--model") { Description = "Model: Auto (MF for explicit ratings, softmax otherwise), MatrixFactorization, Bpr, Softmax or Ease (closed-form item-to-item model, catalogs up to 20,000 items)." };
 
     private readonly Option<int?> _dimension = new("--dimension") { Description = "Embedding dimension." };
 

@@ -4,8 +4,13 @@ namespace Recommender.Core.Models;
 /// <param name="Kind">A concrete kind (not <see cref="ModelKind.Auto"/>).</param>
 /// <param name="UserCount">Rows of the user tables.</param>
 /// <param name="ItemCount">Rows of the item tables.</param>
-/// <param name="Dimension">Embedding dimension.</param>
-internal sealed record ModelShape(ModelKind Kind, int UserCount, int ItemCount, int Dimension);
+/// <param name="Dimension">Embedding dimension (for EASE, the catalog size: its rows are interaction rows and B's columns).</param>
+internal sealed record ModelShape(ModelKind Kind, int UserCount, int ItemCount, int Dimension)
+{
+    /// <summary>The shape a run of <paramref name="kind"/> trains: EASE's dimension is the catalog size whatever the options say.</summary>
+    public static ModelShape Of(ModelKind kind, int userCount, int itemCount, int dimension) =>
+        new(kind, userCount, itemCount, kind == ModelKind.Ease ? itemCount : dimension);
+}
 
 /// <summary>Settings of a model's loss; they do not change its parameters, so scoring can use any valid values.</summary>
 /// <param name="Regularization">L2 weight on the rows of each batch.</param>
@@ -35,6 +40,7 @@ internal static class ModelFactory
             ModelKind.MatrixFactorization => new MatrixFactorizationModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.InitialGlobalBias),
             ModelKind.Bpr => new BprModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.Negatives),
             ModelKind.Softmax => new SoftmaxModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.FullSoftmaxMaxItems, loss.SampledNegatives, sampler),
+            ModelKind.Ease => new EaseModel(shape.UserCount, shape.ItemCount),
             _ => throw new ArgumentOutOfRangeException(nameof(shape), shape.Kind, "A concrete model kind is needed; resolve Auto from the data first."),
         };
     }
@@ -61,6 +67,11 @@ internal static class ModelFactory
                 new TensorShape("global_bias", Float32, [1]),
             ],
             ModelKind.Bpr or ModelKind.Softmax => [users, items, itemBias],
+            ModelKind.Ease =>
+            [
+                new TensorShape(EaseModel.UserHistoryName, Float32, [shape.UserCount, shape.ItemCount]),
+                new TensorShape(EaseModel.ItemWeightsName, Float32, [shape.ItemCount, shape.ItemCount]),
+            ],
             _ => throw new ArgumentOutOfRangeException(nameof(shape), shape.Kind, "A concrete model kind is needed."),
         };
     }

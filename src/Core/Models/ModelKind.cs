@@ -20,4 +20,10 @@ public enum ModelKind
     /// enough, sampled softmax with a logQ correction beyond that.
     /// </summary>
     Softmax = 3,
+
+    /// <summary>
+    /// EASE: a closed-form linear item-to-item model (Steck 2019) on implicit feedback, for catalogs small
+    /// enough that an item-by-item matrix fits in memory. Its regularization is chosen on validation.
+    /// </summary>
+    Ease = 4,
 }

@@ -101,12 +101,23 @@ public static class FactorAlignment
         ArgumentNullException.ThrowIfNull(dataset);
         FactorSnapshot source = model.Factors;
         int d = source.Dimension;
-        float[] users = Gather(source.UserFactors, d, model.UserIds, dataset.UserIds);
-        float[] items = Gather(source.ItemFactors, d, model.ItemIds, dataset.ItemIds);
+        int[] userSources = SourceRows(model.UserIds, dataset.UserIds);
+        int[] itemSources = SourceRows(model.ItemIds, dataset.ItemIds);
+        if (model.Manifest.Kind == ModelKind.Ease)
+        {
+            // EASE's columns are items too (interaction rows, B's columns): both axes move to the new catalog.
+            float[] history = Gather(source.UserFactors, d, userSources, itemSources);
+            float[] weights = Gather(source.ItemFactors, d, itemSources, itemSources);
+            return new FactorSnapshot(history, weights, dataset.UserCount, dataset.ItemCount, dataset.ItemCount);
+        }
+
+        float[] users = Gather(source.UserFactors, d, userSources, columnSources: null);
+        float[] items = Gather(source.ItemFactors, d, itemSources, columnSources: null);
         return new FactorSnapshot(users, items, dataset.UserCount, dataset.ItemCount, d);
     }
 
-    private static float[] Gather(float[] rows, int dimension, IReadOnlyList<string> sourceIds, IReadOnlyList<string> targetIds)
+    /// <summary>For each target id, its row in the source, or −1.</summary>
+    private static int[] SourceRows(IReadOnlyList<string> sourceIds, IReadOnlyList<string> targetIds)
     {
         var index = new Dictionary<string, int>(sourceIds.Count, StringComparer.Ordinal);
         for (int i = 0; i < sourceIds.Count; i++)
@@ -114,12 +125,40 @@ public static class FactorAlignment
             index[sourceIds[i]] = i;
         }
 
-        var target = new float[targetIds.Count * dimension];
+        var rows = new int[targetIds.Count];
         for (int t = 0; t < targetIds.Count; t++)
         {
-            if (index.TryGetValue(targetIds[t], out int s))
+            rows[t] = index.TryGetValue(targetIds[t], out int s) ? s : -1;
+        }
+
+        return rows;
+    }
+
+    /// <summary>Target rows gathered from source rows (zeros where there is none); columns too when <paramref name="columnSources"/> is given.</summary>
+    private static float[] Gather(float[] rows, int dimension, int[] rowSources, int[]? columnSources)
+    {
+        int width = columnSources?.Length ?? dimension;
+        var target = new float[rowSources.Length * width];
+        for (int t = 0; t < rowSources.Length; t++)
+        {
+            int s = rowSources[t];
+            if (s < 0)
             {
-                Array.Copy(rows, s * dimension, target, t * dimension, dimension);
+                continue;
+            }
+
+            if (columnSources is null)
+            {
+                Array.Copy(rows, (long)s * dimension, target, (long)t * width, dimension);
+                continue;
+            }
+
+            for (int c = 0; c < width; c++)
+            {
+                if (columnSources[c] >= 0)
+                {
+                    target[((long)t * width) + c] = rows[((long)s * dimension) + columnSources[c]];
+                }
             }
         }
 

@@ -304,7 +304,8 @@ public sealed partial class PipelineStages
             "MF" or "MATRIXFACTORIZATION" => ModelKind.MatrixFactorization,
             "BPR" => ModelKind.Bpr,
             "SOFTMAX" => ModelKind.Softmax,
-            _ => throw new ArgumentException($"Unknown model kind '{overrides.Kind}'; use mf, bpr or softmax."),
+            "EASE" => ModelKind.Ease,
+            _ => throw new ArgumentException($"Unknown model kind '{overrides.Kind}'; use mf, bpr, softmax or ease."),
         };
         return options with
         {

@@ -71,8 +71,13 @@ public sealed class ModelTrainer
             throw new ArgumentException($"Matrix factorization trains on explicit ratings, and dataset '{data.Version}' is implicit feedback; choose Bpr or Softmax.", nameof(options));
         }
 
+        if (kind == ModelKind.Ease)
+        {
+            EnsureEaseFits(data, options);
+        }
+
         (Device device, string deviceName, bool fellBack) = ResolveDevice(options.Device, run.RunId);
-        var shape = new ModelShape(kind, data.UserCount, data.ItemCount, options.Dimension);
+        var shape = ModelShape.Of(kind, data.UserCount, data.ItemCount, options.Dimension);
         ModelManifest? existing = await TrainedModel.ReadManifestAsync(store, run.RunId, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
@@ -138,6 +143,23 @@ public sealed class ModelTrainer
             {
                 throw new ArgumentException($"Dataset '{data.Version}' training row {i} has a rating that is not a finite number.", nameof(data));
             }
+        }
+    }
+
+    private static void EnsureEaseFits(CuratedDataset data, TrainingOptions options)
+    {
+        if (data.ItemCount > options.EaseMaxItems)
+        {
+            throw new ArgumentException(
+                $"EASE holds an item-by-item matrix, and dataset '{data.Version}' has {data.ItemCount:N0} items, more than EaseMaxItems ({options.EaseMaxItems:N0}); choose Softmax or Bpr, or raise EaseMaxItems if the machine has {4.0 * data.ItemCount * data.ItemCount * 3 / (1 << 30):F1} GiB to spare.",
+                nameof(options));
+        }
+
+        if ((long)data.UserCount * data.ItemCount > Array.MaxLength)
+        {
+            throw new ArgumentException(
+                $"EASE scores from one interaction row per user, and dataset '{data.Version}' has {data.UserCount:N0} users × {data.ItemCount:N0} items, more cells than one array holds; choose Softmax or Bpr.",
+                nameof(options));
         }
     }
 
@@ -269,7 +291,9 @@ public sealed class ModelTrainer
                 double loss;
                 try
                 {
-                    loss = TrainEpoch(epoch, users, items, ratings, cancellationToken);
+                    loss = _model is EaseModel ease
+                        ? FitEase(ease, epoch, users, items, cancellationToken)
+                        : TrainEpoch(epoch, users, items, ratings, cancellationToken);
                 }
                 catch (TrainingDivergedException)
                 {
@@ -352,6 +376,22 @@ public sealed class ModelTrainer
             }
 
             return lossSum / batches;
+        }
+
+        /// <summary>EASE's epoch: the closed-form fit for this epoch's λ on the grid (validation picks the best epoch).</summary>
+        private double FitEase(EaseModel ease, int epoch, Tensor users, Tensor items, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ease.eval();
+            double regularization = EaseModel.RegularizationOfEpoch(_options.Regularization!.Value, epoch);
+            double objective = ease.Fit(users, items, regularization, objectiveUsers: 4096);
+            if (!double.IsFinite(objective))
+            {
+                TrainingLog.Diverged(Logger, _run.RunId, epoch, 1);
+                throw new TrainingDivergedException(_run.RunId, epoch, 1, objective);
+            }
+
+            return objective;
         }
 
         private ValidationResult? Validate(int epoch, ref FactorSnapshot? bestFactors, ref TrainerState state, CancellationToken cancellationToken)
@@ -498,7 +538,8 @@ public sealed class ModelTrainer
                 _model.InitializeParameters(generator, _options.InitialStandardDeviation);
             }
 
-            if (_run.WarmStartRunId is { } sourceRunId)
+            // A closed-form fit has nothing to start from.
+            if (_run.WarmStartRunId is { } sourceRunId && _model is not EaseModel)
             {
                 ModelManifest source = await TrainedModel.ReadFinishedManifestAsync(_store, sourceRunId, cancellationToken).ConfigureAwait(false);
                 ModelVocabulary sourceVocabulary = await TrainedModel.ReadVocabularyAsync(_store, source, cancellationToken).ConfigureAwait(false);

@@ -88,8 +88,9 @@ public sealed class TrainedModel
             throw new InvalidModelArtifactException(path, $"it describes run '{manifest.RunId}'");
         }
 
-        if (manifest.Kind is not (ModelKind.MatrixFactorization or ModelKind.Bpr or ModelKind.Softmax)
-            || manifest.UserCount < 1 || manifest.ItemCount < 1 || manifest.Dimension is < 1 or > MaxDimension
+        if (manifest.Kind is not (ModelKind.MatrixFactorization or ModelKind.Bpr or ModelKind.Softmax or ModelKind.Ease)
+            || manifest.UserCount < 1 || manifest.ItemCount < 1
+            || (manifest.Kind == ModelKind.Ease ? manifest.Dimension != manifest.ItemCount : manifest.Dimension is < 1 or > MaxDimension)
             || manifest.Parameters is null || manifest.Epochs is null || manifest.Options is null
             || manifest.BestEpoch < 0 || manifest.BestEpoch > manifest.Epochs.Count)
         {

@@ -37,7 +37,8 @@ public sealed record TrainingOptions : IValidatableObject
     /// <summary>
     /// L2 penalty on the embedding rows that take part in each batch, divided by the batch size (the
     /// classic per-example regularization of factorization models); null for the kind's default:
-    /// softmax 0.05, BPR 0.005, matrix factorization 0.05.
+    /// softmax 0.05, BPR 0.005, matrix factorization 0.05. For EASE, the λ of its first epoch: epoch e
+    /// fits λ·2^(e−1), and validation picks the epoch (default 25).
     /// </summary>
     [Range(0.0, double.MaxValue)]
     public double? Regularization { get; init; }
@@ -91,6 +92,13 @@ public sealed record TrainingOptions : IValidatableObject
     [Range(1, int.MaxValue)]
     public int LazyUpdateMinRows { get; init; } = 4_096;
 
+    /// <summary>
+    /// Largest catalog EASE is fitted on: it holds a few item-by-item float matrices (about 12·I² bytes
+    /// while fitting: 4.8 GB at 20,000 items). Default 20,000.
+    /// </summary>
+    [Range(1, 65_536)]
+    public int EaseMaxItems { get; init; } = 20_000;
+
     /// <summary>Most recent epoch checkpoints kept besides the best one. Default 2.</summary>
     [Range(1, 100_000)]
     public int CheckpointsToKeep { get; init; } = 2;
@@ -106,6 +114,7 @@ public sealed record TrainingOptions : IValidatableObject
         {
             ModelKind.Bpr => (0.005, 0.005),
             ModelKind.Softmax => (0.01, 0.05),
+            ModelKind.Ease => (0.01, 25.0),
             _ => (0.002, 0.05),
         };
         return this with

@@ -23,7 +23,7 @@ public sealed class RunsApi(PipelineStarter starter, RunHistory history)
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
-    private static readonly string[] ModelKinds = ["mf", "bpr", "softmax"];
+    private static readonly string[] ModelKinds = ["mf", "bpr", "softmax", "ease"];
 
     /// <summary>Starts a run: 202 with its status URL, or 409 with the id of the run that is going.</summary>
     [Function(nameof(StartRun))]

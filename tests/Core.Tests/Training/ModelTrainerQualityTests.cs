@@ -9,6 +9,7 @@ public sealed class ModelTrainerQualityTests
     [Theory]
     [InlineData(ModelKind.Softmax)]
     [InlineData(ModelKind.Bpr)]
+    [InlineData(ModelKind.Ease)]
     public async Task TrainAsync_PlantedClusters_ImplicitModelBeatsPopularityClearly(ModelKind kind)
     {
         CuratedDataset data = PlantedData.Implicit();

@@ -1,0 +1,109 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Recommender.Core.Models;
+
+/// <summary>
+/// EASE (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", 2019): a linear item-to-item model
+/// B with a zero diagonal, fitted in closed form to reconstruct each user's interaction row, X ≈ X·B, with
+/// an L2 penalty λ. With P = (XᵀX + λI)⁻¹ the solution is B = I − P·diag(1/diag(P)), that is
+/// B[i,j] = −P[i,j] / P[j,j] off the diagonal. A user's score for item j is Σᵢ X[u,i]·B[i,j], so in the
+/// scoring layout the user rows are the interaction rows and the item rows are B's columns: the
+/// dimension is the catalog size. Both are buffers, not parameters: nothing is trained by gradient.
+/// Memory is I² for B (and the Gram matrix while fitting) plus U·I for the interaction rows, which is
+/// why the trainer caps the catalog (<c>TrainingOptions.EaseMaxItems</c>).
+/// </summary>
+internal sealed class EaseModel : EmbeddingModel
+{
+    /// <summary>State-dict name of the interaction rows (one row per user, one column per item).</summary>
+    public const string UserHistoryName = "user_history";
+
+    /// <summary>State-dict name of the item-to-item weights B.</summary>
+    public const string ItemWeightsName = "item_weights";
+
+    private Tensor? _gram;
+
+    /// <summary>Creates the model with empty buffers.</summary>
+    public EaseModel(int userCount, int itemCount)
+        : base(nameof(EaseModel), userCount, itemCount, itemCount)
+    {
+        register_buffer(UserHistoryName, torch.zeros(userCount, itemCount));
+        register_buffer(ItemWeightsName, torch.zeros(itemCount, itemCount));
+    }
+
+    /// <inheritdoc />
+    public override ModelKind Kind => ModelKind.Ease;
+
+    /// <summary>λ of the fit of <paramref name="epoch"/>: each epoch doubles the first one's, so the epochs walk a grid validation picks from.</summary>
+    public static double RegularizationOfEpoch(double first, int epoch) => first * Math.Pow(2, epoch - 1);
+
+    private Tensor UserHistory => get_buffer(UserHistoryName)!;
+
+    private Tensor ItemWeights => get_buffer(ItemWeightsName)!;
+
+    /// <inheritdoc />
+    public override void InitializeParameters(Generator generator, double standardDeviation)
+    {
+        using var noGrad = torch.no_grad();
+        UserHistory.zero_();
+        ItemWeights.zero_();
+    }
+
+    /// <inheritdoc />
+    public override Tensor ComputeLoss(TrainingBatch batch) =>
+        throw new NotSupportedException("EASE is fitted in closed form, not by mini-batch gradient steps.");
+
+    /// <summary>
+    /// Sets the interaction rows from the training pairs and solves B for <paramref name="regularization"/>;
+    /// returns the objective (squared reconstruction error plus λ‖B‖², per user) on up to
+    /// <paramref name="objectiveUsers"/> users. The Gram matrix is kept for the next λ.
+    /// </summary>
+    public double Fit(Tensor users, Tensor items, double regularization, int objectiveUsers)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(regularization);
+        using var noGrad = torch.no_grad();
+        Tensor history = UserHistory;
+        if (_gram is null)
+        {
+            history.zero_();
+            using (Tensor ones = torch.ones(users.shape[0], dtype: history.dtype, device: history.device))
+            {
+                // Repeated pairs were combined by preprocessing; put keeps any leftover duplicate at 1.
+                history.index_put_(ones, users, items);
+            }
+
+            _gram = history.t().mm(history);
+        }
+
+        using var scope = torch.NewDisposeScope();
+        Tensor regularized = _gram.clone();
+        regularized.diagonal().add_(regularization);
+        Tensor inverse = torch.linalg.inv(regularized);
+        Tensor weights = inverse.div(inverse.diagonal().neg().unsqueeze(0));
+        weights.diagonal().zero_();
+        ItemWeights.copy_(weights);
+
+        long rows = Math.Min(objectiveUsers, UserCount);
+        Tensor sample = history.narrow(0, 0, rows);
+        double reconstruction = (sample - sample.mm(weights)).square().sum().item<float>();
+        double penalty = regularization * weights.square().sum().item<float>();
+        return reconstruction / rows + penalty / UserCount;
+    }
+
+    /// <summary>User rows are the interaction rows; item j's row is column j of B.</summary>
+    protected override (Tensor Users, Tensor Items) BuildScoringFactors() => (UserHistory, ItemWeights.t());
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _gram?.Dispose();
+            _gram = null;
+        }
+
+        base.Dispose(disposing);
+    }
+}
