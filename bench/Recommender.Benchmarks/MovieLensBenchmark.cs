@@ -42,6 +42,7 @@ internal static class MovieLensBenchmark
         [
             ("softmax", new TrainingOptions { Kind = ModelKind.Softmax, Device = TrainingDevice.Cpu }),
             ("bpr", new TrainingOptions { Kind = ModelKind.Bpr, Device = TrainingDevice.Cpu }),
+            ("ease", new TrainingOptions { Kind = ModelKind.Ease, Device = TrainingDevice.Cpu }),
         ];
         PreprocessStageOutput? data = null;
         foreach ((string name, TrainingOptions options) in configurations)
@@ -79,7 +80,7 @@ internal static class MovieLensBenchmark
         return figures;
     }
 
-    private static string FindRatings(string repository)
+    internal static string FindRatings(string repository)
     {
         for (var folder = new DirectoryInfo(repository); folder is not null; folder = folder.Parent)
         {

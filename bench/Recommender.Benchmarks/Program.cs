@@ -39,13 +39,14 @@ IReadOnlyList<Measurement> measurements = scenario switch
 {
     "preprocess" => await PreprocessBenchmark.RunAsync(work, Option("--rows", 20_000_000)),
     "movielens" => await MovieLensBenchmark.RunAsync(repo, work),
+    "quality" => await QualityBenchmark.RunAsync(repo, work),
     "scoring" => ScoringBenchmark.Run(),
     "scoring-memory" => await ScoringMemoryBenchmark.RunAsync(work, Option("--rows", 20_000_000)),
     "training" => await TrainingBenchmark.RunOnMovieLensAsync(repo, work),
     "training-large" => await TrainingBenchmark.RunOnGeneratedLogAsync(work, Option("--rows", 20_000_000)),
     "lookup" => await LookupBenchmark.RunAsync(repo, work, Option("--users", 20_000), Option("--seconds", 10)),
     "e2e" => await EndToEndBenchmark.RunAsync(repo, work),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess, movielens, scoring, scoring-memory, training, training-large, lookup, e2e)"),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}' (preprocess, movielens, quality, scoring, scoring-memory, training, training-large, lookup, e2e)"),
 };
 
 foreach (Measurement m in measurements)
