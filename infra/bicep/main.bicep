@@ -86,8 +86,8 @@ param maxParallelShards int = 8
 @maxValue(100)
 param keepVersions int = 3
 
-@description('Kind of embedding model to train.')
-param trainingKind string = 'softmax'
+@description('Kind of model to train: auto (EASE and softmax trained, the better on validation published), softmax, bpr, ease or mf.')
+param trainingKind string = 'auto'
 
 @description('Embedding dimension.')
 @minValue(1)

@@ -65,6 +65,29 @@ internal static class ConsoleReport
         ConsoleOutput.Out.Write(table);
     }
 
+    /// <summary>The automatic model choice's candidates (validation part only), when the run chose its kind.</summary>
+    public static void Leaderboard(IReadOnlyList<Recommender.Core.Training.LeaderboardEntry>? leaderboard)
+    {
+        IReadOnlyList<string[]> rows = Recommender.Core.Training.LeaderboardTable.Rows(leaderboard);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Model choice (validation)[/]");
+        foreach (string header in rows[0])
+        {
+            table.AddColumn(new TableColumn(Markup.Escape(header)));
+        }
+
+        foreach (string[] row in rows.Skip(1))
+        {
+            table.AddRow(row.Select(Markup.Escape).ToArray());
+        }
+
+        ConsoleOutput.Out.Write(table);
+    }
+
     public static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     public static string Words(string pascal) =>

@@ -22,6 +22,7 @@ internal static class PipelineRunner
     public static void PrintOutcome(PipelineOutcome outcome, double seconds)
     {
         EvaluateStageOutput? evaluation = outcome.Evaluation;
+        ConsoleReport.Leaderboard(outcome.Leaderboard);
         if (evaluation is not null)
         {
             ConsoleReport.Metrics(evaluation);

@@ -1,3 +1,5 @@
+using Recommender.Core.Training;
+
 namespace Recommender.Core.Pipeline;
 
 // Payloads that travel between the orchestration and its activities. They carry references
@@ -87,7 +89,11 @@ public sealed record PreprocessStageOutput(
 public sealed record TrainStageInput(string RunId, string DatasetVersion, int EvaluationK, TrainingOverrides? Overrides, string? WarmStartRunId, int MaxEpochsThisCall);
 
 /// <summary>Stage 2 output, after one call of the training activity.</summary>
-public sealed record TrainStageOutput(string RunId, int EpochsDone, int MaxEpochs, bool Finished, int BestEpoch, string Metric, double BestValue, string Device, double Seconds);
+public sealed record TrainStageOutput(string RunId, int EpochsDone, int MaxEpochs, bool Finished, int BestEpoch, string Metric, double BestValue, string Device, double Seconds)
+{
+    /// <summary>The automatic model choice's candidates and their validation figures, once it has chosen.</summary>
+    public IReadOnlyList<LeaderboardEntry>? Leaderboard { get; init; }
+}
 
 /// <summary>Stage 3 input.</summary>
 public sealed record EvaluateStageInput(string RunId, string DatasetVersion, string? LiveRunId, PipelineRunSettings Settings);
@@ -114,7 +120,11 @@ public sealed record PublishStageInput(string RunId, string DatasetVersion, stri
 public sealed record PublishStageOutput(string Version, string? Previous, IReadOnlyList<string> DeletedVersions);
 
 /// <summary>How a run ended.</summary>
-public sealed record PipelineOutcome(string RunId, string Result, string? DatasetVersion, EvaluateStageOutput? Evaluation, PublishStageOutput? Publish);
+public sealed record PipelineOutcome(string RunId, string Result, string? DatasetVersion, EvaluateStageOutput? Evaluation, PublishStageOutput? Publish)
+{
+    /// <summary>The automatic model choice's leaderboard, when the run chose its model kind.</summary>
+    public IReadOnlyList<LeaderboardEntry>? Leaderboard { get; init; }
+}
 
 /// <summary>What the orchestration shows as its custom status while it runs.</summary>
 /// <param name="RunId">The run.</param>

@@ -118,6 +118,12 @@ public sealed partial class PipelineStages
         CuratedDataset dataset = await new CuratedDatasetReader(_artifacts).ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
         TrainingOptions options = ApplyOverrides(_training, input.Overrides);
         ITrainingValidator validator = dataset.IsExplicit ? new RatingValidator(dataset) : new RankingValidator(dataset, input.EvaluationK);
+        if (options.Kind == ModelKind.Auto && !dataset.IsExplicit)
+        {
+            var choice = new AutomaticModelChoice(_artifacts, new ModelTrainer(_loggers.CreateLogger<ModelTrainer>(), _time), _logger);
+            return await choice.TrainAsync(input, dataset, options, validator, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         string? warmStart = await UsableWarmStartAsync(input.WarmStartRunId, input.RunId, options, dataset, cancellationToken).ConfigureAwait(false);
         var run = new TrainingRun(input.RunId, warmStart) { MaxEpochsThisCall = input.MaxEpochsThisCall };
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();

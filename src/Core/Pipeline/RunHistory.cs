@@ -39,6 +39,46 @@ public sealed record RunRecord
 
     /// <summary>What preprocessing read, dropped and rejected, when it finished.</summary>
     public PreprocessingSummary? Preprocessing { get; init; }
+
+    /// <summary>The automatic model choice's leaderboard, when the run chose its model kind.</summary>
+    public IReadOnlyList<LeaderboardEntry>? Leaderboard { get; init; }
+}
+
+/// <summary>How a run ended, as both hosts (the orchestration and the CLI's sequential pipeline) record it.</summary>
+/// <param name="Result">One of <see cref="RunResults"/>.</param>
+/// <param name="Data">What preprocessing produced, when it finished.</param>
+/// <param name="Evaluation">The evaluation, when it ran.</param>
+/// <param name="Leaderboard">The automatic model choice's leaderboard, when it chose.</param>
+/// <param name="FailedStage">The stage that failed, for failed runs.</param>
+/// <param name="Reason">Why it failed, was rejected or ended unchanged.</param>
+public sealed record RunEnding(
+    string Result,
+    PreprocessStageOutput? Data,
+    EvaluateStageOutput? Evaluation,
+    IReadOnlyList<LeaderboardEntry>? Leaderboard,
+    string? FailedStage,
+    string? Reason)
+{
+    /// <summary>The record of <paramref name="request"/>'s run.</summary>
+    public RunRecord ToRecord(PipelineRunRequest request, DateTimeOffset startedAt, DateTimeOffset finishedAt)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new RunRecord
+        {
+            RunId = request.RunId,
+            Trigger = request.Trigger,
+            Result = Result,
+            StartedAt = startedAt,
+            FinishedAt = finishedAt,
+            DatasetVersion = Data?.DatasetVersion,
+            FailedStage = FailedStage,
+            Reason = Reason,
+            InputFingerprint = Data?.InputFingerprint,
+            Evaluation = Evaluation,
+            Preprocessing = Data?.Summary,
+            Leaderboard = Leaderboard,
+        };
+    }
 }
 
 /// <summary>Run records and the last-success marker, kept in the artifact store under <c>runs/</c> and <c>pipeline/</c>.</summary>

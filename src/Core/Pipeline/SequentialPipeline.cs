@@ -22,6 +22,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
         string stage = "preprocess";
         PreprocessStageOutput? data = null;
         EvaluateStageOutput? evaluation = null;
+        IReadOnlyList<LeaderboardEntry>? leaderboard = null;
         try
         {
             stageProgress?.Report(new PipelineProgress(request.RunId, stage));
@@ -34,14 +35,15 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
                 new TrainStageInput(request.RunId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, live, MaxEpochsThisCall: 0),
                 trainingProgress,
                 cancellationToken).ConfigureAwait(false);
+            leaderboard = trained.Leaderboard;
 
             stage = "evaluate";
             stageProgress?.Report(new PipelineProgress(request.RunId, stage) { Epoch = trained.EpochsDone });
             evaluation = await stages.EvaluateAsync(new EvaluateStageInput(request.RunId, data.DatasetVersion, live, request.Settings), cancellationToken).ConfigureAwait(false);
             if (!evaluation.Passed)
             {
-                await RecordAsync(request, started, RunResults.Rejected, data, evaluation, null, evaluation.Reason, cancellationToken).ConfigureAwait(false);
-                return new PipelineOutcome(request.RunId, RunResults.Rejected, data.DatasetVersion, evaluation, null);
+                await RecordAsync(request, started, new RunEnding(RunResults.Rejected, data, evaluation, leaderboard, null, evaluation.Reason), cancellationToken).ConfigureAwait(false);
+                return new PipelineOutcome(request.RunId, RunResults.Rejected, data.DatasetVersion, evaluation, null) { Leaderboard = leaderboard };
             }
 
             stage = "score";
@@ -61,33 +63,18 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
             PublishStageOutput published = await stages.PublishAsync(
                 new PublishStageInput(request.RunId, data.DatasetVersion, data.InputFingerprint, request.Settings.TopK, request.Settings.KeepVersions),
                 cancellationToken).ConfigureAwait(false);
-            await RecordAsync(request, started, RunResults.Published, data, evaluation, null, null, cancellationToken).ConfigureAwait(false);
-            return new PipelineOutcome(request.RunId, RunResults.Published, data.DatasetVersion, evaluation, published);
+            await RecordAsync(request, started, new RunEnding(RunResults.Published, data, evaluation, leaderboard, null, null), cancellationToken).ConfigureAwait(false);
+            return new PipelineOutcome(request.RunId, RunResults.Published, data.DatasetVersion, evaluation, published) { Leaderboard = leaderboard };
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not PipelineFailedException)
         {
-            await RecordAsync(request, started, RunResults.Failed, data, evaluation, stage, ex.Message, CancellationToken.None).ConfigureAwait(false);
+            await RecordAsync(request, started, new RunEnding(RunResults.Failed, data, evaluation, leaderboard, stage, ex.Message), CancellationToken.None).ConfigureAwait(false);
             throw new PipelineFailedException(request.RunId, stage, ex);
         }
     }
 
-    private Task RecordAsync(PipelineRunRequest request, DateTimeOffset started, string result, PreprocessStageOutput? data, EvaluateStageOutput? evaluation, string? failedStage, string? reason, CancellationToken cancellationToken) =>
-        history.WriteAsync(
-            new RunRecord
-            {
-                RunId = request.RunId,
-                Trigger = request.Trigger,
-                Result = result,
-                StartedAt = started,
-                FinishedAt = _time.GetUtcNow(),
-                DatasetVersion = data?.DatasetVersion,
-                FailedStage = failedStage,
-                Reason = reason,
-                InputFingerprint = data?.InputFingerprint,
-                Evaluation = evaluation,
-                Preprocessing = data?.Summary,
-            },
-            cancellationToken);
+    private Task RecordAsync(PipelineRunRequest request, DateTimeOffset started, RunEnding ending, CancellationToken cancellationToken) =>
+        history.WriteAsync(ending.ToRecord(request, started, _time.GetUtcNow()), cancellationToken);
 }
 
 /// <summary>A stage of a pipeline run failed; the live version stays live.</summary>

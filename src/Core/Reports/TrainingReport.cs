@@ -30,13 +30,16 @@ internal static class TrainingReport
     public static string MarkdownPath(string runId) => $"{ModelArtifactPaths.Run(runId)}report.md";
 
     private const string CurvesFile = "report.curves.png";
+    private const long MaxLeaderboardBytes = 1 << 20;
     private const string MetricsFile = "report.metrics.png";
 
     /// <summary>Renders the report of <paramref name="manifest"/>'s run and writes its four files; rewriting them is harmless.</summary>
     public static async Task<TrainingReportFiles> WriteAsync(IArtifactStore store, ModelManifest manifest, ModelEvaluation evaluation, GateDecision? gate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        RenderedTrainingReport report = Render(manifest, evaluation, gate);
+        IReadOnlyList<LeaderboardEntry>? leaderboard = await ModelArtifactJson.ReadAsync<List<LeaderboardEntry>>(
+            store, ModelArtifactPaths.Leaderboard(manifest.RunId), MaxLeaderboardBytes, cancellationToken).ConfigureAwait(false);
+        RenderedTrainingReport report = Render(manifest, evaluation, gate, leaderboard);
         var files = new TrainingReportFiles(CurvesPath(manifest.RunId), MetricsPath(manifest.RunId), HtmlPath(manifest.RunId), MarkdownPath(manifest.RunId));
         await WriteAsync(store, files.Curves, report.CurvesPng, cancellationToken).ConfigureAwait(false);
         await WriteAsync(store, files.Metrics, report.MetricsPng, cancellationToken).ConfigureAwait(false);
@@ -48,7 +51,7 @@ internal static class TrainingReport
     }
 
     /// <summary>The report's pictures and pages, in memory.</summary>
-    public static RenderedTrainingReport Render(ModelManifest manifest, ModelEvaluation evaluation, GateDecision? gate)
+    public static RenderedTrainingReport Render(ModelManifest manifest, ModelEvaluation evaluation, GateDecision? gate, IReadOnlyList<LeaderboardEntry>? leaderboard = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(evaluation);
@@ -56,8 +59,9 @@ internal static class TrainingReport
         byte[] metrics = ChartRenderer.RenderPng([MetricPanel(evaluation)]);
         var facts = Facts(manifest, gate);
         var metricRows = MetricRows(evaluation);
-        string html = Html(manifest, facts, metricRows, evaluation.Live is not null, curves, metrics);
-        string markdown = Markdown(manifest, facts, metricRows, evaluation.Live is not null);
+        IReadOnlyList<string[]> choice = LeaderboardTable.Rows(leaderboard);
+        string html = Html(manifest, facts, metricRows, evaluation.Live is not null, curves, metrics, choice);
+        string markdown = Markdown(manifest, facts, metricRows, evaluation.Live is not null, choice);
         return new RenderedTrainingReport(curves, metrics, html, markdown);
     }
 
@@ -181,7 +185,7 @@ internal static class TrainingReport
         return json.EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.Null ? "(default)" : p.Value.ToString())).ToList();
     }
 
-    private static string Html(ModelManifest manifest, List<(string Name, string Value)> facts, List<MetricRow> metrics, bool hasLive, byte[] curves, byte[] metricBars)
+    private static string Html(ModelManifest manifest, List<(string Name, string Value)> facts, List<MetricRow> metrics, bool hasLive, byte[] curves, byte[] metricBars, IReadOnlyList<string[]> choice)
     {
         var html = new StringBuilder();
         string title = $"Training report: {manifest.RunId}";
@@ -197,7 +201,26 @@ internal static class TrainingReport
             html.Append("<tr><th>").Append(Encode(name)).Append("</th><td>").Append(Encode(value)).Append("</td></tr>\n");
         }
 
-        html.Append("</table>\n<h2>Training</h2>\n");
+        html.Append("</table>\n");
+        if (choice.Count > 0)
+        {
+            html.Append("<h2>Model choice (validation part only)</h2>\n<table>\n");
+            foreach (string[] row in choice)
+            {
+                string cell = ReferenceEquals(row, choice[0]) ? "th" : "td";
+                html.Append("<tr>");
+                foreach (string value in row)
+                {
+                    html.Append('<').Append(cell).Append('>').Append(Encode(value)).Append("</").Append(cell).Append('>');
+                }
+
+                html.Append("</tr>\n");
+            }
+
+            html.Append("</table>\n");
+        }
+
+        html.Append("<h2>Training</h2>\n");
         AppendImage(html, curves, CurvesFile, "Training loss and validation metric per epoch");
         html.Append("<h2>Evaluation</h2>\n");
         AppendImage(html, metricBars, MetricsFile, "Held-out metrics of the model against popularity");
@@ -236,13 +259,26 @@ internal static class TrainingReport
         return html.ToString();
     }
 
-    private static string Markdown(ModelManifest manifest, List<(string Name, string Value)> facts, List<MetricRow> metrics, bool hasLive)
+    private static string Markdown(ModelManifest manifest, List<(string Name, string Value)> facts, List<MetricRow> metrics, bool hasLive, IReadOnlyList<string[]> choice)
     {
         var md = new StringBuilder();
         md.Append("# Training report: ").Append(Cell(manifest.RunId)).Append("\n\n| | |\n|---|---|\n");
         foreach ((string name, string value) in facts)
         {
             md.Append("| ").Append(Cell(name)).Append(" | ").Append(Cell(value)).Append(" |\n");
+        }
+
+        if (choice.Count > 0)
+        {
+            md.Append("\n## Model choice (validation part only)\n\n");
+            foreach (string[] row in choice)
+            {
+                md.Append("| ").Append(string.Join(" | ", row.Select(Cell))).Append(" |\n");
+                if (ReferenceEquals(row, choice[0]))
+                {
+                    md.Append('|').Append(string.Concat(Enumerable.Repeat("---|", row.Length))).Append('\n');
+                }
+            }
         }
 
         md.Append("\n## Training\n\n![Training loss and validation metric per epoch](").Append(CurvesFile).Append(")\n")

@@ -11,6 +11,9 @@ public static class ModelArtifactPaths
     /// <summary>The run's description: <c>models/{runId}/model.json</c>.</summary>
     public static string Manifest(string runId) => $"models/{runId}/model.json";
 
+    /// <summary>The automatic model choice's leaderboard of a run, when its kind was chosen.</summary>
+    public static string Leaderboard(string runId) => $"models/{runId}/leaderboard.json";
+
     /// <summary>External ids of the run's users and items: <c>models/{runId}/vocabulary.json</c>.</summary>
     public static string Vocabulary(string runId) => $"models/{runId}/vocabulary.json";
 

@@ -15,7 +15,11 @@ public sealed record TrainingOptions : IValidatableObject
     /// <summary>Configuration section the options bind from.</summary>
     public const string SectionName = "Training";
 
-    /// <summary>Model to train; <see cref="ModelKind.Auto"/> picks matrix factorization for explicit data and softmax otherwise.</summary>
+    /// <summary>
+    /// Model to train. <see cref="ModelKind.Auto"/>: matrix factorization for explicit data; for implicit feedback the
+    /// pipeline trains a few candidates (EASE where the catalog fits, softmax) and keeps the best on validation, while
+    /// the trainer alone, given Auto, trains softmax.
+    /// </summary>
     public ModelKind Kind { get; init; } = ModelKind.Auto;
 
     /// <summary>Embedding dimension. Default 64.</summary>
@@ -98,6 +102,13 @@ public sealed record TrainingOptions : IValidatableObject
     /// </summary>
     [Range(1, 65_536)]
     public int EaseMaxItems { get; init; } = 20_000;
+
+    /// <summary>
+    /// The automatic model choice (<see cref="ModelKind.Auto"/> on implicit feedback) trains no further candidate
+    /// once the ones before have taken this long together. Default 20 minutes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan SelectionTimeBudget { get; init; } = TimeSpan.FromMinutes(20);
 
     /// <summary>Most recent epoch checkpoints kept besides the best one. Default 2.</summary>
     [Range(1, 100_000)]

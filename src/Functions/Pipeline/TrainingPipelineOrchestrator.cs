@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Recommender.Core.Pipeline;
+using Recommender.Core.Training;
 using Recommender.Core.TrainingHosts;
 using Recommender.Functions.Pipeline.Activities;
 
@@ -43,6 +44,7 @@ public static class TrainingPipelineOrchestrator
         string stage = Stages.Preprocess;
         PreprocessStageOutput? data = null;
         EvaluateStageOutput? evaluation = null;
+        IReadOnlyList<LeaderboardEntry>? leaderboard = null;
         try
         {
             data = await context.CallActivityAsync<PreprocessStageOutput>(nameof(PreprocessActivity), new PreprocessStageInput(runId), retry);
@@ -51,7 +53,7 @@ public static class TrainingPipelineOrchestrator
                 string unchanged = $"input unchanged: live version {sameAsLive} was trained on dataset {data.DatasetVersion}"
                     + (data.Summary.FilesRejected > 0 ? $" ({data.Summary.FilesRejected} logs rejected)" : string.Empty);
                 context.SetCustomStatus(progress with { Stage = Stages.Unchanged, Detail = unchanged });
-                await RecordAsync(context, request, startedAt, RunResults.Unchanged, data, null, null, unchanged, retry);
+                await RecordAsync(context, request, startedAt, new RunEnding(RunResults.Unchanged, data, null, null, null, unchanged), retry);
                 return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Unchanged, data.DatasetVersion, null, null), retry);
             }
 
@@ -78,6 +80,7 @@ public static class TrainingPipelineOrchestrator
                 context.SetCustomStatus(progress);
             }
             while (!trained.Finished);
+            leaderboard = trained.Leaderboard;
 
             stage = Stages.Evaluate;
             progress = progress with { Stage = Stages.Evaluate, Detail = null };
@@ -88,8 +91,8 @@ public static class TrainingPipelineOrchestrator
             if (!evaluation.Passed)
             {
                 context.SetCustomStatus(progress with { Stage = Stages.Rejected, Detail = evaluation.Reason });
-                await RecordAsync(context, request, startedAt, RunResults.Rejected, data, evaluation, null, evaluation.Reason, retry);
-                return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Rejected, data.DatasetVersion, evaluation, null), retry);
+                await RecordAsync(context, request, startedAt, new RunEnding(RunResults.Rejected, data, evaluation, leaderboard, null, evaluation.Reason), retry);
+                return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Rejected, data.DatasetVersion, evaluation, null) { Leaderboard = leaderboard }, retry);
             }
 
             stage = Stages.Score;
@@ -102,14 +105,14 @@ public static class TrainingPipelineOrchestrator
                 new PublishStageInput(runId, data.DatasetVersion, data.InputFingerprint, request.Settings.TopK, request.Settings.KeepVersions),
                 retry);
             context.SetCustomStatus(progress with { Stage = Stages.Done, ShardsDone = shards, Shards = shards, Detail = $"version {published.Version} is live" });
-            await RecordAsync(context, request, startedAt, RunResults.Published, data, evaluation, null, null, retry);
-            return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Published, data.DatasetVersion, evaluation, published), retry);
+            await RecordAsync(context, request, startedAt, new RunEnding(RunResults.Published, data, evaluation, leaderboard, null, null), retry);
+            return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Published, data.DatasetVersion, evaluation, published) { Leaderboard = leaderboard }, retry);
         }
         catch (Exception ex) when (ex is TaskFailedException or TrainingHostException)
         {
             string reason = ex is TaskFailedException failed ? failed.FailureDetails.ErrorMessage : ex.Message;
             context.SetCustomStatus(progress with { Stage = Stages.Failed, FailedStage = stage, Error = reason });
-            await RecordAsync(context, request, startedAt, RunResults.Failed, data, evaluation, stage, reason, retry);
+            await RecordAsync(context, request, startedAt, new RunEnding(RunResults.Failed, data, evaluation, leaderboard, stage, reason), retry);
             throw new PipelineStageFailedException(runId, stage, reason, ex);
         }
     }
@@ -195,24 +198,8 @@ public static class TrainingPipelineOrchestrator
         return outcome;
     }
 
-    private static Task RecordAsync(TaskOrchestrationContext context, PipelineRunRequest request, DateTimeOffset startedAt, string result, PreprocessStageOutput? data, EvaluateStageOutput? evaluation, string? failedStage, string? reason, TaskOptions retry) =>
-        context.CallActivityAsync(
-            nameof(RecordRunActivity),
-            new RunRecord
-            {
-                RunId = request.RunId,
-                Trigger = request.Trigger,
-                Result = result,
-                StartedAt = startedAt,
-                FinishedAt = context.CurrentUtcDateTime,
-                DatasetVersion = data?.DatasetVersion,
-                FailedStage = failedStage,
-                Reason = reason,
-                InputFingerprint = data?.InputFingerprint,
-                Evaluation = evaluation,
-                Preprocessing = data?.Summary,
-            },
-            retry);
+    private static Task RecordAsync(TaskOrchestrationContext context, PipelineRunRequest request, DateTimeOffset startedAt, RunEnding ending, TaskOptions retry) =>
+        context.CallActivityAsync(nameof(RecordRunActivity), ending.ToRecord(request, startedAt, context.CurrentUtcDateTime), retry);
 
     /// <summary>Stage names shown in the custom status and run records.</summary>
     public static class Stages

@@ -89,7 +89,7 @@ public sealed class DeploymentSnapshotTests
             ["Recommender__Pipeline__ShardSize"] = "5000",
             ["Recommender__Pipeline__MaxParallelShards"] = "8",
             ["Recommender__Pipeline__KeepVersions"] = "3",
-            ["Recommender__Training__Kind"] = "softmax",
+            ["Recommender__Training__Kind"] = "auto",
             ["Recommender__Training__Dimension"] = "64",
             ["Recommender__Training__Epochs"] = "30",
             ["Recommender__Training__Device"] = "cpu",

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Recommender.Core.Datasets;
+using Recommender.Core.Models;
+using Recommender.Core.Pipeline;
+using Recommender.Core.Storage;
+using Recommender.Core.Tests.Training;
+using Recommender.Core.Training;
+
+namespace Recommender.Core.Tests.Pipeline;
+
+/// <summary>The automatic model choice: candidates on validation, the winner trained under the run's id, resumable in chunks.</summary>
+public sealed class AutomaticModelChoiceTests
+{
+    private static readonly TrainingOptions Options = PlantedData.FastOptions(ModelKind.Auto, epochs: 12) with
+    {
+        LearningRate = null,
+        Regularization = null,
+        Device = TrainingDevice.Cpu,
+    };
+
+    [Fact]
+    public async Task TrainAsync_ImplicitData_PublishesTheCandidateBestOnValidationUnderTheRunsId()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        using var store = new TemporaryStore();
+
+        TrainStageOutput output = await ChooseAsync(data, store.Store, "auto-run", maxEpochsThisCall: 0);
+
+        Assert.True(output.Finished);
+        IReadOnlyList<LeaderboardEntry> board = output.Leaderboard!;
+        Assert.Equal(["ease", "softmax"], board.Select(entry => entry.Candidate));
+        LeaderboardEntry chosen = Assert.Single(board, entry => entry.Chosen);
+        Assert.Equal(board.Max(entry => entry.Validation), chosen.Validation);
+        ModelManifest manifest = (await TrainedModel.ReadManifestAsync(store.Store, "auto-run", CancellationToken.None))!;
+        Assert.Equal(chosen.Kind, manifest.Kind);
+        Assert.Equal(chosen.BestEpoch, manifest.Epochs.Count);
+        Assert.Equal(chosen.Validation!.Value, output.BestValue, 6);
+        // The candidates' own runs are gone once the winner is trained; the leaderboard stays.
+        Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, "auto-run.ease", CancellationToken.None));
+        Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, "auto-run.softmax", CancellationToken.None));
+        Assert.NotNull(await store.Store.GetInfoAsync(ModelArtifactPaths.Leaderboard("auto-run")));
+    }
+
+    [Fact]
+    public async Task TrainAsync_CalledInChunksOfTwoEpochs_EndsWhereOneCallEnds()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        using var whole = new TemporaryStore();
+        using var chunked = new TemporaryStore();
+        TrainStageOutput expected = await ChooseAsync(data, whole.Store, "run", maxEpochsThisCall: 0);
+
+        TrainStageOutput output;
+        int calls = 0;
+        do
+        {
+            output = await ChooseAsync(data, chunked.Store, "run", maxEpochsThisCall: 2);
+            calls++;
+        }
+        while (!output.Finished && calls < 100);
+
+        Assert.True(calls > 2);
+        Assert.Equal(expected.Leaderboard!.Select(entry => (entry.Candidate, entry.Validation, entry.BestEpoch, entry.Chosen)), output.Leaderboard!.Select(entry => (entry.Candidate, entry.Validation, entry.BestEpoch, entry.Chosen)));
+        Assert.Equal(expected.BestValue, output.BestValue, 6);
+    }
+
+    [Fact]
+    public async Task TrainAsync_CatalogOverTheEaseCap_TrainsSoftmaxAlone()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        using var store = new TemporaryStore();
+
+        TrainStageOutput output = await ChooseAsync(data, store.Store, "no-ease", maxEpochsThisCall: 0, Options with { EaseMaxItems = data.ItemCount - 1 });
+
+        Assert.Equal("softmax", Assert.Single(output.Leaderboard!).Candidate);
+    }
+
+    private static Task<TrainStageOutput> ChooseAsync(CuratedDataset data, IArtifactStore store, string runId, int maxEpochsThisCall, TrainingOptions? options = null)
+    {
+        var choice = new AutomaticModelChoice(store, new ModelTrainer(), NullLogger.Instance);
+        var input = new TrainStageInput(runId, data.Version, 5, null, null, maxEpochsThisCall);
+        return choice.TrainAsync(input, data, options ?? Options, new NdcgValidator(data), progress: null, CancellationToken.None);
+    }
+}
