@@ -35,7 +35,7 @@ internal static class TrainCommand
             IArtifactStore artifacts = (IArtifactStore?)ArtifactsFromEnvironment() ?? new LocalArtifactStore(new StoreLayout(parse.GetValue(store)).Artifacts);
             CuratedDataset data = await new CuratedDatasetReader(artifacts).ReadAsync(parse.GetValue(dataset)!, cancellationToken).ConfigureAwait(false);
             TrainingOptions options = training.Options(parse, TrainingDefaultsFromEnvironment());
-            ITrainingValidator validator = data.IsExplicit ? new RatingValidator(data) : new RankingValidator(data, parse.GetValue(evaluationK));
+            ITrainingValidator validator = TrainingValidators.For(data, options.Kind, parse.GetValue(evaluationK));
             var run = new TrainingRun(parse.GetValue(runId)!, parse.GetValue(warmStart)) { MaxEpochsThisCall = parse.GetValue(maxEpochs) };
             var progress = EpochLines.Create(string.Empty);
             TrainingResult result = await new ModelTrainer().TrainAsync(data, options, run, artifacts, validator, progress, cancellationToken).ConfigureAwait(false);

@@ -101,7 +101,7 @@ public sealed partial class PipelineStages
         ArgumentNullException.ThrowIfNull(input);
         CuratedDataset dataset = await new CuratedDatasetReader(_artifacts).ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
         TrainingOptions options = ApplyOverrides(_training, input.Overrides);
-        ITrainingValidator validator = dataset.IsExplicit ? new RatingValidator(dataset) : new RankingValidator(dataset, input.EvaluationK);
+        ITrainingValidator validator = TrainingValidators.For(dataset, options.Kind, input.EvaluationK);
         string? warmStart = await UsableWarmStartAsync(input.WarmStartRunId, input.RunId, options, dataset, cancellationToken).ConfigureAwait(false);
         var run = new TrainingRun(input.RunId, warmStart) { MaxEpochsThisCall = input.MaxEpochsThisCall };
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();

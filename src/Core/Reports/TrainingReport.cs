@@ -29,6 +29,8 @@ internal static class TrainingReport
     /// <summary>The Markdown report: <c>models/{runId}/report.md</c>.</summary>
     public static string MarkdownPath(string runId) => $"{ModelArtifactPaths.Run(runId)}report.md";
 
+    private static readonly HashSet<string> RatingMetricNames = new(StringComparer.Ordinal) { "rmse", "mae", "pairs" };
+
     private const string CurvesFile = "report.curves.png";
     private const string MetricsFile = "report.metrics.png";
 
@@ -97,12 +99,12 @@ internal static class TrainingReport
 
     /// <summary>
     /// The metrics the model shares with popularity (the ranking metrics at K), one group each, a bar
-    /// per contender. Rating errors (RMSE, MAE) are on another scale and only the model has them: they
-    /// stay in the tables.
+    /// per contender. Rating errors (RMSE, MAE) and their pair counts are on another scale: they stay in
+    /// the tables.
     /// </summary>
     internal static BarChartPanel MetricPanel(ModelEvaluation evaluation)
     {
-        var groups = evaluation.Model.Keys.Where(evaluation.Popularity.ContainsKey).ToList();
+        var groups = evaluation.Model.Keys.Where(name => evaluation.Popularity.ContainsKey(name) && !RatingMetricNames.Contains(name)).ToList();
         if (groups.Count == 0)
         {
             groups = [.. evaluation.Model.Keys];
