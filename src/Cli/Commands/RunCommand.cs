@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Recommender.Core.Ingestion;
 using Recommender.Core.Pipeline;
+using Recommender.Core.Preprocessing;
 using Recommender.Core.Training;
 
 namespace Recommender.Cli.Commands;
@@ -26,8 +27,11 @@ internal static class RunCommand
         {
             var clock = Stopwatch.StartNew();
             var layout = new StoreLayout(parse.GetValue(store));
+            PreprocessingOptions preprocessingOptions = preprocessing.Options(parse);
+            TrainingOptions trainingOptions = training.Options(parse, new TrainingOptions());
+            TrainingArguments.EnsureFitsFeedback(trainingOptions, preprocessingOptions);
             var source = new LocalFileLogSource(InteractionLogFiles.Expand(parse.GetValue(inputs)!));
-            using var pipeline = new LocalPipeline(layout, source, preprocessing.Options(parse), training.Options(parse, new TrainingOptions()), preprocessing.Mapping(parse), NullLoggerFactory.Instance);
+            using var pipeline = new LocalPipeline(layout, source, preprocessingOptions, trainingOptions, preprocessing.Mapping(parse), NullLoggerFactory.Instance);
             PipelineOutcome outcome = await PipelineRunner.RunAsync(pipeline, "cli", parse.GetValue(k), parse.GetValue(evaluationK), cancellationToken).ConfigureAwait(false);
             PipelineRunner.PrintOutcome(outcome, clock.Elapsed.TotalSeconds);
             if (outcome.Result != RunResults.Published)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Recommender.Core.Models;
+using Recommender.Core.Preprocessing;
 using Recommender.Core.Training;
 
 namespace Recommender.Cli.Commands;
@@ -28,6 +29,15 @@ internal sealed class TrainingArguments
         foreach (Option option in new Option[] { _kind, _dimension, _epochs, _learningRate, _batchSize, _regularization, _seed, _device })
         {
             command.Add(option);
+        }
+    }
+
+    /// <summary>Refuses, before any work, a model that cannot train on the feedback the logs will be read as.</summary>
+    public static void EnsureFitsFeedback(TrainingOptions training, PreprocessingOptions preprocessing)
+    {
+        if (training.Kind == ModelKind.MatrixFactorization && preprocessing.Feedback != FeedbackKind.Explicit)
+        {
+            throw new ArgumentException("--model MatrixFactorization trains on explicit ratings: add --explicit, or choose Bpr or Softmax for implicit feedback.");
         }
     }
 
