@@ -55,6 +55,25 @@ public sealed partial class ModelKindRunTests : IClassFixture<ModelKindRunTests.
         Assert.DoesNotContain("▸ train", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_BprWithPatienceAndEvalEvery_ValidatesEveryOtherEpochAndRecordsBoth()
+    {
+        using var store = new TempDirectory();
+
+        CliResult result = await CliProcess.RunAsync(
+            store.FullPath,
+            ["run", "--store", store.FullPath, "--input", _log.Path, "--model", "Bpr", "--epochs", "4", "--patience", "7", "--eval-every", "2", "--dimension", "16", "--batch-size", "128"]);
+
+        Assert.True(result.ExitCode == 0, result.Error + result.Output);
+        Assert.Matches(@"epoch   1/4\s+loss [0-9.]+\s*\n", result.Error.Replace("\r", string.Empty, StringComparison.Ordinal));
+        Assert.Matches(@"epoch   2/4\s+loss [0-9.]+\s+ndcg@10 [0-9.]+", result.Error);
+        Assert.Matches(@"epoch   4/4\s+loss [0-9.]+\s+ndcg@10 [0-9.]+", result.Error);
+        string runId = PublishedRun().Match(result.Output).Groups[1].Value;
+        using JsonDocument manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(store.FullPath, "artifacts", "models", runId, "model.json")));
+        JsonElement options = manifest.RootElement.GetProperty("options");
+        Assert.Equal((7, 2, 4), (options.GetProperty("earlyStoppingPatience").GetInt32(), options.GetProperty("evaluateEvery").GetInt32(), options.GetProperty("epochs").GetInt32()));
+    }
+
     private static (double Model, double Baseline) MetricRow(string output, string metric)
     {
         Match row = Regex.Match(output, $@"{Regex.Escape(metric)}\s*│\s*([0-9.]+)\s*│\s*([0-9.]+)");

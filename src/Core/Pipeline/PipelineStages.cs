@@ -100,7 +100,7 @@ public sealed partial class PipelineStages
     {
         ArgumentNullException.ThrowIfNull(input);
         CuratedDataset dataset = await new CuratedDatasetReader(_artifacts).ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
-        TrainingOptions options = ApplyOverrides(_training, input.Overrides);
+        TrainingOptions options = ApplyOverrides(_training, input.Overrides).Resolve(dataset.IsExplicit);
         ITrainingValidator validator = TrainingValidators.For(dataset, options.Kind, input.EvaluationK);
         string? warmStart = await UsableWarmStartAsync(input.WarmStartRunId, input.RunId, options, dataset, cancellationToken).ConfigureAwait(false);
         var run = new TrainingRun(input.RunId, warmStart) { MaxEpochsThisCall = input.MaxEpochsThisCall };
@@ -111,7 +111,7 @@ public sealed partial class PipelineStages
         return new TrainStageOutput(
             result.RunId,
             result.Epochs.Count,
-            options.Epochs,
+            options.Epochs!.Value,
             result.Status is not TrainingStatus.Running,
             result.BestEpoch,
             result.MetricName ?? validator.MetricName,
@@ -143,7 +143,7 @@ public sealed partial class PipelineStages
         return new TrainStageOutput(
             manifest.RunId,
             manifest.Epochs.Count,
-            manifest.Options.Epochs,
+            manifest.Options.Epochs ?? manifest.Epochs.Count,
             manifest.Status is not TrainingStatus.Running,
             manifest.BestEpoch,
             manifest.MetricName ?? string.Empty,

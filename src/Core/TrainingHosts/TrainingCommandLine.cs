@@ -30,10 +30,14 @@ public static class TrainingCommandLine
             "--eval-k", Invariant(input.EvaluationK),
             "--model", options.Kind.ToString(),
             "--dimension", Invariant(options.Dimension),
-            "--epochs", Invariant(options.Epochs),
             "--batch-size", Invariant(options.BatchSize),
             "--training-seed", Invariant(options.Seed),
         };
+        if (options.Epochs is { } epochs)
+        {
+            args.AddRange(["--epochs", Invariant(epochs)]);
+        }
+
         if (options.LearningRate is { } learningRate)
         {
             args.AddRange(["--learning-rate", learningRate.ToString("R", CultureInfo.InvariantCulture)]);
@@ -53,7 +57,8 @@ public static class TrainingCommandLine
     }
 
     /// <summary>
-    /// The stage output from the child's standard output: its last line that is a JSON object.
+    /// The stage output from the child's standard output: its last line that is a JSON object
+    /// (<paramref name="maxEpochs"/> stands in when the line does not say how many epochs were planned).
     /// </summary>
     /// <exception cref="TrainingHostException">No such line, or one without the run's fields.</exception>
     public static TrainStageOutput ParseOutput(string runId, string standardOutput, int maxEpochs, double seconds)
@@ -75,7 +80,7 @@ public static class TrainingCommandLine
             return new TrainStageOutput(
                 root.GetProperty("runId").GetString() ?? runId,
                 root.GetProperty("epochs").GetInt32(),
-                maxEpochs,
+                root.TryGetProperty("maxEpochs", out JsonElement planned) && planned.ValueKind == JsonValueKind.Number ? planned.GetInt32() : maxEpochs,
                 !string.Equals(status, nameof(TrainingStatus.Running), StringComparison.OrdinalIgnoreCase),
                 root.GetProperty("bestEpoch").GetInt32(),
                 root.TryGetProperty("metric", out JsonElement metric) && metric.ValueKind == JsonValueKind.String ? metric.GetString()! : string.Empty,
