@@ -39,6 +39,9 @@ public sealed partial class ModelKindRunTests : IClassFixture<ModelKindRunTests.
         Assert.Matches($@"epoch   6/6\s+loss [0-9.]+\s+{Regex.Escape(gateMetric)} [0-9.]+", result.Error);
         using JsonDocument manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(store.FullPath, "artifacts", "models", published.Groups[1].Value, "model.json")));
         Assert.Equal(trainedKind, manifest.RootElement.GetProperty("kind").GetString());
+        Assert.Contains("▸ refit (train + validation", result.Error, StringComparison.Ordinal);
+        Assert.Contains("trained again on train + validation", Unwrapped(result.Output), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(store.FullPath, "artifacts", "models", published.Groups[1].Value + ".refit", "model.json")));
         (double modelValue, double baseline) = MetricRow(result.Output, gateMetric);
         Assert.True(gateMetric == "rmse" ? modelValue < baseline : modelValue > baseline, $"{gateMetric}: model {modelValue}, baseline {baseline}");
     }
@@ -73,6 +76,23 @@ public sealed partial class ModelKindRunTests : IClassFixture<ModelKindRunTests.
         JsonElement options = manifest.RootElement.GetProperty("options");
         Assert.Equal((7, 2, 4), (options.GetProperty("earlyStoppingPatience").GetInt32(), options.GetProperty("evaluateEvery").GetInt32(), options.GetProperty("epochs").GetInt32()));
     }
+
+    [Fact]
+    public async Task Run_NoRefit_PublishesTheModelTrainedOnTrainOnlyAndSaysSo()
+    {
+        using var store = new TempDirectory();
+
+        CliResult result = await CliProcess.RunAsync(store.FullPath, ["run", "--store", store.FullPath, "--input", _log.Path, "--model", "Softmax", "--no-refit", .. FastTraining]);
+
+        Assert.True(result.ExitCode == 0, result.Error + result.Output);
+        string runId = PublishedRun().Match(result.Output).Groups[1].Value;
+        Assert.DoesNotContain("▸ refit", result.Error, StringComparison.Ordinal);
+        Assert.Contains("trained on train only; refit off", Unwrapped(result.Output), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(store.FullPath, "artifacts", "models", runId + ".refit")));
+    }
+
+    /// <summary>Console text with Spectre's line wrapping undone.</summary>
+    private static string Unwrapped(string text) => Regex.Replace(text, @"\s*\r?\n\s*", " ");
 
     private static (double Model, double Baseline) MetricRow(string output, string metric)
     {

@@ -24,10 +24,14 @@ internal static class TrainCommand
         var dataset = new Option<string>("--dataset") { Description = "Curated dataset version (datasets/{version}/).", Required = true };
         var runId = new Option<string>("--run-id") { Description = "Run id; training again with the same id resumes from its newest checkpoint.", Required = true };
         var warmStart = new Option<string?>("--warm-start") { Description = "A finished run whose embeddings seed the users and items both share." };
+        var refitOf = new Option<string?>("--refit-of")
+        {
+            Description = "Train the refit of this finished run: on train + validation for its best epoch count, with its options (--run-id must be RUN.refit).",
+        };
         var evaluationK = CommonOptions.EvaluationK("Cut-off of the validation NDCG.");
         var maxEpochs = CheckedOption.Number("--max-epochs-this-call", "Stop after this many epochs (0: train to the end); the run resumes later. Default 0.", 0, int.MaxValue);
         var training = new TrainingArguments();
-        var command = new Command("train", "Train (or resume) a model on a curated dataset, checkpointing every epoch.") { store, dataset, runId, warmStart, evaluationK, maxEpochs };
+        var command = new Command("train", "Train (or resume) a model on a curated dataset, checkpointing every epoch.") { store, dataset, runId, warmStart, refitOf, evaluationK, maxEpochs };
         training.AddTo(command);
 
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
@@ -37,7 +41,21 @@ internal static class TrainCommand
             TrainingRun.ValidateRunId(run.RunId, "--run-id");
             IArtifactStore artifacts = (IArtifactStore?)ArtifactsFromEnvironment() ?? new LocalArtifactStore(new StoreLayout(parse.GetValue(store)).Artifacts);
             CuratedDataset data = await new CuratedDatasetReader(artifacts).ReadAsync(parse.GetValue(dataset)!, cancellationToken).ConfigureAwait(false);
-            ITrainingValidator validator = TrainingValidators.For(data, options.Kind, parse.GetValue(evaluationK));
+            ITrainingValidator? validator = null;
+            if (parse.GetValue(refitOf) is { } source)
+            {
+                if (run.RunId != ModelRefit.RunIdOf(source))
+                {
+                    throw new ArgumentException($"--run-id of the refit of '{source}' must be '{ModelRefit.RunIdOf(source)}'.");
+                }
+
+                (data, options, run) = await ModelRefit.PrepareAsync(artifacts, data, source, run.MaxEpochsThisCall, options.Device, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                validator = TrainingValidators.For(data, options.Kind, parse.GetValue(evaluationK));
+            }
+
             var progress = EpochLines.Create(string.Empty);
             TrainingResult result = await new ModelTrainer().TrainAsync(data, options, run, artifacts, validator, progress, cancellationToken).ConfigureAwait(false);
             if (result.FellBackToCpu)

@@ -32,9 +32,15 @@ internal sealed class TrainingArguments
 
     private readonly Option<TrainingDevice?> _device = CheckedOption.Choice<TrainingDevice>("--device", "cpu, cuda or auto (CUDA when present, else CPU, and says so).");
 
+    private readonly Option<bool> _noRefit = new("--no-refit")
+    {
+        Description = "Publish the model trained on train only. By default, once validation has chosen the epoch count and the quality gate passed, "
+            + "the model is trained again on train + validation for that many epochs and that refit is published.",
+    };
+
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { _kind, _dimension, _epochs, _patience, _evaluateEvery, _learningRate, _batchSize, _regularization, _seed, _device })
+        foreach (Option option in new Option[] { _kind, _dimension, _epochs, _patience, _evaluateEvery, _learningRate, _batchSize, _regularization, _seed, _device, _noRefit })
         {
             command.Add(option);
         }
@@ -64,6 +70,7 @@ internal sealed class TrainingArguments
             Regularization = parse.GetValue(_regularization) ?? defaults.Regularization,
             Seed = parse.GetValue(_seed) ?? defaults.Seed,
             Device = parse.GetValue(_device) ?? defaults.Device,
+            Refit = !parse.GetValue(_noRefit) && defaults.Refit,
         };
         options.Validate();
         return options;

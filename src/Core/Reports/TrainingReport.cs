@@ -156,10 +156,19 @@ internal static class TrainingReport
         if (gate is not null)
         {
             facts.Add(("Quality gate", $"{(gate.Passed ? "passed" : "failed")}: {gate.Reason}"));
+            if (gate.Passed)
+            {
+                facts.Add(("Published model", PublishedModel(gate.Refit)));
+            }
         }
 
         return facts;
     }
+
+    /// <summary>Which model a passed run publishes, and which one the metrics of this report describe.</summary>
+    internal static string PublishedModel(RefitPlan? refit) => refit is null
+        ? "this run's model, trained on train only (refit off)"
+        : Invariant($"run {refit.RunId}: this model's options and seed trained again on train + validation for {refit.Epochs} epochs (the best epoch here). The evaluation and the gate are of this run, trained on train only, measured on validation before that refit.");
 
     private static List<MetricRow> MetricRows(ModelEvaluation evaluation)
     {
@@ -317,7 +326,8 @@ internal static class TrainingReport
 /// <summary>The quality gate's verdict on a run, as the report states it.</summary>
 /// <param name="Passed">Whether the run may be published.</param>
 /// <param name="Reason">The gate's explanation.</param>
-internal sealed record GateDecision(bool Passed, string Reason);
+/// <param name="Refit">The refit published in the run's place, when refitting is on.</param>
+internal sealed record GateDecision(bool Passed, string Reason, RefitPlan? Refit = null);
 
 /// <summary>Where a run's report files were written.</summary>
 /// <param name="Curves">The per-epoch curves (PNG).</param>

@@ -23,7 +23,8 @@ namespace Recommender.Core.Training;
 public sealed class ModelTrainer
 {
     private const int ProgressReportsPerEpoch = 10;
-    private static readonly string[] OptionsThatMayChangeOnResume = ["device", "checkpointsToKeep"];
+    // Refit decides what the pipeline does after this run, not how the run trains.
+    private static readonly string[] OptionsThatMayChangeOnResume = ["device", "checkpointsToKeep", "refit"];
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
@@ -564,6 +565,7 @@ public sealed class ModelTrainer
                 BestMetric = state.BestMetric,
                 Epochs = state.Epochs,
                 WarmStart = _warmStart,
+                RefitOf = _run.RefitOf,
                 TorchSharpVersion = TorchRuntime.Version,
                 CreatedAt = _createdAt,
                 UpdatedAt = _trainer._time.GetUtcNow(),

@@ -94,6 +94,15 @@ public sealed record TrainingOptions : IValidatableObject
     [Range(1, int.MaxValue)]
     public int LazyUpdateMinRows { get; init; } = 4_096;
 
+    /// <summary>
+    /// When true (the default), the pipeline publishes a refit: once validation has chosen the epoch count
+    /// and the quality gate has passed the model, the model is trained again from scratch on train and
+    /// validation together for that many epochs (see <see cref="ModelRefit"/>), so the published model has
+    /// seen all the data. The gate's numbers are those of the model trained on train only. False publishes
+    /// that model itself.
+    /// </summary>
+    public bool Refit { get; init; } = true;
+
     /// <summary>Most recent epoch checkpoints kept besides the best one. Default 2.</summary>
     [Range(1, 100_000)]
     public int CheckpointsToKeep { get; init; } = 2;

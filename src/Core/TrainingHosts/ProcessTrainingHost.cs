@@ -146,6 +146,7 @@ public sealed partial class ProcessTrainingHost : ITrainingHost
             new(Training + nameof(TrainingOptions.EarlyStoppingPatience), training.EarlyStoppingPatience is { } patience ? Invariant(patience) : null),
             new(Training + nameof(TrainingOptions.EvaluateEvery), Invariant(training.EvaluateEvery)),
             new(Training + nameof(TrainingOptions.CheckpointsToKeep), Invariant(training.CheckpointsToKeep)),
+            new(Training + nameof(TrainingOptions.Refit), training.Refit ? "true" : "false"),
         ];
     }
 

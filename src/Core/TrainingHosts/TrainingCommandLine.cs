@@ -53,6 +53,11 @@ public static class TrainingCommandLine
             args.AddRange(["--warm-start", warmStartRunId]);
         }
 
+        if (input.RefitOf is { } source)
+        {
+            args.AddRange(["--refit-of", source]);
+        }
+
         return args;
     }
 
@@ -84,7 +89,7 @@ public static class TrainingCommandLine
                 !string.Equals(status, nameof(TrainingStatus.Running), StringComparison.OrdinalIgnoreCase),
                 root.GetProperty("bestEpoch").GetInt32(),
                 root.TryGetProperty("metric", out JsonElement metric) && metric.ValueKind == JsonValueKind.String ? metric.GetString()! : string.Empty,
-                root.TryGetProperty("best", out JsonElement best) && best.ValueKind == JsonValueKind.Number ? best.GetDouble() : double.NaN,
+                root.TryGetProperty("best", out JsonElement best) && best.ValueKind == JsonValueKind.Number ? best.GetDouble() : null,
                 root.TryGetProperty("device", out JsonElement device) && device.ValueKind == JsonValueKind.String ? device.GetString()! : string.Empty,
                 seconds);
         }

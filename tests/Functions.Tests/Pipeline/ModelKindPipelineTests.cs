@@ -6,6 +6,7 @@ using Recommender.Core.Models;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
+using Recommender.Functions.Pipeline.Activities;
 using Recommender.Functions.Tests.Infrastructure;
 using Recommender.Integration.Tests.Infrastructure;
 
@@ -61,6 +62,41 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
         await AssertPublishedAsync(host, run, ModelKind.MatrixFactorization, "rmse");
     }
 
+    [Fact]
+    public async Task Pipeline_RefitOff_PublishesTheGatedModelAndTrainsNoRefit()
+    {
+        Dictionary<string, string?> settings = Settings(ModelKind.Softmax, isExplicit: false);
+        settings["Recommender:Training:Refit"] = "false";
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: settings);
+        await host.UploadLogAsync("ratings.parquet", RatingsLog());
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync();
+
+        PipelineOutcome outcome = run.ReadOutputAs<PipelineOutcome>()!;
+        Assert.Equal(RunResults.Published, outcome.Result);
+        Assert.Null(outcome.Evaluation!.Refit);
+        Assert.Null(await TrainedModel.ReadManifestAsync(host.Services.GetRequiredService<IArtifactStore>(), ModelRefit.RunIdOf(outcome.RunId), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Pipeline_RefitCrashesAfterItsFirstChunk_RetryResumesAndTheRefitIsPublished()
+    {
+        Dictionary<string, string?> settings = Settings(ModelKind.Softmax, isExplicit: false);
+        settings["Recommender:Training:EarlyStoppingPatience"] = "0";
+        var faults = new ActivityFaults();
+
+        // Six epochs in chunks of five: train calls 1-2 are the gated run's, call 3 the refit's first chunk,
+        // which checkpoints and then fails as a crash would.
+        faults.FailAfterCall(nameof(TrainActivity), 3);
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, faults, settings);
+        await host.UploadLogAsync("ratings.parquet", RatingsLog());
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync();
+
+        await AssertPublishedAsync(host, run, ModelKind.Softmax, "ndcg@10");
+        Assert.True(faults.Calls(nameof(TrainActivity)) >= 4, $"{faults.Calls(nameof(TrainActivity))} train calls");
+    }
+
     private static async Task AssertPublishedAsync(PipelineTestHost host, OrchestrationMetadata run, ModelKind trainedKind, string gateMetric)
     {
         PipelineProgress? status = run.ReadCustomStatusAs<PipelineProgress>();
@@ -72,6 +108,11 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
         Assert.Equal(trainedKind, manifest.Kind);
         Assert.Equal(gateMetric, manifest.MetricName);
         Assert.Equal(outcome.RunId, await host.Lookup.GetActiveVersionAsync());
+
+        // Refit is on by default: the run's model was gated, its refit on train + validation was published.
+        Assert.Equal(new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), manifest.BestEpoch), outcome.Evaluation.Refit);
+        ModelManifest refit = (await TrainedModel.ReadManifestAsync(host.Services.GetRequiredService<IArtifactStore>(), ModelRefit.RunIdOf(outcome.RunId), CancellationToken.None))!;
+        Assert.Equal((outcome.RunId, manifest.BestEpoch, TrainingStatus.Completed), (refit.RefitOf, refit.Epochs.Count, refit.Status));
     }
 
     private static Dictionary<string, string?> Settings(ModelKind kind, bool isExplicit) => new()
