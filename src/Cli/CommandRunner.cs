@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.ComponentModel.DataAnnotations;
 using Recommender.Core.Ingestion;
 using Recommender.Core.Pipeline;
@@ -15,6 +17,28 @@ internal static class CommandRunner
     /// <summary>Exit code for any other failure.</summary>
     public const int Failed = 1;
 
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the chosen command. A command line that does not parse
+    /// (an unknown option, a value out of range) prints each error and exits with <see cref="InvalidInput"/>
+    /// before any work starts.
+    /// </summary>
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    {
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (ParseError error in parse.Errors)
+            {
+                WriteError(error.Message);
+            }
+
+            ConsoleOutput.Error.MarkupLine("[grey]See 'recommender --help'.[/]");
+            return InvalidInput;
+        }
+
+        return await parse.InvokeAsync().ConfigureAwait(false);
+    }
+
     public static async Task<int> RunAsync(Func<Task> body)
     {
         try
@@ -24,7 +48,9 @@ internal static class CommandRunner
         }
         catch (Exception ex) when (IsInvalidInput(ex))
         {
-            WriteError(ex.Message);
+            WriteError(ex is ArgumentException { ParamName: { } parameter } argument
+                ? argument.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal)
+                : ex.Message);
             return InvalidInput;
         }
         catch (PipelineFailedException ex)

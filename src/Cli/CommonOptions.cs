@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Recommender.Core.Pipeline;
 
 namespace Recommender.Cli;
 
@@ -17,9 +18,9 @@ internal static class CommonOptions
         AllowMultipleArgumentsPerToken = true,
     };
 
-    public static Option<int> K(int defaultValue) => new("--k")
-    {
-        Description = "Number of items per user.",
-        DefaultValueFactory = _ => defaultValue,
-    };
+    public static Option<int> K(int defaultValue) =>
+        CheckedOption.Number<int, PipelineOptions>("--k", "Number of items per user.", nameof(PipelineOptions.TopK), defaultValue);
+
+    public static Option<int> EvaluationK(string description) =>
+        CheckedOption.Number<int, PipelineOptions>("--eval-k", description, nameof(PipelineOptions.EvaluationK), 10);
 }

@@ -1,3 +1,3 @@
 using Recommender.Cli;
 
-return await RecommenderCommandLine.Create().Parse(args).InvokeAsync().ConfigureAwait(false);
+return await CommandRunner.InvokeAsync(RecommenderCommandLine.Create(), args).ConfigureAwait(false);

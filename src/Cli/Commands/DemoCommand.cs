@@ -23,8 +23,8 @@ internal static class DemoCommand
     public static Command Create()
     {
         var store = CommonOptions.Store();
-        var users = new Option<int>("--users") { Description = "Users in the generated log.", DefaultValueFactory = _ => new SyntheticLogOptions().Users };
-        var seed = new Option<int>("--seed") { Description = "Seed of the generated log.", DefaultValueFactory = _ => 42 };
+        var users = CheckedOption.Number("--users", $"Users in the generated log. Default {new SyntheticLogOptions().Users}.", 1, 10_000_000);
+        var seed = CheckedOption.Number("--seed", "Seed of the generated log. Default 42.", int.MinValue, int.MaxValue);
         var training = new TrainingArguments();
         var command = new Command("demo", "Generate a realistic interaction log and run the whole pipeline on it, with nothing to install.") { store, users, seed };
         training.AddTo(command);
@@ -32,8 +32,9 @@ internal static class DemoCommand
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             var clock = Stopwatch.StartNew();
+            TrainingOptions trainingOptions = training.Options(parse, new TrainingOptions { Epochs = 20 });
             var layout = new StoreLayout(parse.GetValue(store));
-            var logOptions = new SyntheticLogOptions { Users = parse.GetValue(users), Seed = parse.GetValue(seed) };
+            var logOptions = new SyntheticLogOptions { Users = parse.GetValue(users) ?? new SyntheticLogOptions().Users, Seed = parse.GetValue(seed) ?? 42 };
             string log = await WriteLogAsync(layout, logOptions, cancellationToken).ConfigureAwait(false);
 
             var preprocessing = new PreprocessingOptions
@@ -41,8 +42,7 @@ internal static class DemoCommand
                 EventWeights = new(StringComparer.OrdinalIgnoreCase) { ["view"] = 1, ["click"] = 2, ["purchase"] = 5 },
                 Split = new SplitOptions { Kind = SplitKind.StratifiedPerItem, TrainRatio = 0.75, Seed = 42 },
             };
-            TrainingOptions defaults = new() { Epochs = 20 };
-            using var pipeline = new LocalPipeline(layout, new LocalFileLogSource([log]), preprocessing, training.Options(parse, defaults), ColumnMapping.AutoDetect, NullLoggerFactory.Instance);
+            using var pipeline = new LocalPipeline(layout, new LocalFileLogSource([log]), preprocessing, trainingOptions, ColumnMapping.AutoDetect, NullLoggerFactory.Instance);
             PipelineOutcome outcome = await PipelineRunner.RunAsync(pipeline, "demo", topK: 100, evaluationK: 10, cancellationToken).ConfigureAwait(false);
             PipelineRunner.PrintOutcome(outcome, clock.Elapsed.TotalSeconds);
             await PrintSampleUsersAsync(pipeline.Lookup, logOptions, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Recommender.Core.Evaluation;
+using Recommender.Core.Datasets;
 using Recommender.Core.Lookup;
+using Recommender.Core.Pipeline;
+using Recommender.Core.Storage;
 using Spectre.Console;
 
 namespace Recommender.Cli.Commands;
@@ -27,9 +30,24 @@ internal static class ExportCommand
                 ?? await lookup.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException("No version has been published yet.");
             string path = Path.GetFullPath(parse.GetValue(output)!);
-            long rows = await RecommendationFile.WriteAsync(path, lookup.ReadAllAsync(chosen, cancellationToken), cancellationToken).ConfigureAwait(false);
-            ConsoleOutput.Out.MarkupLine($"Wrote {ConsoleReport.N(rows)} rows of version {chosen} to {Markup.Escape(path)}");
+            RecommendationIdTypes idTypes = await IdTypesAsync(layout, chosen, cancellationToken).ConfigureAwait(false);
+            long rows = await RecommendationFile.WriteAsync(path, lookup.ReadAllAsync(chosen, cancellationToken), idTypes, cancellationToken).ConfigureAwait(false);
+            ConsoleOutput.Out.MarkupLine($"Wrote {ConsoleReport.N(rows)} rows of version {chosen} to {Markup.Escape(path)} (user_id {idTypes.User}, item_id {idTypes.Item})");
         }));
         return command;
+    }
+
+    /// <summary>The id types the version's input logs had; text, said on stderr, when the run's artifacts are gone.</summary>
+    private static async Task<RecommendationIdTypes> IdTypesAsync(StoreLayout layout, string version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PublishedIdTypes.ReadAsync(new LocalArtifactStore(layout.Artifacts), version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ArtifactNotFoundException or InvalidCuratedDatasetException)
+        {
+            ConsoleOutput.Error.MarkupLine($"[yellow]ids written as text:[/] the input id types of version {Markup.Escape(version)} are unknown ({Markup.Escape(ex.Message)})");
+            return RecommendationIdTypes.Text;
+        }
     }
 }

@@ -28,9 +28,12 @@ internal static class PipelineRunner
             ConsoleReport.Metrics(evaluation);
         }
 
+        string refit = evaluation?.Refit is { } plan
+            ? string.Create(CultureInfo.InvariantCulture, $" (trained again on train + validation for {plan.Epochs} epochs; the metrics above are of the model trained on train only, measured on validation before that refit)")
+            : " (the model trained on train only; refit off)";
         string verdict = outcome.Result switch
         {
-            RunResults.Published => $"[green]published[/] version {Markup.Escape(outcome.RunId)}",
+            RunResults.Published => $"[green]published[/] version {Markup.Escape(outcome.RunId)}{Markup.Escape(refit)}",
             RunResults.Rejected => $"[yellow]not published[/]: {Markup.Escape(evaluation?.Reason ?? "quality gate")}",
             _ => Markup.Escape(outcome.Result),
         };

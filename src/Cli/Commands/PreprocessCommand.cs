@@ -20,11 +20,12 @@ internal static class PreprocessCommand
 
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
+            PreprocessingOptions options = arguments.Options(parse);
             var layout = new StoreLayout(parse.GetValue(store));
             var artifacts = new LocalArtifactStore(parse.GetValue(output) ?? layout.Artifacts);
             var source = new LocalFileLogSource(InteractionLogFiles.Expand(parse.GetValue(inputs)!));
             PreprocessingResult result = await ConsoleProgress.ReadLogsAsync(
-                progress => new PreprocessStep().RunAsync(source, arguments.Mapping(parse), arguments.Options(parse), artifacts, progress, cancellationToken)).ConfigureAwait(false);
+                progress => new PreprocessStep().RunAsync(source, arguments.Mapping(parse), options, artifacts, progress, cancellationToken)).ConfigureAwait(false);
             ConsoleReport.Preprocessing(result, artifacts.GetFullPath(result.DatasetPath.TrimEnd('/') + "/manifest.json"));
         }));
         return command;

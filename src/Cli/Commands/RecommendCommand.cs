@@ -23,11 +23,6 @@ internal static class RecommendCommand
             }
 
             int count = parse.GetValue(k);
-            if (count < 1)
-            {
-                throw new ArgumentException("--k must be at least 1.");
-            }
-
             using var lookup = new SqliteLookupStore(layout.LookupDatabase);
             string userId = parse.GetValue(user)!;
             UserRecommendations? list = await lookup.GetAsync(userId, cancellationToken: cancellationToken).ConfigureAwait(false);

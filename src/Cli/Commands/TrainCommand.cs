@@ -24,19 +24,38 @@ internal static class TrainCommand
         var dataset = new Option<string>("--dataset") { Description = "Curated dataset version (datasets/{version}/).", Required = true };
         var runId = new Option<string>("--run-id") { Description = "Run id; training again with the same id resumes from its newest checkpoint.", Required = true };
         var warmStart = new Option<string?>("--warm-start") { Description = "A finished run whose embeddings seed the users and items both share." };
-        var evaluationK = new Option<int>("--eval-k") { Description = "Cut-off of the validation NDCG.", DefaultValueFactory = _ => 10 };
-        var maxEpochs = new Option<int>("--max-epochs-this-call") { Description = "Stop after this many epochs (0: train to the end); the run resumes later.", DefaultValueFactory = _ => 0 };
+        var refitOf = new Option<string?>("--refit-of")
+        {
+            Description = "Train the refit of this finished run: on train + validation for its best epoch count, with its options (--run-id must be RUN.refit).",
+        };
+        var evaluationK = CommonOptions.EvaluationK("Cut-off of the validation NDCG.");
+        var maxEpochs = CheckedOption.Number("--max-epochs-this-call", "Stop after this many epochs (0: train to the end); the run resumes later. Default 0.", 0, int.MaxValue);
         var training = new TrainingArguments();
-        var command = new Command("train", "Train (or resume) a model on a curated dataset, checkpointing every epoch.") { store, dataset, runId, warmStart, evaluationK, maxEpochs };
+        var command = new Command("train", "Train (or resume) a model on a curated dataset, checkpointing every epoch.") { store, dataset, runId, warmStart, refitOf, evaluationK, maxEpochs };
         training.AddTo(command);
 
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
+            TrainingOptions options = training.Options(parse, TrainingDefaultsFromEnvironment());
+            var run = new TrainingRun(parse.GetValue(runId)!, parse.GetValue(warmStart)) { MaxEpochsThisCall = parse.GetValue(maxEpochs) ?? 0 };
+            TrainingRun.ValidateRunId(run.RunId, "--run-id");
             IArtifactStore artifacts = (IArtifactStore?)ArtifactsFromEnvironment() ?? new LocalArtifactStore(new StoreLayout(parse.GetValue(store)).Artifacts);
             CuratedDataset data = await new CuratedDatasetReader(artifacts).ReadAsync(parse.GetValue(dataset)!, cancellationToken).ConfigureAwait(false);
-            TrainingOptions options = training.Options(parse, TrainingDefaultsFromEnvironment());
-            ITrainingValidator validator = data.IsExplicit ? new RatingValidator(data) : new RankingValidator(data, parse.GetValue(evaluationK));
-            var run = new TrainingRun(parse.GetValue(runId)!, parse.GetValue(warmStart)) { MaxEpochsThisCall = parse.GetValue(maxEpochs) };
+            ITrainingValidator? validator = null;
+            if (parse.GetValue(refitOf) is { } source)
+            {
+                if (run.RunId != ModelRefit.RunIdOf(source))
+                {
+                    throw new ArgumentException($"--run-id of the refit of '{source}' must be '{ModelRefit.RunIdOf(source)}'.");
+                }
+
+                (data, options, run) = await ModelRefit.PrepareAsync(artifacts, data, source, run.MaxEpochsThisCall, options.Device, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                validator = TrainingValidators.For(data, options.Kind, parse.GetValue(evaluationK));
+            }
+
             var progress = EpochLines.Create(string.Empty);
             TrainingResult result = await new ModelTrainer().TrainAsync(data, options, run, artifacts, validator, progress, cancellationToken).ConfigureAwait(false);
             if (result.FellBackToCpu)
@@ -49,6 +68,7 @@ internal static class TrainCommand
                 runId = result.RunId,
                 status = result.Status.ToString(),
                 epochs = result.Epochs.Count,
+                maxEpochs = options.Resolve(data.IsExplicit).Epochs,
                 bestEpoch = result.BestEpoch,
                 metric = result.MetricName,
                 best = result.BestMetric,

@@ -1,45 +1,78 @@
 using System.CommandLine;
 using Recommender.Core.Models;
+using Recommender.Core.Preprocessing;
 using Recommender.Core.Training;
 
 namespace Recommender.Cli.Commands;
 
-/// <summary>Training options shared by <c>run</c>, <c>demo</c> and <c>train</c>.</summary>
+/// <summary>Training options shared by <c>run</c>, <c>demo</c> and <c>train</c>; every value is checked while parsing.</summary>
 internal sealed class TrainingArguments
 {
-    private readonly Option<ModelKind?> _kind = new("--model") { Description = "Model: Auto (MF for explicit ratings, softmax otherwise), MatrixFactorization, Bpr, Softmax or Ease (closed-form item-to-item model, catalogs up to 20,000 items)." };
+    private readonly Option<ModelKind?> _kind = CheckedOption.Choice<ModelKind>("--model", "Model: Auto (MF for explicit ratings, softmax otherwise), MatrixFactorization, Bpr, Softmax or Ease (closed-form item-to-item model, catalogs up to 20,000 items).");
 
-    private readonly Option<int?> _dimension = new("--dimension") { Description = "Embedding dimension." };
+    private readonly Option<int?> _dimension = CheckedOption.Number<int, TrainingOptions>("--dimension", "Embedding dimension.", nameof(TrainingOptions.Dimension));
 
-    private readonly Option<int?> _epochs = new("--epochs") { Description = "Most epochs (early stopping on validation may end sooner)." };
+    private readonly Option<int?> _epochs = CheckedOption.Number<int, TrainingOptions>("--epochs", "Most epochs (early stopping on validation may end sooner).", nameof(TrainingOptions.Epochs));
 
-    private readonly Option<double?> _learningRate = new("--learning-rate") { Description = "Adam learning rate." };
+    private readonly Option<int?> _patience = CheckedOption.Number<int, TrainingOptions>(
+        "--patience",
+        "Validations without improvement before training stops early; 0 trains every epoch. Default per model: softmax 3, BPR 10, MF 3.",
+        nameof(TrainingOptions.EarlyStoppingPatience));
 
-    private readonly Option<int?> _batchSize = new("--batch-size") { Description = "Interactions per mini-batch." };
+    private readonly Option<int?> _evaluateEvery = CheckedOption.Number<int, TrainingOptions>(
+        "--eval-every", "Validate every this many epochs (the last one always). Default 1.", nameof(TrainingOptions.EvaluateEvery));
 
-    private readonly Option<double?> _regularization = new("--regularization") { Description = "L2 regularization of the embeddings." };
+    private readonly Option<double?> _learningRate = CheckedOption.Number<double, TrainingOptions>("--learning-rate", "Adam learning rate.", nameof(TrainingOptions.LearningRate));
 
-    private readonly Option<long?> _seed = new("--training-seed") { Description = "Seed of initialization, shuffling and sampling." };
+    private readonly Option<int?> _batchSize = CheckedOption.Number<int, TrainingOptions>("--batch-size", "Interactions per mini-batch.", nameof(TrainingOptions.BatchSize));
 
-    private readonly Option<TrainingDevice?> _device = new("--device") { Description = "cpu, cuda or auto (CUDA when present, else CPU, and says so)." };
+    private readonly Option<double?> _regularization = CheckedOption.Number<double, TrainingOptions>("--regularization", "L2 regularization of the embeddings.", nameof(TrainingOptions.Regularization));
+
+    private readonly Option<long?> _seed = CheckedOption.Number("--training-seed", "Seed of initialization, shuffling and sampling.", long.MinValue, long.MaxValue);
+
+    private readonly Option<TrainingDevice?> _device = CheckedOption.Choice<TrainingDevice>("--device", "cpu, cuda or auto (CUDA when present, else CPU, and says so).");
+
+    private readonly Option<bool> _noRefit = new("--no-refit")
+    {
+        Description = "Publish the model trained on train only. By default, once validation has chosen the epoch count and the quality gate passed, "
+            + "the model is trained again on train + validation for that many epochs and that refit is published.",
+    };
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { _kind, _dimension, _epochs, _learningRate, _batchSize, _regularization, _seed, _device })
+        foreach (Option option in new Option[] { _kind, _dimension, _epochs, _patience, _evaluateEvery, _learningRate, _batchSize, _regularization, _seed, _device, _noRefit })
         {
             command.Add(option);
         }
     }
 
-    public TrainingOptions Options(ParseResult parse, TrainingOptions defaults) => defaults with
+    /// <summary>Refuses, before any work, a model that cannot train on the feedback the logs will be read as.</summary>
+    public static void EnsureFitsFeedback(TrainingOptions training, PreprocessingOptions preprocessing)
     {
-        Kind = parse.GetValue(_kind) ?? defaults.Kind,
-        Dimension = parse.GetValue(_dimension) ?? defaults.Dimension,
-        Epochs = parse.GetValue(_epochs) ?? defaults.Epochs,
-        LearningRate = parse.GetValue(_learningRate) ?? defaults.LearningRate,
-        BatchSize = parse.GetValue(_batchSize) ?? defaults.BatchSize,
-        Regularization = parse.GetValue(_regularization) ?? defaults.Regularization,
-        Seed = parse.GetValue(_seed) ?? defaults.Seed,
-        Device = parse.GetValue(_device) ?? defaults.Device,
-    };
+        if (training.Kind == ModelKind.MatrixFactorization && preprocessing.Feedback != FeedbackKind.Explicit)
+        {
+            throw new ArgumentException("--model MatrixFactorization trains on explicit ratings: add --explicit, or choose Bpr or Softmax for implicit feedback.");
+        }
+    }
+
+    /// <summary>The options the flags give over <paramref name="defaults"/>, validated as a whole.</summary>
+    public TrainingOptions Options(ParseResult parse, TrainingOptions defaults)
+    {
+        TrainingOptions options = defaults with
+        {
+            Kind = parse.GetValue(_kind) ?? defaults.Kind,
+            Dimension = parse.GetValue(_dimension) ?? defaults.Dimension,
+            Epochs = parse.GetValue(_epochs) ?? defaults.Epochs,
+            EarlyStoppingPatience = parse.GetValue(_patience) ?? defaults.EarlyStoppingPatience,
+            EvaluateEvery = parse.GetValue(_evaluateEvery) ?? defaults.EvaluateEvery,
+            LearningRate = parse.GetValue(_learningRate) ?? defaults.LearningRate,
+            BatchSize = parse.GetValue(_batchSize) ?? defaults.BatchSize,
+            Regularization = parse.GetValue(_regularization) ?? defaults.Regularization,
+            Seed = parse.GetValue(_seed) ?? defaults.Seed,
+            Device = parse.GetValue(_device) ?? defaults.Device,
+            Refit = !parse.GetValue(_noRefit) && defaults.Refit,
+        };
+        options.Validate();
+        return options;
+    }
 }

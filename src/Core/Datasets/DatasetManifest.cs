@@ -1,3 +1,4 @@
+using Recommender.Core.Ingestion;
 using Recommender.Core.Preprocessing;
 
 namespace Recommender.Core.Datasets;
@@ -35,6 +36,16 @@ public sealed record DatasetManifest
 
     /// <summary>Users, items, interactions and density of the curated dataset.</summary>
     public required DatasetStatistics Statistics { get; init; }
+
+    /// <summary>
+    /// The type of the user ids in the logs (<c>users.parquet</c> holds them as text): integers when every
+    /// log had integer user ids, the wider of their widths; text otherwise, and for manifests written before
+    /// this was recorded.
+    /// </summary>
+    public ExternalIdType UserIdType { get; init; } = ExternalIdType.String;
+
+    /// <summary>The type of the item ids in the logs, as <see cref="UserIdType"/> is for users.</summary>
+    public ExternalIdType ItemIdType { get; init; } = ExternalIdType.String;
 }
 
 /// <summary>One log that went into a dataset.</summary>
@@ -44,7 +55,9 @@ public sealed record DatasetManifest
 /// <param name="Schema">Which log column was used for what, when the reader reported it.</param>
 /// <param name="RowsRead">Rows in the log.</param>
 /// <param name="RowsKept">Rows that passed the row rules (before duplicates and k-core).</param>
-public sealed record ManifestSource(string Source, string? ETag, long? Size, IReadOnlyDictionary<string, string>? Schema, long RowsRead, long RowsKept);
+/// <param name="UserIdType">Type of the log's user ids; null when it had no rows.</param>
+/// <param name="ItemIdType">Type of the log's item ids; null when it had no rows.</param>
+public sealed record ManifestSource(string Source, string? ETag, long? Size, IReadOnlyDictionary<string, string>? Schema, long RowsRead, long RowsKept, ExternalIdType? UserIdType = null, ExternalIdType? ItemIdType = null);
 
 /// <summary>Rows before and after one cleaning rule.</summary>
 /// <param name="Rule">The rule, e.g. <c>missingUserId</c>, <c>duplicates</c>, <c>kCore</c>.</param>

@@ -45,6 +45,12 @@ public sealed record SyntheticLogOptions
 
     /// <summary>Length of the time span in days.</summary>
     public int Days { get; init; } = 90;
+
+    /// <summary>
+    /// When true the log also has a <c>rating</c> column (INT32, 1–5): items of the user's own cluster
+    /// are rated 4 or 5, others 1 to 3, so the same log serves explicit models. Default false.
+    /// </summary>
+    public bool Ratings { get; init; }
 }
 
 /// <summary>
@@ -63,6 +69,14 @@ public static class SyntheticInteractionLog
         new DataField<long>("item_id"),
         new DataField<string>("event_type"),
         new DataField<DateTime>("timestamp"));
+
+    /// <summary>Column schema of logs with <see cref="SyntheticLogOptions.Ratings"/>: <see cref="Schema"/> and an INT32 <c>rating</c>.</summary>
+    public static ParquetSchema SchemaWithRatings { get; } = new(
+        new DataField<string>("user_id"),
+        new DataField<long>("item_id"),
+        new DataField<string>("event_type"),
+        new DataField<DateTime>("timestamp"),
+        new DataField<int>("rating"));
 
     /// <summary>The cluster of user <paramref name="user"/> (for checking recommendations against the plant).</summary>
     public static int ClusterOfUser(int user, SyntheticLogOptions options) => user % options.Clusters;
@@ -92,9 +106,11 @@ public static class SyntheticInteractionLog
         var items = new List<long>(options.RowGroupSize);
         var events = new List<string>(options.RowGroupSize);
         var times = new List<DateTime>(options.RowGroupSize);
+        List<int>? ratings = options.Ratings ? new List<int>(options.RowGroupSize) : null;
         long rows = 0;
 
-        await using ParquetWriter writer = await ParquetWriter.CreateAsync(Schema, output, cancellationToken: cancellationToken).ConfigureAwait(false);
+        ParquetSchema schema = options.Ratings ? SchemaWithRatings : Schema;
+        await using ParquetWriter writer = await ParquetWriter.CreateAsync(schema, output, cancellationToken: cancellationToken).ConfigureAwait(false);
         for (int user = 0; user < options.Users; user++)
         {
             int cluster = ClusterOfUser(user, options);
@@ -123,9 +139,10 @@ public static class SyntheticInteractionLog
                     items.Add(item);
                     events.Add(roll < 0.7 ? EventTypes[0] : roll < 0.93 ? EventTypes[1] : EventTypes[2]);
                     times.Add(options.Start.AddSeconds(Math.Min(spanSeconds, second + (copy * 3_600))).UtcDateTime);
+                    ratings?.Add(ClusterOfItem(item, options) == cluster ? 4 + random.Next(2) : 1 + random.Next(3));
                     if (users.Count == options.RowGroupSize)
                     {
-                        rows += await FlushAsync(writer, users, items, events, times, cancellationToken).ConfigureAwait(false);
+                        rows += await FlushAsync(writer, schema, users, items, events, times, ratings, cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -133,20 +150,26 @@ public static class SyntheticInteractionLog
 
         if (users.Count > 0)
         {
-            rows += await FlushAsync(writer, users, items, events, times, cancellationToken).ConfigureAwait(false);
+            rows += await FlushAsync(writer, schema, users, items, events, times, ratings, cancellationToken).ConfigureAwait(false);
         }
 
         return rows;
     }
 
-    private static async Task<int> FlushAsync(ParquetWriter writer, List<string?> users, List<long> items, List<string> events, List<DateTime> times, CancellationToken cancellationToken)
+    private static async Task<int> FlushAsync(ParquetWriter writer, ParquetSchema schema, List<string?> users, List<long> items, List<string> events, List<DateTime> times, List<int>? ratings, CancellationToken cancellationToken)
     {
         using ParquetRowGroupWriter group = writer.CreateRowGroup();
-        var fields = Schema.DataFields;
+        var fields = schema.DataFields;
         await group.WriteAsync(fields[0], users).ConfigureAwait(false);
         await group.WriteAsync<long>(fields[1], items.ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
         await group.WriteAsync(fields[2], events).ConfigureAwait(false);
         await group.WriteAsync<DateTime>(fields[3], times.ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (ratings is not null)
+        {
+            await group.WriteAsync<int>(fields[4], ratings.ToArray(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            ratings.Clear();
+        }
+
         int count = users.Count;
         users.Clear();
         items.Clear();

@@ -34,7 +34,7 @@ internal sealed class ColumnDecoder(ColumnChunkReader chunks, BatchArrays arrays
         if ((type == typeof(long) || type == typeof(int))
             && await chunks.TryReadIntegersAsync(rowGroup, field, count, cancellationToken).ConfigureAwait(false) is var (integers, missing))
         {
-            return IdColumn.FromNumbers(integers, missing);
+            return IdColumn.FromNumbers(integers, missing, type == typeof(int) ? ExternalIdType.Int32 : ExternalIdType.Int64);
         }
 
         if (type == typeof(long))
@@ -243,7 +243,7 @@ internal sealed class ColumnDecoder(ColumnChunkReader chunks, BatchArrays arrays
     }
 
     private IdColumn ToIds<T>((T[] Values, bool[]? IsNull) column)
-        where T : struct, IBinaryInteger<T>
+        where T : struct, IBinaryInteger<T>, IMinMaxValue<T>
     {
         T[] values = column.Values;
         long[] ids = arrays.Take<long>(values.Length);
@@ -252,7 +252,11 @@ internal sealed class ColumnDecoder(ColumnChunkReader chunks, BatchArrays arrays
             ids[i] = long.CreateTruncating(values[i]);
         }
 
-        return IdColumn.FromNumbers(ids, column.IsNull);
+        // Types that fit 32 bits (int, short, byte and their unsigned kin up to ushort) give ids of that width.
+        ExternalIdType type = long.CreateSaturating(T.MaxValue) <= int.MaxValue && long.CreateSaturating(T.MinValue) >= int.MinValue
+            ? ExternalIdType.Int32
+            : ExternalIdType.Int64;
+        return IdColumn.FromNumbers(ids, column.IsNull, type);
     }
 
     private string?[] ToText<T>((T[] Values, bool[]? IsNull) column)

@@ -44,12 +44,16 @@ public sealed class InteractionBatch
 /// </summary>
 public sealed class IdColumn
 {
-    private IdColumn(long[]? numbers, bool[]? isNull, string?[]? strings)
+    private IdColumn(long[]? numbers, bool[]? isNull, string?[]? strings, ExternalIdType type)
     {
         Numbers = numbers;
         IsNull = isNull;
         Strings = strings;
+        Type = type;
     }
+
+    /// <summary>The type the ids have in the log (integers travel as <see cref="Numbers"/> whatever their width).</summary>
+    public ExternalIdType Type { get; }
 
     /// <summary>Integer ids (int32 or int64 in the file); null when the column holds strings.</summary>
     public long[]? Numbers { get; }
@@ -70,9 +74,17 @@ public sealed class IdColumn
     public string? TextAt(int row) =>
         Strings is not null ? Strings[row] : IsMissing(row) ? null : Numbers![row].ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>A column of integer ids.</summary>
-    public static IdColumn FromNumbers(long[] numbers, bool[]? isNull = null) => new(numbers, isNull, null);
+    /// <summary>A column of integer ids, of <paramref name="type"/> (<see cref="ExternalIdType.Int32"/> or <see cref="ExternalIdType.Int64"/>) in the log.</summary>
+    public static IdColumn FromNumbers(long[] numbers, bool[]? isNull = null, ExternalIdType type = ExternalIdType.Int64)
+    {
+        if (type is not (ExternalIdType.Int32 or ExternalIdType.Int64))
+        {
+            throw new ArgumentOutOfRangeException(nameof(type), type, "Integer ids are Int32 or Int64.");
+        }
+
+        return new(numbers, isNull, null, type);
+    }
 
     /// <summary>A column of string ids.</summary>
-    public static IdColumn FromStrings(string?[] strings) => new(null, null, strings);
+    public static IdColumn FromStrings(string?[] strings) => new(null, null, strings, ExternalIdType.String);
 }

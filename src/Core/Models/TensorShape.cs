@@ -12,4 +12,41 @@ public sealed record TensorShape(string Name, string ElementType, IReadOnlyList<
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Name, ElementType, Shape.Count);
+
+    /// <summary>
+    /// True when both lists describe the same tensors: the same names, each once, with equal element
+    /// types and shapes. Order does not matter: a module's state dict lists its own parameters before
+    /// its submodules' (matrix factorization's <c>global_bias</c> comes first there), while a description
+    /// computed without the module may list them in another order.
+    /// </summary>
+    public static bool SameTensors(IReadOnlyList<TensorShape> first, IReadOnlyList<TensorShape> second)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        if (first.Count != second.Count)
+        {
+            return false;
+        }
+
+        var byName = new Dictionary<string, TensorShape>(first.Count, StringComparer.Ordinal);
+        foreach (TensorShape shape in first)
+        {
+            if (shape is null || shape.Name is null || !byName.TryAdd(shape.Name, shape))
+            {
+                return false;
+            }
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (TensorShape shape in second)
+        {
+            if (shape is null || shape.Name is null || !seen.Add(shape.Name)
+                || !byName.TryGetValue(shape.Name, out TensorShape? match) || !match.Equals(shape))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

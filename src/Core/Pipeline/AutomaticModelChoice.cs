@@ -45,7 +45,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
             TrainingResult result = await trainer.TrainAsync(dataset, candidate.Options, run, store, validator, progress, cancellationToken).ConfigureAwait(false);
             if (result.Status is TrainingStatus.Running)
             {
-                return Unfinished(input, result, candidate.Options.Epochs, validator, clock.Elapsed.TotalSeconds);
+                return Unfinished(input, result, candidate.Options.Epochs ?? 0, validator, clock.Elapsed.TotalSeconds);
             }
 
             LeaderboardEntry entry = EntryOf(candidate, result, validator);
@@ -61,7 +61,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
         TrainingResult trained = await trainer.TrainAsync(dataset, final, finalRun, store, validator, progress, cancellationToken).ConfigureAwait(false);
         if (trained.Status is TrainingStatus.Running)
         {
-            return Unfinished(input, trained, final.Epochs, validator, clock.Elapsed.TotalSeconds);
+            return Unfinished(input, trained, final.Epochs ?? 0, validator, clock.Elapsed.TotalSeconds);
         }
 
         IReadOnlyList<LeaderboardEntry> leaderboard = [.. board.Select(entry => entry with { Chosen = entry.Candidate == winner.Candidate })];
@@ -74,11 +74,11 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
         return new TrainStageOutput(
             input.RunId,
             trained.Epochs.Count,
-            final.Epochs,
+            final.Epochs ?? 0,
             Finished: true,
             trained.BestEpoch,
             trained.MetricName ?? validator.MetricName,
-            trained.BestMetric ?? double.NaN,
+            trained.BestMetric,
             trained.Device,
             clock.Elapsed.TotalSeconds)
         {
@@ -109,7 +109,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
     }
 
     private static TrainStageOutput Unfinished(TrainStageInput input, TrainingResult result, int maxEpochs, ITrainingValidator validator, double seconds) =>
-        new(input.RunId, result.Epochs.Count, maxEpochs, Finished: false, result.BestEpoch, result.MetricName ?? validator.MetricName, result.BestMetric ?? double.NaN, result.Device, seconds);
+        new(input.RunId, result.Epochs.Count, maxEpochs, Finished: false, result.BestEpoch, result.MetricName ?? validator.MetricName, result.BestMetric, result.Device, seconds);
 
     private async Task DeleteRunAsync(string runId, CancellationToken cancellationToken)
     {

@@ -9,16 +9,27 @@ namespace Recommender.Core.Pipeline;
 /// <summary>
 /// A trained model, the popularity baseline and (when there is one) the live model, measured the
 /// same way on one dataset's held-out interactions: Microsoft Recommenders' ranking metrics at K
-/// with training items removed from the rankings, plus RMSE/MAE for explicit models.
+/// with training items removed from the rankings, plus RMSE/MAE for matrix factorization on explicit
+/// data, where the baseline's RMSE is that of each item's mean rating (<see cref="ItemMeanRatingBaseline"/>).
 /// </summary>
 /// <param name="K">Cut-off.</param>
 /// <param name="Model">Metrics of the new model.</param>
 /// <param name="Popularity">Metrics of the popularity baseline.</param>
 /// <param name="Live">Metrics of the live model, or null.</param>
-public sealed record ModelEvaluation(int K, IReadOnlyDictionary<string, double> Model, IReadOnlyDictionary<string, double> Popularity, IReadOnlyDictionary<string, double>? Live)
+/// <param name="GatesOnRatings">
+/// True when the model predicts ratings (matrix factorization): the gate then compares RMSE, which such
+/// a model is trained to lower, instead of NDCG, which ranks by predicted rating and is no aim of it.
+/// </param>
+public sealed record ModelEvaluation(int K, IReadOnlyDictionary<string, double> Model, IReadOnlyDictionary<string, double> Popularity, IReadOnlyDictionary<string, double>? Live, bool GatesOnRatings = false)
 {
-    /// <summary>Name of the metric the quality gate compares.</summary>
-    public string GateMetric => $"ndcg@{K.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+    /// <summary>Name of the error metric of rating models.</summary>
+    public const string RatingMetric = "rmse";
+
+    /// <summary>Name of the metric the quality gate compares: <c>rmse</c> for rating models, else <c>ndcg@K</c>.</summary>
+    public string GateMetric => GatesOnRatings ? RatingMetric : $"ndcg@{K.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>True when larger values of <see cref="GateMetric"/> are better.</summary>
+    public bool GateHigherIsBetter => !GatesOnRatings;
 
     /// <summary>Measures <paramref name="model"/>, popularity and <paramref name="live"/> on <paramref name="dataset"/>.</summary>
     public static ModelEvaluation Compute(CuratedDataset dataset, TrainedModel model, PopularityRecommender popularity, TrainedModel? live, int k, CancellationToken cancellationToken = default)
@@ -28,23 +39,38 @@ public sealed record ModelEvaluation(int K, IReadOnlyDictionary<string, double> 
         ArgumentNullException.ThrowIfNull(popularity);
         var seen = UserItemSets.FromInteractions(dataset.Train, dataset.UserCount, dataset.ItemCount);
         var relevant = UserItemSets.FromInteractions(dataset.Validation, dataset.UserCount, dataset.ItemCount);
+        bool ratings = dataset.IsExplicit && model.Manifest.Kind == ModelKind.MatrixFactorization;
 
         Dictionary<string, double> modelMetrics = Ranking(model.Factors, seen, relevant, dataset.ItemCount, k, cancellationToken);
-        if (dataset.IsExplicit)
+        RecommendationLists popular = popularity.Recommend(k, 0, dataset.UserCount, seen);
+        Dictionary<string, double> popularityMetrics = new(RankingEvaluator.Evaluate(popular, relevant, k).ToDictionary());
+        if (ratings)
         {
-            foreach ((string name, double value) in RatingEvaluator.Evaluate(model.Factors, dataset.Validation).ToDictionary())
+            AddRatingMetrics(modelMetrics, RatingEvaluator.Evaluate(model.Factors, dataset.Validation));
+            AddRatingMetrics(popularityMetrics, ItemMeanRatingBaseline.Evaluate(dataset));
+        }
+
+        Dictionary<string, double>? liveMetrics = null;
+        if (live is not null)
+        {
+            FactorSnapshot aligned = FactorAlignment.AlignTo(live, dataset);
+            liveMetrics = Ranking(aligned, seen, relevant, dataset.ItemCount, k, cancellationToken);
+            if (ratings && live.Manifest.Kind == ModelKind.MatrixFactorization)
             {
-                modelMetrics[name] = value;
+                // Only the ratings of users and items the live model knows: it has no prediction for the others.
+                AddRatingMetrics(liveMetrics, RatingEvaluator.Evaluate(aligned, FactorAlignment.KnownRows(live, dataset, dataset.Validation)));
             }
         }
 
-        RecommendationLists popular = popularity.Recommend(k, 0, dataset.UserCount, seen);
-        Dictionary<string, double> popularityMetrics = new(RankingEvaluator.Evaluate(popular, relevant, k).ToDictionary());
+        return new ModelEvaluation(k, modelMetrics, popularityMetrics, liveMetrics, ratings);
+    }
 
-        Dictionary<string, double>? liveMetrics = live is null
-            ? null
-            : Ranking(FactorAlignment.AlignTo(live, dataset), seen, relevant, dataset.ItemCount, k, cancellationToken);
-        return new ModelEvaluation(k, modelMetrics, popularityMetrics, liveMetrics);
+    private static void AddRatingMetrics(Dictionary<string, double> metrics, RatingMetrics rating)
+    {
+        foreach ((string name, double value) in rating.ToDictionary())
+        {
+            metrics[name] = value;
+        }
     }
 
     private static Dictionary<string, double> Ranking(FactorSnapshot factors, UserItemSets seen, UserItemSets relevant, int itemCount, int k, CancellationToken cancellationToken)
@@ -59,31 +85,54 @@ public sealed record ModelEvaluation(int K, IReadOnlyDictionary<string, double> 
 /// <summary>The quality gate: publish only a model that beats popularity and does not regress against the live model.</summary>
 public static class QualityGate
 {
-    /// <summary>Decides whether <paramref name="evaluation"/> may be published under <paramref name="settings"/>.</summary>
+    /// <summary>
+    /// Decides whether <paramref name="evaluation"/> may be published under <paramref name="settings"/>.
+    /// Ranking models: NDCG@K at least <see cref="PipelineRunSettings.MinNdcgVersusPopularity"/> times
+    /// popularity's. Rating models: RMSE at most the item-mean baseline's divided by that factor. Both: no
+    /// worse than the live model by more than <see cref="PipelineRunSettings.MaxRegressionVersusLive"/>.
+    /// </summary>
     public static (bool Passed, string Reason) Decide(ModelEvaluation evaluation, PipelineRunSettings settings)
     {
         ArgumentNullException.ThrowIfNull(evaluation);
         ArgumentNullException.ThrowIfNull(settings);
         string metric = evaluation.GateMetric;
-        double model = evaluation.Model.GetValueOrDefault(metric);
-        double popularity = evaluation.Popularity.GetValueOrDefault(metric);
+        double model = evaluation.Model.GetValueOrDefault(metric, double.NaN);
+        double popularity = evaluation.Popularity.GetValueOrDefault(metric, double.NaN);
+        double? live = evaluation.Live is { } liveMetrics && liveMetrics.TryGetValue(metric, out double value) && double.IsFinite(value) ? value : null;
         if (!double.IsFinite(model))
         {
             return (false, $"{metric} of the new model is not a number.");
         }
 
-        double popularityFloor = popularity * settings.MinNdcgVersusPopularity;
-        if (model < popularityFloor)
+        if (evaluation.GateHigherIsBetter)
         {
-            return (false, FormattableString.Invariant($"{metric} {model:F4} is below {settings.MinNdcgVersusPopularity:F2} x popularity's {popularity:F4}."));
+            double popularityFloor = popularity * settings.MinNdcgVersusPopularity;
+            if (model < popularityFloor)
+            {
+                return (false, FormattableString.Invariant($"{metric} {model:F4} is below {settings.MinNdcgVersusPopularity:F2} x popularity's {popularity:F4}."));
+            }
+
+            if (live is { } l && model < l * (1 - settings.MaxRegressionVersusLive))
+            {
+                return (false, FormattableString.Invariant($"{metric} {model:F4} regresses more than {settings.MaxRegressionVersusLive:P0} against the live model's {l:F4}."));
+            }
+
+            return (true, FormattableString.Invariant($"{metric} {model:F4} vs popularity {popularity:F4}") + (live is { } shown ? FormattableString.Invariant($" and live {shown:F4}.") : "."));
         }
 
-        if (evaluation.Live?.GetValueOrDefault(metric) is { } live && model < live * (1 - settings.MaxRegressionVersusLive))
+        // Errors: lower is better. A factor of 0 turns the baseline check off, as it does for NDCG.
+        double baselineCeiling = popularity / settings.MinNdcgVersusPopularity;
+        if (double.IsFinite(popularity) && model > baselineCeiling)
         {
-            return (false, FormattableString.Invariant($"{metric} {model:F4} regresses more than {settings.MaxRegressionVersusLive:P0} against the live model's {live:F4}."));
+            return (false, FormattableString.Invariant($"{metric} {model:F4} is above the item-mean baseline's {popularity:F4} / {settings.MinNdcgVersusPopularity:F2}."));
         }
 
-        return (true, FormattableString.Invariant($"{metric} {model:F4} vs popularity {popularity:F4}") + (evaluation.Live?.GetValueOrDefault(metric) is { } l ? FormattableString.Invariant($" and live {l:F4}.") : "."));
+        if (live is { } liveError && model > liveError * (1 + settings.MaxRegressionVersusLive))
+        {
+            return (false, FormattableString.Invariant($"{metric} {model:F4} is more than {settings.MaxRegressionVersusLive:P0} above the live model's {liveError:F4}."));
+        }
+
+        return (true, FormattableString.Invariant($"{metric} {model:F4} vs item-mean baseline {popularity:F4}") + (live is { } shownError ? FormattableString.Invariant($" and live {shownError:F4}.") : "."));
     }
 }
 
@@ -114,6 +163,33 @@ public static class FactorAlignment
         float[] users = Gather(source.UserFactors, d, userSources, columnSources: null);
         float[] items = Gather(source.ItemFactors, d, itemSources, columnSources: null);
         return new FactorSnapshot(users, items, dataset.UserCount, dataset.ItemCount, d);
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="table"/> (indexed by <paramref name="dataset"/>'s vocabularies) whose user
+    /// and item <paramref name="model"/> knows.
+    /// </summary>
+    public static InteractionTable KnownRows(TrainedModel model, CuratedDataset dataset, InteractionTable table)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(table);
+        var users = new HashSet<string>(model.UserIds, StringComparer.Ordinal);
+        var items = new HashSet<string>(model.ItemIds, StringComparer.Ordinal);
+        var rows = new List<int>(table.Count);
+        for (int row = 0; row < table.Count; row++)
+        {
+            if (users.Contains(dataset.UserIds[table.Users[row]]) && items.Contains(dataset.ItemIds[table.Items[row]]))
+            {
+                rows.Add(row);
+            }
+        }
+
+        return new InteractionTable(
+            rows.Select(row => table.Users[row]).ToArray(),
+            rows.Select(row => table.Items[row]).ToArray(),
+            rows.Select(row => table.Weights[row]).ToArray(),
+            rows.Select(row => table.Timestamps[row]).ToArray());
     }
 
     /// <summary>For each target id, its row in the source, or −1.</summary>

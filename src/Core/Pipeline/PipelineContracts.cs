@@ -86,10 +86,27 @@ public sealed record PreprocessStageOutput(
     string? LiveRunOnSameDataset = null);
 
 /// <summary>Stage 2 input: train (or continue training) a run on a dataset.</summary>
-public sealed record TrainStageInput(string RunId, string DatasetVersion, int EvaluationK, TrainingOverrides? Overrides, string? WarmStartRunId, int MaxEpochsThisCall);
+public sealed record TrainStageInput(string RunId, string DatasetVersion, int EvaluationK, TrainingOverrides? Overrides, string? WarmStartRunId, int MaxEpochsThisCall)
+{
+    /// <summary>
+    /// When set, this call trains (or continues) the refit of that finished run: <see cref="RunId"/> is the
+    /// refit's run id, trained on train + validation for the source run's best epoch count, without
+    /// validation or warm start (see <see cref="Training.ModelRefit"/>).
+    /// </summary>
+    public string? RefitOf { get; init; }
+}
 
 /// <summary>Stage 2 output, after one call of the training activity.</summary>
-public sealed record TrainStageOutput(string RunId, int EpochsDone, int MaxEpochs, bool Finished, int BestEpoch, string Metric, double BestValue, string Device, double Seconds)
+/// <param name="RunId">The run.</param>
+/// <param name="EpochsDone">Epochs trained so far.</param>
+/// <param name="MaxEpochs">Epochs planned.</param>
+/// <param name="Finished">True once training ended (all epochs, or stopped early).</param>
+/// <param name="BestEpoch">Best epoch so far.</param>
+/// <param name="Metric">The validation metric's name; empty for a run without validation (a refit).</param>
+/// <param name="BestValue">The metric at the best epoch; null without validation (payloads cannot carry NaN).</param>
+/// <param name="Device">Where it trained.</param>
+/// <param name="Seconds">Wall time of the call.</param>
+public sealed record TrainStageOutput(string RunId, int EpochsDone, int MaxEpochs, bool Finished, int BestEpoch, string Metric, double? BestValue, string Device, double Seconds)
 {
     /// <summary>The automatic model choice's candidates and their validation figures, once it has chosen.</summary>
     public IReadOnlyList<LeaderboardEntry>? Leaderboard { get; init; }
@@ -99,10 +116,22 @@ public sealed record TrainStageOutput(string RunId, int EpochsDone, int MaxEpoch
 public sealed record EvaluateStageInput(string RunId, string DatasetVersion, string? LiveRunId, PipelineRunSettings Settings);
 
 /// <summary>Stage 3 output: metrics of the new model, the popularity baseline and the live model, and the gate's verdict.</summary>
-public sealed record EvaluateStageOutput(IReadOnlyDictionary<string, double> Model, IReadOnlyDictionary<string, double> Popularity, IReadOnlyDictionary<string, double>? Live, bool Passed, string Reason);
+/// <param name="Model">Metrics of the run's model, trained on train only, on validation.</param>
+/// <param name="Popularity">Metrics of the popularity baseline.</param>
+/// <param name="Live">Metrics of the live model, or null.</param>
+/// <param name="Passed">The quality gate's verdict.</param>
+/// <param name="Reason">Why.</param>
+/// <param name="Refit">
+/// When the gate passed and refitting is on: the refit to train and publish instead of the model these
+/// metrics describe. Null: the run's model itself is published (or nothing is).
+/// </param>
+public sealed record EvaluateStageOutput(IReadOnlyDictionary<string, double> Model, IReadOnlyDictionary<string, double> Popularity, IReadOnlyDictionary<string, double>? Live, bool Passed, string Reason, Training.RefitPlan? Refit = null);
 
 /// <summary>Stage 4, once per run before the shards: write the run's scoring bundle.</summary>
-public sealed record PrepareScoringInput(string RunId, string DatasetVersion);
+/// <param name="RunId">The run (the version the lists are published under, and where the bundle goes).</param>
+/// <param name="DatasetVersion">Its dataset.</param>
+/// <param name="ModelRunId">The trained run whose factors are scored: the run's refit, or null for the run itself.</param>
+public sealed record PrepareScoringInput(string RunId, string DatasetVersion, string? ModelRunId = null);
 
 /// <summary>What the scoring bundle holds: the shards read their users' rows of it by byte range.</summary>
 public sealed record PrepareScoringOutput(int Users, int Items, int Dimension, long Bytes);

@@ -111,21 +111,40 @@ public sealed partial class PipelineStages
     public async Task<TrainStageOutput> TrainAsync(TrainStageInput input, CancellationToken cancellationToken = default) =>
         await TrainAsync(input, progress: null, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Stage 2 with a progress callback (the CLI draws it).</summary>
+    /// <summary>
+    /// Stage 2 with a progress callback (the CLI draws it). With <see cref="TrainStageInput.RefitOf"/> set, it
+    /// trains that run's refit instead: on train + validation, for the run's best epoch count, unvalidated.
+    /// </summary>
     public async Task<TrainStageOutput> TrainAsync(TrainStageInput input, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
         CuratedDataset dataset = await new CuratedDatasetReader(_artifacts).ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
-        TrainingOptions options = ApplyOverrides(_training, input.Overrides);
-        ITrainingValidator validator = dataset.IsExplicit ? new RatingValidator(dataset) : new RankingValidator(dataset, input.EvaluationK);
-        if (options.Kind == ModelKind.Auto && !dataset.IsExplicit)
+        TrainingOptions options;
+        TrainingRun run;
+        ITrainingValidator? validator = null;
+        if (input.RefitOf is { } source)
         {
-            var choice = new AutomaticModelChoice(_artifacts, new ModelTrainer(_loggers.CreateLogger<ModelTrainer>(), _time), _logger);
-            return await choice.TrainAsync(input, dataset, options, validator, progress, cancellationToken).ConfigureAwait(false);
+            if (input.RunId != ModelRefit.RunIdOf(source))
+            {
+                throw new ArgumentException($"The refit of run '{source}' is run '{ModelRefit.RunIdOf(source)}', not '{input.RunId}'.", nameof(input));
+            }
+
+            (dataset, options, run) = await ModelRefit.PrepareAsync(_artifacts, dataset, source, input.MaxEpochsThisCall, _training.Device, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            options = ApplyOverrides(_training, input.Overrides).Resolve(dataset.IsExplicit);
+            validator = TrainingValidators.For(dataset, options.Kind, input.EvaluationK);
+            if (options.Kind == ModelKind.Auto && !dataset.IsExplicit)
+            {
+                var choice = new AutomaticModelChoice(_artifacts, new ModelTrainer(_loggers.CreateLogger<ModelTrainer>(), _time), _logger);
+                return await choice.TrainAsync(input, dataset, options, validator, progress, cancellationToken).ConfigureAwait(false);
+            }
+
+            string? warmStart = await UsableWarmStartAsync(input.WarmStartRunId, input.RunId, options, dataset, cancellationToken).ConfigureAwait(false);
+            run = new TrainingRun(input.RunId, warmStart) { MaxEpochsThisCall = input.MaxEpochsThisCall };
         }
 
-        string? warmStart = await UsableWarmStartAsync(input.WarmStartRunId, input.RunId, options, dataset, cancellationToken).ConfigureAwait(false);
-        var run = new TrainingRun(input.RunId, warmStart) { MaxEpochsThisCall = input.MaxEpochsThisCall };
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         TrainingResult result = await new ModelTrainer(_loggers.CreateLogger<ModelTrainer>(), _time)
             .TrainAsync(dataset, options, run, _artifacts, validator, progress, cancellationToken)
@@ -133,11 +152,11 @@ public sealed partial class PipelineStages
         return new TrainStageOutput(
             result.RunId,
             result.Epochs.Count,
-            options.Epochs,
+            options.Epochs!.Value,
             result.Status is not TrainingStatus.Running,
             result.BestEpoch,
-            result.MetricName ?? validator.MetricName,
-            result.BestMetric ?? double.NaN,
+            result.MetricName ?? validator?.MetricName ?? string.Empty,
+            result.BestMetric,
             result.Device,
             stopwatch.Elapsed.TotalSeconds);
     }
@@ -165,11 +184,11 @@ public sealed partial class PipelineStages
         return new TrainStageOutput(
             manifest.RunId,
             manifest.Epochs.Count,
-            manifest.Options.Epochs,
+            manifest.Options.Epochs ?? manifest.Epochs.Count,
             manifest.Status is not TrainingStatus.Running,
             manifest.BestEpoch,
             manifest.MetricName ?? string.Empty,
-            manifest.BestMetric ?? double.NaN,
+            manifest.BestMetric,
             manifest.Device,
             manifest.Epochs.Sum(e => e.WallSeconds));
     }
@@ -180,11 +199,12 @@ public sealed partial class PipelineStages
         ArgumentNullException.ThrowIfNull(input);
         ModelEvaluation evaluation = await EvaluateModelAsync(input.RunId, input.DatasetVersion, input.LiveRunId, input.Settings.EvaluationK, cancellationToken).ConfigureAwait(false);
         (bool passed, string reason) = QualityGate.Decide(evaluation, input.Settings);
-        await WriteEvaluationAsync(input.RunId, evaluation, passed, reason, cancellationToken).ConfigureAwait(false);
         ModelManifest manifest = await TrainedModel.ReadFinishedManifestAsync(_artifacts, input.RunId, cancellationToken).ConfigureAwait(false);
-        await TrainingReport.WriteAsync(_artifacts, manifest, evaluation, new GateDecision(passed, reason), cancellationToken).ConfigureAwait(false);
+        RefitPlan? refit = passed && _training.Refit ? ModelRefit.PlanFor(manifest) : null;
+        await WriteEvaluationAsync(input.RunId, evaluation, passed, reason, refit, cancellationToken).ConfigureAwait(false);
+        await TrainingReport.WriteAsync(_artifacts, manifest, evaluation, new GateDecision(passed, reason, refit), cancellationToken).ConfigureAwait(false);
         LogEvaluated(_logger, input.RunId, passed, reason);
-        return new EvaluateStageOutput(evaluation.Model, evaluation.Popularity, evaluation.Live, passed, reason);
+        return new EvaluateStageOutput(evaluation.Model, evaluation.Popularity, evaluation.Live, passed, reason, refit);
     }
 
     /// <summary>Metrics at <paramref name="k"/> of a trained run, popularity and (optionally) another run, on one dataset's held-out data.</summary>
@@ -211,16 +231,20 @@ public sealed partial class PipelineStages
             return new PrepareScoringOutput(existing.UserCount, existing.ItemCount, existing.Dimension, existing.TotalBytes);
         }
 
-        TrainedModel model = await TrainedModel.LoadAsync(_artifacts, input.RunId, cancellationToken).ConfigureAwait(false);
+        string modelRunId = input.ModelRunId ?? input.RunId;
+        TrainedModel model = await TrainedModel.LoadAsync(_artifacts, modelRunId, cancellationToken).ConfigureAwait(false);
         CuratedDataset dataset = await new CuratedDatasetReader(_artifacts).ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
-        if (model.Factors.UserCount != dataset.UserCount || model.Factors.ItemCount != dataset.ItemCount)
+        if (model.Manifest.DatasetVersion != dataset.Version || model.Factors.UserCount != dataset.UserCount || model.Factors.ItemCount != dataset.ItemCount)
         {
             throw new InvalidOperationException(
-                $"Model '{input.RunId}' has {model.Factors.UserCount} users and {model.Factors.ItemCount} items but dataset '{input.DatasetVersion}' has {dataset.UserCount} and {dataset.ItemCount}.");
+                $"Model '{modelRunId}' has {model.Factors.UserCount} users and {model.Factors.ItemCount} items of dataset '{model.Manifest.DatasetVersion}' but run '{input.RunId}' scores dataset '{input.DatasetVersion}' of {dataset.UserCount} and {dataset.ItemCount}.");
         }
 
         var seen = UserItemSets.FromInteractions([dataset.Train, dataset.Validation], dataset.UserCount, dataset.ItemCount);
-        ScoringBundleHeader header = await ScoringBundleWriter.WriteAsync(_artifacts, model, dataset.Version, seen, cancellationToken).ConfigureAwait(false);
+
+        // The bundle lives with the run whose version the shards publish, whichever of its models it holds.
+        ScoringBundleHeader header = await ScoringBundleWriter.WriteAsync(
+            _artifacts, input.RunId, model.Manifest.BestEpoch, dataset.Version, model.Factors, model.UserIds, model.ItemIds, seen, cancellationToken).ConfigureAwait(false);
         LogScoringPrepared(_logger, input.RunId, header.UserCount, header.ItemCount, header.TotalBytes);
         return new PrepareScoringOutput(header.UserCount, header.ItemCount, header.Dimension, header.TotalBytes);
     }
@@ -356,9 +380,9 @@ public sealed partial class PipelineStages
         }
     }
 
-    private async Task WriteEvaluationAsync(string runId, ModelEvaluation evaluation, bool passed, string reason, CancellationToken cancellationToken)
+    private async Task WriteEvaluationAsync(string runId, ModelEvaluation evaluation, bool passed, string reason, RefitPlan? refit, CancellationToken cancellationToken)
     {
-        var report = new { runId, passed, reason, k = evaluation.K, model = evaluation.Model, popularity = evaluation.Popularity, live = evaluation.Live };
+        var report = new { runId, passed, reason, k = evaluation.K, gateMetric = evaluation.GateMetric, model = evaluation.Model, popularity = evaluation.Popularity, live = evaluation.Live, refit };
         await ModelArtifactJson.WriteAsync(_artifacts, PipelinePaths.Evaluation(runId), report, cancellationToken).ConfigureAwait(false);
     }
 

@@ -4,7 +4,9 @@ namespace Recommender.Core.Pipeline;
 
 /// <summary>
 /// Runs the pipeline's stages one after another in this process: what the CLI does on one
-/// machine, with the same stages, gate and artifacts as the Durable orchestration.
+/// machine, with the same stages, gate and artifacts as the Durable orchestration. When the gate
+/// passes and refitting is on, the refit (train + validation) is trained and scored in place of the
+/// gated model.
 /// </summary>
 public sealed class SequentialPipeline(PipelineStages stages, RunHistory history, TimeProvider? time = null)
 {
@@ -46,11 +48,23 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
                 return new PipelineOutcome(request.RunId, RunResults.Rejected, data.DatasetVersion, evaluation, null) { Leaderboard = leaderboard };
             }
 
+            string? modelRunId = null;
+            if (evaluation.Refit is { } refit)
+            {
+                stage = "refit";
+                stageProgress?.Report(new PipelineProgress(request.RunId, stage, $"train + validation, {refit.Epochs} epochs"));
+                await stages.TrainAsync(
+                    new TrainStageInput(refit.RunId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, WarmStartRunId: null, MaxEpochsThisCall: 0) { RefitOf = request.RunId },
+                    trainingProgress,
+                    cancellationToken).ConfigureAwait(false);
+                modelRunId = refit.RunId;
+            }
+
             stage = "score";
             int shardSize = request.Settings.ShardSize;
             int shards = (data.Users + shardSize - 1) / shardSize;
             stageProgress?.Report(new PipelineProgress(request.RunId, stage) { ShardsDone = 0, Shards = shards });
-            await stages.PrepareScoringAsync(new PrepareScoringInput(request.RunId, data.DatasetVersion), cancellationToken).ConfigureAwait(false);
+            await stages.PrepareScoringAsync(new PrepareScoringInput(request.RunId, data.DatasetVersion, modelRunId), cancellationToken).ConfigureAwait(false);
             for (int shard = 0; shard < shards; shard++)
             {
                 stageProgress?.Report(new PipelineProgress(request.RunId, stage) { ShardsDone = shard, Shards = shards });

@@ -148,6 +148,8 @@ public sealed class InteractionPreprocessor
             Steps = steps,
             Split = new ManifestSplit(options.Split.Kind, options.Split.TrainRatio, options.Split.ValidationLastN, options.Split.Seed, trainCount, validationCount),
             Statistics = new DatasetStatistics(userIds.Length, itemIds.Length, interactions, density),
+            UserIdType = sources.Aggregate((ExternalIdType?)null, (type, source) => ExternalIdTypes.Combine(type, source.UserIdType)) ?? ExternalIdType.String,
+            ItemIdType = sources.Aggregate((ExternalIdType?)null, (type, source) => ExternalIdTypes.Combine(type, source.ItemIdType)) ?? ExternalIdType.String,
         };
         var result = new PreprocessingResult
         {
@@ -202,12 +204,16 @@ public sealed class InteractionPreprocessor
         int firstRow = rules.Columns.Count;
         var fileDropped = new RowDropTally();
         long rowsRead = 0;
+        ExternalIdType? userIdType = null;
+        ExternalIdType? itemIdType = null;
         try
         {
             await foreach (InteractionBatch batch in input.ReadBatches(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 rules.Append(batch, fileDropped);
                 rowsRead += batch.Count;
+                userIdType = ExternalIdTypes.Combine(userIdType, batch.Users.Type);
+                itemIdType = ExternalIdTypes.Combine(itemIdType, batch.Items.Type);
             }
         }
         catch (InvalidInteractionLogException ex)
@@ -221,7 +227,7 @@ public sealed class InteractionPreprocessor
         dropped.Add(fileDropped);
         long rowsKept = rules.Columns.Count - firstRow;
         PreprocessingLog.LogRead(_logger, input.Source, rowsRead, rowsKept);
-        return new ManifestSource(input.Source, input.ETag, input.Size, CanonicalSchema(input.Schema), rowsRead, rowsKept);
+        return new ManifestSource(input.Source, input.ETag, input.Size, CanonicalSchema(input.Schema), rowsRead, rowsKept, userIdType, itemIdType);
     }
 
     private static InteractionLogInput[] CheckInputs(IReadOnlyList<InteractionLogInput> inputs)

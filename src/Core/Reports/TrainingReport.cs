@@ -29,6 +29,8 @@ internal static class TrainingReport
     /// <summary>The Markdown report: <c>models/{runId}/report.md</c>.</summary>
     public static string MarkdownPath(string runId) => $"{ModelArtifactPaths.Run(runId)}report.md";
 
+    private static readonly HashSet<string> RatingMetricNames = new(StringComparer.Ordinal) { "rmse", "mae", "pairs" };
+
     private const string CurvesFile = "report.curves.png";
     private const long MaxLeaderboardBytes = 1 << 20;
     private const string MetricsFile = "report.metrics.png";
@@ -101,12 +103,12 @@ internal static class TrainingReport
 
     /// <summary>
     /// The metrics the model shares with popularity (the ranking metrics at K), one group each, a bar
-    /// per contender. Rating errors (RMSE, MAE) are on another scale and only the model has them: they
-    /// stay in the tables.
+    /// per contender. Rating errors (RMSE, MAE) and their pair counts are on another scale: they stay in
+    /// the tables.
     /// </summary>
     internal static BarChartPanel MetricPanel(ModelEvaluation evaluation)
     {
-        var groups = evaluation.Model.Keys.Where(evaluation.Popularity.ContainsKey).ToList();
+        var groups = evaluation.Model.Keys.Where(name => evaluation.Popularity.ContainsKey(name) && !RatingMetricNames.Contains(name)).ToList();
         if (groups.Count == 0)
         {
             groups = [.. evaluation.Model.Keys];
@@ -158,10 +160,19 @@ internal static class TrainingReport
         if (gate is not null)
         {
             facts.Add(("Quality gate", $"{(gate.Passed ? "passed" : "failed")}: {gate.Reason}"));
+            if (gate.Passed)
+            {
+                facts.Add(("Published model", PublishedModel(gate.Refit)));
+            }
         }
 
         return facts;
     }
+
+    /// <summary>Which model a passed run publishes, and which one the metrics of this report describe.</summary>
+    internal static string PublishedModel(RefitPlan? refit) => refit is null
+        ? "this run's model, trained on train only (refit off)"
+        : Invariant($"run {refit.RunId}: this model's options and seed trained again on train + validation for {refit.Epochs} epochs (the best epoch here). The evaluation and the gate are of this run, trained on train only, measured on validation before that refit.");
 
     private static List<MetricRow> MetricRows(ModelEvaluation evaluation)
     {
@@ -351,7 +362,8 @@ internal static class TrainingReport
 /// <summary>The quality gate's verdict on a run, as the report states it.</summary>
 /// <param name="Passed">Whether the run may be published.</param>
 /// <param name="Reason">The gate's explanation.</param>
-internal sealed record GateDecision(bool Passed, string Reason);
+/// <param name="Refit">The refit published in the run's place, when refitting is on.</param>
+internal sealed record GateDecision(bool Passed, string Reason, RefitPlan? Refit = null);
 
 /// <summary>Where a run's report files were written.</summary>
 /// <param name="Curves">The per-epoch curves (PNG).</param>

@@ -127,7 +127,7 @@ internal sealed class ModelCheckpoints
     /// </summary>
     public async Task EnsureSizedAsync(CheckpointRecord record, IReadOnlyList<TensorShape> expected, CancellationToken cancellationToken)
     {
-        if (!record.Parameters.SequenceEqual(expected))
+        if (!TensorShape.SameTensors(record.Parameters, expected))
         {
             throw new InvalidModelArtifactException(record.Checkpoint, "its tensors differ from the model's description");
         }

@@ -62,6 +62,12 @@ public sealed record ModelManifest
     /// <summary>Every epoch trained.</summary>
     public required IReadOnlyList<EpochRecord> Epochs { get; init; }
 
+    /// <summary>
+    /// The run this one refits: trained on its dataset's train and validation interactions together for
+    /// that run's best epoch count, without validation. Null for an ordinary run.
+    /// </summary>
+    public string? RefitOf { get; init; }
+
     /// <summary>The run whose embeddings seeded this one, with how many users and items they shared.</summary>
     public WarmStartRecord? WarmStart { get; init; }
 

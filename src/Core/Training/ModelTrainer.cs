@@ -23,7 +23,8 @@ namespace Recommender.Core.Training;
 public sealed class ModelTrainer
 {
     private const int ProgressReportsPerEpoch = 10;
-    private static readonly string[] OptionsThatMayChangeOnResume = ["device", "checkpointsToKeep"];
+    // Refit decides what the pipeline does after this run, not how the run trains.
+    private static readonly string[] OptionsThatMayChangeOnResume = ["device", "checkpointsToKeep", "refit"];
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
@@ -279,7 +280,7 @@ public sealed class ModelTrainer
                 return await FinishAsync(state, bestFactors, resumedFrom, cancellationToken).ConfigureAwait(false);
             }
 
-            TrainingLog.Started(Logger, _run.RunId, _shape.Kind, _deviceName, _shape.UserCount, _shape.ItemCount, _data.Train.Count, state.Epoch + 1, _options.Epochs);
+            TrainingLog.Started(Logger, _run.RunId, _shape.Kind, _deviceName, _shape.UserCount, _shape.ItemCount, _data.Train.Count, state.Epoch + 1, Epochs);
             using Tensor users = IndicesOnDevice(_data.Train.Users);
             using Tensor items = IndicesOnDevice(_data.Train.Items);
             using Tensor? ratings = _model.NeedsRatings ? RatingsOnDevice(_data.Train.Weights) : null;
@@ -308,9 +309,9 @@ public sealed class ModelTrainer
                 await _checkpoints.WriteAsync(_model, _optimizer!, state, cancellationToken).ConfigureAwait(false);
                 await _checkpoints.PruneAsync(EpochsToKeep(state), cancellationToken).ConfigureAwait(false);
                 await WriteManifestAsync(state, cancellationToken).ConfigureAwait(false);
-                TrainingLog.EpochFinished(Logger, _run.RunId, epoch, _options.Epochs, loss, _validator?.MetricName ?? "metric", validation?.Value, record.WallSeconds);
+                TrainingLog.EpochFinished(Logger, _run.RunId, epoch, Epochs, loss, _validator?.MetricName ?? "metric", validation?.Value, record.WallSeconds);
                 int batches = BatchCount;
-                _progress?.Report(new TrainingProgress(epoch, _options.Epochs, batches, batches, loss, validation?.Value, _validator?.MetricName));
+                _progress?.Report(new TrainingProgress(epoch, Epochs, batches, batches, loss, validation?.Value, _validator?.MetricName));
                 if (state.Status == TrainingStatus.EarlyStopped)
                 {
                     TrainingLog.StoppedEarly(Logger, _run.RunId, epoch, state.BestEpoch);
@@ -326,6 +327,8 @@ public sealed class ModelTrainer
             _model.Dispose();
             _sampler?.Dispose();
         }
+
+        private int Epochs => _options.Epochs!.Value;
 
         private int BatchCount => (int)((_data.Train.Count + (long)_options.BatchSize - 1) / _options.BatchSize);
 
@@ -371,7 +374,7 @@ public sealed class ModelTrainer
                 lossSum += value;
                 if ((batch + 1) % reportEvery == 0 && batch + 1 < batches)
                 {
-                    _progress?.Report(new TrainingProgress(epoch, _options.Epochs, batch + 1, batches, lossSum / (batch + 1)));
+                    _progress?.Report(new TrainingProgress(epoch, Epochs, batch + 1, batches, lossSum / (batch + 1)));
                 }
             }
 
@@ -396,7 +399,7 @@ public sealed class ModelTrainer
 
         private ValidationResult? Validate(int epoch, ref FactorSnapshot? bestFactors, ref TrainerState state, CancellationToken cancellationToken)
         {
-            if (_validator is null || (epoch % _options.EvaluateEvery != 0 && epoch != _options.Epochs))
+            if (_validator is null || (epoch % _options.EvaluateEvery != 0 && epoch != Epochs))
             {
                 return null;
             }
@@ -422,10 +425,11 @@ public sealed class ModelTrainer
         private TrainerState NextState(TrainerState state, int epoch, ValidationResult? validation, List<EpochRecord> epochs)
         {
             int bestEpoch = _validator is null ? epoch : state.BestEpoch;
-            bool stopEarly = validation is not null && _options.EarlyStoppingPatience > 0
-                && state.EvaluationsWithoutImprovement >= _options.EarlyStoppingPatience && epoch < _options.Epochs;
+            int patience = _options.EarlyStoppingPatience!.Value;
+            bool stopEarly = validation is not null && patience > 0
+                && state.EvaluationsWithoutImprovement >= patience && epoch < Epochs;
             TrainingStatus status = stopEarly ? TrainingStatus.EarlyStopped
-                : epoch >= _options.Epochs ? TrainingStatus.Completed
+                : epoch >= Epochs ? TrainingStatus.Completed
                 : TrainingStatus.Running;
             return state with { Epoch = epoch, Status = status, BestEpoch = bestEpoch, Epochs = epochs.ToArray() };
         }
@@ -488,7 +492,7 @@ public sealed class ModelTrainer
                 try
                 {
                     CheckpointRecord? record = await _checkpoints.ReadRecordAsync(epoch, cancellationToken).ConfigureAwait(false);
-                    if (record is null || record.State.Epochs.Count != epoch || record.State.Epoch > _options.Epochs)
+                    if (record is null || record.State.Epochs.Count != epoch || record.State.Epoch > Epochs)
                     {
                         continue;
                     }
@@ -602,6 +606,7 @@ public sealed class ModelTrainer
                 BestMetric = state.BestMetric,
                 Epochs = state.Epochs,
                 WarmStart = _warmStart,
+                RefitOf = _run.RefitOf,
                 TorchSharpVersion = TorchRuntime.Version,
                 CreatedAt = _createdAt,
                 UpdatedAt = _trainer._time.GetUtcNow(),

@@ -98,7 +98,7 @@ public sealed class TrainedModel
         }
 
         var shape = new ModelShape(manifest.Kind, manifest.UserCount, manifest.ItemCount, manifest.Dimension);
-        if (!manifest.Parameters.SequenceEqual(ModelFactory.ExpectedParameters(shape)))
+        if (!TensorShape.SameTensors(manifest.Parameters, ModelFactory.ExpectedParameters(shape)))
         {
             throw new InvalidModelArtifactException(path, "its parameter shapes do not match its kind, counts and dimension");
         }

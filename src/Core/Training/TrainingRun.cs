@@ -20,6 +20,9 @@ public sealed partial record TrainingRun(string RunId, string? WarmStartRunId = 
     /// </summary>
     public int MaxEpochsThisCall { get; init; }
 
+    /// <summary>The run this one refits on train + validation (see <see cref="ModelRefit"/>); null for an ordinary run.</summary>
+    public string? RefitOf { get; init; }
+
     /// <summary>True once <paramref name="epochsThisCall"/> reaches <see cref="MaxEpochsThisCall"/>.</summary>
     public bool CallBudgetSpent(int epochsThisCall) => MaxEpochsThisCall > 0 && epochsThisCall >= MaxEpochsThisCall;
 

@@ -110,7 +110,7 @@ public sealed partial class ProcessTrainingHost : ITrainingHost
             throw new TrainingProcessFailedException(input.RunId, process.ExitCode, "failed", TrainingCommandLine.Tail(errors, StandardErrorTailLength));
         }
 
-        TrainStageOutput result = TrainingCommandLine.ParseOutput(input.RunId, output, options.Epochs, stopwatch.Elapsed.TotalSeconds);
+        TrainStageOutput result = TrainingCommandLine.ParseOutput(input.RunId, output, options.Epochs ?? 0, stopwatch.Elapsed.TotalSeconds);
         LogFinished(_logger, input.RunId, result.EpochsDone, result.MaxEpochs, stopwatch.Elapsed.TotalSeconds);
         return result;
     }
@@ -143,9 +143,10 @@ public sealed partial class ProcessTrainingHost : ITrainingHost
             new(Training + nameof(TrainingOptions.SampledNegatives), Invariant(training.SampledNegatives)),
             new(Training + nameof(TrainingOptions.NegativeSampling), training.NegativeSampling.ToString()),
             new(Training + nameof(TrainingOptions.InitialStandardDeviation), Invariant(training.InitialStandardDeviation)),
-            new(Training + nameof(TrainingOptions.EarlyStoppingPatience), Invariant(training.EarlyStoppingPatience)),
+            new(Training + nameof(TrainingOptions.EarlyStoppingPatience), training.EarlyStoppingPatience is { } patience ? Invariant(patience) : null),
             new(Training + nameof(TrainingOptions.EvaluateEvery), Invariant(training.EvaluateEvery)),
             new(Training + nameof(TrainingOptions.CheckpointsToKeep), Invariant(training.CheckpointsToKeep)),
+            new(Training + nameof(TrainingOptions.Refit), training.Refit ? "true" : "false"),
         ];
     }
 

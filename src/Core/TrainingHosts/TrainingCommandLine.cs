@@ -30,10 +30,14 @@ public static class TrainingCommandLine
             "--eval-k", Invariant(input.EvaluationK),
             "--model", options.Kind.ToString(),
             "--dimension", Invariant(options.Dimension),
-            "--epochs", Invariant(options.Epochs),
             "--batch-size", Invariant(options.BatchSize),
             "--training-seed", Invariant(options.Seed),
         };
+        if (options.Epochs is { } epochs)
+        {
+            args.AddRange(["--epochs", Invariant(epochs)]);
+        }
+
         if (options.LearningRate is { } learningRate)
         {
             args.AddRange(["--learning-rate", learningRate.ToString("R", CultureInfo.InvariantCulture)]);
@@ -49,11 +53,17 @@ public static class TrainingCommandLine
             args.AddRange(["--warm-start", warmStartRunId]);
         }
 
+        if (input.RefitOf is { } source)
+        {
+            args.AddRange(["--refit-of", source]);
+        }
+
         return args;
     }
 
     /// <summary>
-    /// The stage output from the child's standard output: its last line that is a JSON object.
+    /// The stage output from the child's standard output: its last line that is a JSON object
+    /// (<paramref name="maxEpochs"/> stands in when the line does not say how many epochs were planned).
     /// </summary>
     /// <exception cref="TrainingHostException">No such line, or one without the run's fields.</exception>
     public static TrainStageOutput ParseOutput(string runId, string standardOutput, int maxEpochs, double seconds)
@@ -75,11 +85,11 @@ public static class TrainingCommandLine
             return new TrainStageOutput(
                 root.GetProperty("runId").GetString() ?? runId,
                 root.GetProperty("epochs").GetInt32(),
-                maxEpochs,
+                root.TryGetProperty("maxEpochs", out JsonElement planned) && planned.ValueKind == JsonValueKind.Number ? planned.GetInt32() : maxEpochs,
                 !string.Equals(status, nameof(TrainingStatus.Running), StringComparison.OrdinalIgnoreCase),
                 root.GetProperty("bestEpoch").GetInt32(),
                 root.TryGetProperty("metric", out JsonElement metric) && metric.ValueKind == JsonValueKind.String ? metric.GetString()! : string.Empty,
-                root.TryGetProperty("best", out JsonElement best) && best.ValueKind == JsonValueKind.Number ? best.GetDouble() : double.NaN,
+                root.TryGetProperty("best", out JsonElement best) && best.ValueKind == JsonValueKind.Number ? best.GetDouble() : null,
                 root.TryGetProperty("device", out JsonElement device) && device.ValueKind == JsonValueKind.String ? device.GetString()! : string.Empty,
                 seconds);
         }

@@ -8,9 +8,10 @@ using Recommender.Functions.Pipeline.Activities;
 namespace Recommender.Functions.Pipeline;
 
 /// <summary>
-/// The training pipeline: preprocess → (end here when a trigger's run finds the live version's dataset) → train (in resumable chunks) → evaluate → quality gate →
-/// prepare scoring → score fan-out over user shards (capped parallelism) → publish. It only sequences
-/// activities: no clock, no I/O, no delays, so replays are deterministic. A failed stage is
+/// The training pipeline: preprocess → (end here when a trigger's run finds the live version's dataset) →
+/// train (in resumable chunks) → evaluate → quality gate → refit on train + validation (resumable chunks,
+/// when on) → prepare scoring → score fan-out over user shards (capped parallelism) → publish. It only
+/// sequences activities: no clock, no I/O, no delays, so replays are deterministic. A failed stage is
 /// reported in the custom status and the run record; the live version stays live. When new
 /// input arrived during the run, one follow-up run continues as new.
 /// </summary>
@@ -63,24 +64,7 @@ public static class TrainingPipelineOrchestrator
             stage = Stages.Train;
             string? liveRunId = await context.CallActivityAsync<string?>(nameof(GetLiveVersionActivity), runId, retry);
             var trainInput = new TrainStageInput(runId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, liveRunId, request.Settings.EpochsPerActivity);
-            TrainStageOutput trained;
-            do
-            {
-                // Each call trains a few epochs and checkpoints; a retry or the next call resumes from the checkpoint.
-                trained = request.Settings.TrainingJob is { } job
-                    ? await TrainOnJobAsync(context, trainInput, job, progress, retry)
-                    : await context.CallActivityAsync<TrainStageOutput>(nameof(TrainActivity), trainInput, retry);
-                progress = progress with
-                {
-                    Epoch = trained.EpochsDone,
-                    Epochs = trained.MaxEpochs,
-                    Metrics = new Dictionary<string, double> { [trained.Metric] = trained.BestValue },
-                    Detail = null,
-                };
-                context.SetCustomStatus(progress);
-            }
-            while (!trained.Finished);
-            leaderboard = trained.Leaderboard;
+            (progress, leaderboard) = await TrainToEndAsync(context, request, trainInput, progress, detail: null, retry);
 
             stage = Stages.Evaluate;
             progress = progress with { Stage = Stages.Evaluate, Detail = null };
@@ -95,8 +79,21 @@ public static class TrainingPipelineOrchestrator
                 return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Rejected, data.DatasetVersion, evaluation, null) { Leaderboard = leaderboard }, retry);
             }
 
+            string? modelRunId = null;
+            if (evaluation.Refit is { } refit)
+            {
+                // The gated model stays as it is (later runs compare with it); its refit on train + validation is scored and published.
+                stage = Stages.Refit;
+                string detail = $"train + validation, {refit.Epochs} epochs";
+                progress = progress with { Stage = Stages.Refit, Detail = detail, Epoch = 0, Epochs = refit.Epochs };
+                context.SetCustomStatus(progress);
+                var refitInput = new TrainStageInput(refit.RunId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, null, request.Settings.EpochsPerActivity) { RefitOf = runId };
+                (progress, _) = await TrainToEndAsync(context, request, refitInput, progress, detail, retry);
+                modelRunId = refit.RunId;
+            }
+
             stage = Stages.Score;
-            int shards = await ScoreAllShardsAsync(context, request, data, progress, retry);
+            int shards = await ScoreAllShardsAsync(context, request, data, modelRunId, progress, retry);
 
             stage = Stages.Publish;
             context.SetCustomStatus(progress with { Stage = Stages.Publish, ShardsDone = shards, Shards = shards });
@@ -115,6 +112,34 @@ public static class TrainingPipelineOrchestrator
             await RecordAsync(context, request, startedAt, new RunEnding(RunResults.Failed, data, evaluation, leaderboard, stage, reason), retry);
             throw new PipelineStageFailedException(runId, stage, reason, ex);
         }
+    }
+
+    /// <summary>
+    /// Training calls until <paramref name="input"/>'s run finishes: each trains a few epochs and checkpoints;
+    /// a retry or the next call resumes from the checkpoint. Returns the progress shown at the end and
+    /// the leaderboard of an automatic model choice.
+    /// </summary>
+    private static async Task<(PipelineProgress Progress, IReadOnlyList<LeaderboardEntry>? Leaderboard)> TrainToEndAsync(TaskOrchestrationContext context, PipelineRunRequest request, TrainStageInput input, PipelineProgress progress, string? detail, TaskOptions retry)
+    {
+        TrainStageOutput trained;
+        do
+        {
+            trained = request.Settings.TrainingJob is { } job
+                ? await TrainOnJobAsync(context, input, job, progress, retry)
+                : await context.CallActivityAsync<TrainStageOutput>(nameof(TrainActivity), input, retry);
+            progress = progress with
+            {
+                Epoch = trained.EpochsDone,
+                Epochs = trained.MaxEpochs,
+
+                // A refit has no validation: the gated model's metrics stay on show.
+                Metrics = trained.Metric.Length == 0 || trained.BestValue is not { } best ? progress.Metrics : new Dictionary<string, double> { [trained.Metric] = best },
+                Detail = detail,
+            };
+            context.SetCustomStatus(progress);
+        }
+        while (!trained.Finished);
+        return (progress, trained.Leaderboard);
     }
 
     /// <summary>
@@ -156,7 +181,7 @@ public static class TrainingPipelineOrchestrator
         }
     }
 
-    private static async Task<int> ScoreAllShardsAsync(TaskOrchestrationContext context, PipelineRunRequest request, PreprocessStageOutput data, PipelineProgress progress, TaskOptions retry)
+    private static async Task<int> ScoreAllShardsAsync(TaskOrchestrationContext context, PipelineRunRequest request, PreprocessStageOutput data, string? modelRunId, PipelineProgress progress, TaskOptions retry)
     {
         int shardSize = request.Settings.ShardSize;
         int shardCount = (data.Users + shardSize - 1) / shardSize;
@@ -165,7 +190,7 @@ public static class TrainingPipelineOrchestrator
         context.SetCustomStatus(progress with { Stage = Stages.Score, ShardsDone = 0, Shards = shardCount });
 
         // Once per run: the bundle each shard reads only its own users' rows of.
-        await context.CallActivityAsync<PrepareScoringOutput>(nameof(PrepareScoringActivity), new PrepareScoringInput(request.RunId, data.DatasetVersion), retry);
+        await context.CallActivityAsync<PrepareScoringOutput>(nameof(PrepareScoringActivity), new PrepareScoringInput(request.RunId, data.DatasetVersion, modelRunId), retry);
         for (int shard = 0; shard < shardCount; shard++)
         {
             if (running.Count == request.Settings.MaxParallelShards)
@@ -212,6 +237,9 @@ public static class TrainingPipelineOrchestrator
 
         /// <summary>Evaluating against the baselines.</summary>
         public const string Evaluate = "evaluate";
+
+        /// <summary>Training the gated model again on train + validation, the model that is published.</summary>
+        public const string Refit = "refit";
 
         /// <summary>Writing top-K lists.</summary>
         public const string Score = "score";

@@ -1,5 +1,6 @@
 using DuckDB.NET.Data;
 using Recommender.Core.Evaluation;
+using Recommender.Core.Ingestion;
 using Recommender.Core.Lookup;
 
 namespace Recommender.Core.Tests.Evaluation;
@@ -39,20 +40,38 @@ public sealed class RecommendationFileTests : IDisposable
 
         await RecommendationFile.WriteAsync(path, [new UserRecommendations("u", ["i"], [1f], "v", Generated)]);
 
-        using var connection = new DuckDBConnection("Data Source=:memory:");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '{path}')";
-        var columns = new List<string>();
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                columns.Add($"{reader.GetString(0)} {reader.GetString(1)}");
-            }
-        }
+        Assert.Equal(["user_id VARCHAR", "rank INTEGER", "item_id VARCHAR", "score FLOAT"], DescribeColumns(path));
+        Assert.False(File.Exists(path + ".partial"));
+    }
 
-        Assert.Equal(["user_id VARCHAR", "rank INTEGER", "item_id VARCHAR", "score FLOAT"], columns);
+    [Theory]
+    [InlineData(ExternalIdType.Int32, ExternalIdType.Int64, "INTEGER", "BIGINT")]
+    [InlineData(ExternalIdType.Int64, ExternalIdType.Int32, "BIGINT", "INTEGER")]
+    [InlineData(ExternalIdType.String, ExternalIdType.Int64, "VARCHAR", "BIGINT")]
+    public async Task WriteAsync_IdTypes_WritesIdColumnsInThoseTypesAndReadsThemBackAsText(ExternalIdType user, ExternalIdType item, string userColumn, string itemColumn)
+    {
+        string path = Path.Combine(_folder, "typed.parquet");
+        UserRecommendations[] lists = [new("42", ["7", "-3"], [0.9f, 0.5f], "v1", Generated), new("2147483647", ["1"], [0.1f], "v1", Generated)];
+
+        await RecommendationFile.WriteAsync(path, lists.ToAsyncEnumerable(), new RecommendationIdTypes(user, item));
+
+        Assert.Equal([$"user_id {userColumn}", "rank INTEGER", $"item_id {itemColumn}", "score FLOAT"], DescribeColumns(path));
+        Assert.Equal(
+            [new RecommendationRow("42", 1, "7", 0.9f), new RecommendationRow("42", 2, "-3", 0.5f), new RecommendationRow("2147483647", 1, "1", 0.1f)],
+            await RecommendationFile.ReadAsync(path).ToListAsync());
+    }
+
+    [Fact]
+    public async Task WriteAsync_Int32ItemColumnAndAnIdThatIsNotOne_ThrowsNamingColumnAndIdAndLeavesNoFile()
+    {
+        string path = Path.Combine(_folder, "bad.parquet");
+        UserRecommendations[] lists = [new("1", ["7", "item-8"], [0.9f, 0.5f], "v1", Generated)];
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => RecommendationFile.WriteAsync(path, lists.ToAsyncEnumerable(), new RecommendationIdTypes(ExternalIdType.Int32, ExternalIdType.Int32)));
+
+        Assert.Contains("item_id", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'item-8'", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
         Assert.False(File.Exists(path + ".partial"));
     }
 
@@ -187,4 +206,21 @@ public sealed class RecommendationFileTests : IDisposable
         int number => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
         _ => throw new ArgumentException($"Unsupported literal {value}"),
     };
+
+    /// <summary>Column names and types as DuckDB, another reader, sees them.</summary>
+    private static List<string> DescribeColumns(string path)
+    {
+        using var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '{path}')";
+        var columns = new List<string>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            columns.Add($"{reader.GetString(0)} {reader.GetString(1)}");
+        }
+
+        return columns;
+    }
 }

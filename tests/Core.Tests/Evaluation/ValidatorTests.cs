@@ -1,6 +1,7 @@
 using Recommender.Core.Datasets;
 using Recommender.Core.Evaluation;
 using Recommender.Core.Models;
+using Recommender.Core.Training;
 
 namespace Recommender.Core.Tests.Evaluation;
 
@@ -69,7 +70,23 @@ public sealed class ValidatorTests
         Assert.Throws<ArgumentException>(() => new RatingValidator(dataset));
     }
 
-    private static CuratedDataset Dataset((int[] Users, int[] Items) train, (int[] Users, int[] Items) validation, int users, int items, float[]? weights = null) =>
+    [Theory]
+    [InlineData(ModelKind.MatrixFactorization, true, "rmse")]
+    [InlineData(ModelKind.Auto, true, "rmse")]
+    [InlineData(ModelKind.Bpr, true, "ndcg@10")]
+    [InlineData(ModelKind.Softmax, true, "ndcg@10")]
+    [InlineData(ModelKind.Bpr, false, "ndcg@10")]
+    [InlineData(ModelKind.Auto, false, "ndcg@10")]
+    public void TrainingValidatorsFor_ModelKindAndFeedback_MeasuresWhatTheModelIsTrainedFor(ModelKind kind, bool isExplicit, string metric)
+    {
+        CuratedDataset dataset = Dataset(train: ([0], [0]), validation: ([0], [1]), users: 1, items: 2, weights: [4f], isExplicit: isExplicit);
+
+        ITrainingValidator validator = TrainingValidators.For(dataset, kind, 10);
+
+        Assert.Equal(metric, validator.MetricName);
+    }
+
+    private static CuratedDataset Dataset((int[] Users, int[] Items) train, (int[] Users, int[] Items) validation, int users, int items, float[]? weights = null, bool isExplicit = false) =>
         new()
         {
             Version = "ds-test",
@@ -77,5 +94,6 @@ public sealed class ValidatorTests
             ItemIds = Enumerable.Range(0, items).Select(item => $"i{item}").ToArray(),
             Train = new InteractionTable(train.Users, train.Items, new float[train.Users.Length], new long[train.Users.Length]),
             Validation = new InteractionTable(validation.Users, validation.Items, weights ?? new float[validation.Users.Length], new long[validation.Users.Length]),
+            IsExplicit = isExplicit,
         };
 }

@@ -34,7 +34,7 @@ public sealed class AutomaticModelChoiceTests
         ModelManifest manifest = (await TrainedModel.ReadManifestAsync(store.Store, "auto-run", CancellationToken.None))!;
         Assert.Equal(chosen.Kind, manifest.Kind);
         Assert.Equal(chosen.BestEpoch, manifest.Epochs.Count);
-        Assert.Equal(chosen.Validation!.Value, output.BestValue, 6);
+        Assert.Equal(chosen.Validation!.Value, output.BestValue!.Value, 6);
         // The candidates' own runs are gone once the winner is trained; the leaderboard stays.
         Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, "auto-run.ease", CancellationToken.None));
         Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, "auto-run.softmax", CancellationToken.None));
@@ -60,7 +60,7 @@ public sealed class AutomaticModelChoiceTests
 
         Assert.True(calls > 2);
         Assert.Equal(expected.Leaderboard!.Select(entry => (entry.Candidate, entry.Validation, entry.BestEpoch, entry.Chosen)), output.Leaderboard!.Select(entry => (entry.Candidate, entry.Validation, entry.BestEpoch, entry.Chosen)));
-        Assert.Equal(expected.BestValue, output.BestValue, 6);
+        Assert.Equal(expected.BestValue!.Value, output.BestValue!.Value, 6);
     }
 
     [Fact]

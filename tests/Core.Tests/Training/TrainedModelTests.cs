@@ -26,6 +26,41 @@ public sealed class TrainedModelTests
         Assert.Equal(data.UserIds, model.UserIds);
     }
 
+    [Theory]
+    [InlineData(ModelKind.MatrixFactorization)]
+    [InlineData(ModelKind.Bpr)]
+    [InlineData(ModelKind.Softmax)]
+    public async Task LoadAsync_FinishedRunOfEachKind_LoadsTheBestEpoch(ModelKind kind)
+    {
+        CuratedDataset data = kind == ModelKind.MatrixFactorization ? PlantedData.Explicit() : PlantedData.Implicit();
+        using var store = new TemporaryStore();
+        TrainingResult result = await new ModelTrainer().TrainAsync(data, PlantedData.FastOptions(kind, epochs: 2), new TrainingRun("each-kind"), store.Store);
+
+        TrainedModel model = await TrainedModel.LoadAsync(store.Store, "each-kind");
+
+        Assert.Equal(kind, model.Manifest.Kind);
+        Assert.Equal(result.Factors.UserFactors, model.Factors.UserFactors);
+        Assert.Equal(result.Factors.ItemFactors, model.Factors.ItemFactors);
+    }
+
+    [Fact]
+    public async Task LoadAsync_CheckpointRecordWithATensorOfAnotherShape_ThrowsNamingCheckpoint()
+    {
+        using var store = new TemporaryStore();
+        await TrainSmallRunAsync(store, "reshaped");
+        await EditJsonAsync(store, ModelArtifactPaths.CheckpointRecord("reshaped", 2), node =>
+        {
+            JsonArray parameters = node["parameters"]!.AsArray();
+            JsonObject last = parameters[^1]!.AsObject();
+            last["shape"] = new JsonArray(1, 1);
+        });
+
+        var error = await Assert.ThrowsAsync<InvalidModelArtifactException>(() => TrainedModel.LoadAsync(store.Store, "reshaped"));
+
+        Assert.Contains("epoch-0002.ckpt", error.Message, StringComparison.Ordinal);
+        Assert.Contains("tensors differ", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task LoadAsync_RunNotFinished_ThrowsNamingStatus()
     {

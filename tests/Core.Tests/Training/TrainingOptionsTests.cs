@@ -50,11 +50,22 @@ public sealed class TrainingOptionsTests
         Assert.Equal((0.005, 0.005), (resolved.LearningRate, resolved.Regularization));
     }
 
+    [Theory]
+    [InlineData(ModelKind.Bpr, 60, 15)]
+    [InlineData(ModelKind.Softmax, 30, 3)]
+    [InlineData(ModelKind.MatrixFactorization, 30, 3)]
+    public void Resolve_KindWithoutEpochsOrPatience_UsesTheKindsSchedule(ModelKind kind, int epochs, int patience)
+    {
+        TrainingOptions resolved = new TrainingOptions { Kind = kind }.Resolve(isExplicit: kind == ModelKind.MatrixFactorization);
+
+        Assert.Equal((epochs, patience), (resolved.Epochs, resolved.EarlyStoppingPatience));
+    }
+
     [Fact]
     public void Resolve_ExplicitValues_AreKept()
     {
-        TrainingOptions resolved = new TrainingOptions { Kind = ModelKind.Bpr, LearningRate = 0.1, Regularization = 0 }.Resolve(isExplicit: false);
+        TrainingOptions resolved = new TrainingOptions { Kind = ModelKind.Bpr, LearningRate = 0.1, Regularization = 0, Epochs = 7, EarlyStoppingPatience = 0 }.Resolve(isExplicit: false);
 
-        Assert.Equal((0.1, 0.0), (resolved.LearningRate, resolved.Regularization));
+        Assert.Equal((0.1, 0.0, 7, 0), (resolved.LearningRate, resolved.Regularization, resolved.Epochs, resolved.EarlyStoppingPatience));
     }
 }

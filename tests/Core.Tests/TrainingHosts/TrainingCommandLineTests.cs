@@ -28,6 +28,29 @@ public sealed class TrainingCommandLineTests
     }
 
     [Fact]
+    public void Arguments_RefitCall_NameTheRunItRefitsAndLeaveEpochsToIt()
+    {
+        var input = new TrainStageInput("run-1.refit", "ds-7", 10, null, null, 5) { RefitOf = "run-1" };
+
+        IReadOnlyList<string> args = TrainingCommandLine.Arguments(input, new TrainingOptions(), warmStartRunId: null);
+
+        Assert.Equal("run-1", After(args, "--refit-of"));
+        Assert.Equal("run-1.refit", After(args, "--run-id"));
+        Assert.DoesNotContain("--epochs", args);
+        Assert.DoesNotContain("--warm-start", args);
+    }
+
+    [Fact]
+    public void ParseOutput_LineWithMaxEpochs_TakesThePlannedEpochsFromIt()
+    {
+        string stdout = "{\"runId\":\"r\",\"status\":\"Completed\",\"epochs\":9,\"maxEpochs\":9,\"bestEpoch\":9,\"metric\":null,\"best\":null,\"device\":\"cpu\",\"resumedFromEpoch\":0}\n";
+
+        TrainStageOutput output = TrainingCommandLine.ParseOutput("r", stdout, maxEpochs: 0, seconds: 1);
+
+        Assert.Equal(new TrainStageOutput("r", 9, 9, true, 9, string.Empty, null, "cpu", 1), output);
+    }
+
+    [Fact]
     public void ParseOutput_ProgressLinesThenJson_ReadsTheJsonLine()
     {
         string stdout = "epoch 1\n{\"runId\":\"r\",\"status\":\"Running\",\"epochs\":5,\"bestEpoch\":4,\"metric\":\"ndcg@10\",\"best\":0.31,\"device\":\"cpu\",\"resumedFromEpoch\":0}\n";

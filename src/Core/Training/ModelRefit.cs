@@ -1,0 +1,82 @@
+using Recommender.Core.Datasets;
+using Recommender.Core.Storage;
+
+namespace Recommender.Core.Training;
+
+/// <summary>
+/// The refit of a finished run: once validation has chosen how many epochs to train (the run's best
+/// epoch), a second run trains from scratch on train and validation together for that many epochs, with
+/// the same options and seed and no validation, so the published model has seen all the data it was given.
+/// It is an ordinary run with a derived id (<c>models/{runId}.refit/</c>), so it checkpoints and resumes like
+/// any other. The first run stays as it is: the quality gate judges it, on validation numbers the refit
+/// cannot have seen, and later runs compare with and warm-start from it.
+/// </summary>
+public static class ModelRefit
+{
+    private const string Suffix = ".refit";
+
+    /// <summary>The run id of <paramref name="runId"/>'s refit.</summary>
+    public static string RunIdOf(string runId)
+    {
+        TrainingRun.ValidateRunId(runId, nameof(runId));
+        return runId + Suffix;
+    }
+
+    /// <summary>The plan of refitting finished run <paramref name="source"/>: its refit's run id and epoch count.</summary>
+    public static RefitPlan PlanFor(ModelManifest source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new RefitPlan(RunIdOf(source.RunId), Math.Max(1, source.BestEpoch));
+    }
+
+    /// <summary>
+    /// What a refit of <paramref name="sourceRunId"/> trains on and with: <paramref name="data"/> with its
+    /// validation interactions moved into train, and the source run's options with the epoch count set to
+    /// its best epoch, early stopping and refit off, on <paramref name="device"/> (the source run's device when null).
+    /// </summary>
+    /// <exception cref="ArtifactNotFoundException">The source run does not exist.</exception>
+    /// <exception cref="InvalidModelArtifactException">The source run has not finished.</exception>
+    /// <exception cref="ArgumentException">The source run trained on another dataset.</exception>
+    public static async Task<(CuratedDataset Data, TrainingOptions Options, TrainingRun Run)> PrepareAsync(
+        IArtifactStore store, CuratedDataset data, string sourceRunId, int maxEpochsThisCall, TrainingDevice? device = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(data);
+        ModelManifest source = await TrainedModel.ReadFinishedManifestAsync(store, sourceRunId, cancellationToken).ConfigureAwait(false);
+        if (source.DatasetVersion != data.Version)
+        {
+            throw new ArgumentException($"Run '{sourceRunId}' trained on dataset '{source.DatasetVersion}', so it cannot be refit on dataset '{data.Version}'.", nameof(data));
+        }
+
+        RefitPlan plan = PlanFor(source);
+        TrainingOptions options = source.Options with { Epochs = plan.Epochs, EarlyStoppingPatience = 0, Refit = false, Device = device ?? source.Options.Device };
+        var run = new TrainingRun(plan.RunId) { MaxEpochsThisCall = maxEpochsThisCall, RefitOf = sourceRunId };
+        return (WithValidationInTrain(data), options, run);
+    }
+
+    /// <summary><paramref name="data"/> with its validation interactions appended to train and none held out.</summary>
+    public static CuratedDataset WithValidationInTrain(CuratedDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        InteractionTable train = data.Train;
+        InteractionTable validation = data.Validation;
+        return new CuratedDataset
+        {
+            Version = data.Version,
+            UserIds = data.UserIds,
+            ItemIds = data.ItemIds,
+            IsExplicit = data.IsExplicit,
+            Train = new InteractionTable(
+                [.. train.Users, .. validation.Users],
+                [.. train.Items, .. validation.Items],
+                [.. train.Weights, .. validation.Weights],
+                [.. train.Timestamps, .. validation.Timestamps]),
+            Validation = InteractionTable.Empty,
+        };
+    }
+}
+
+/// <summary>A refit to do: the refit's run id and how many epochs it trains on train + validation.</summary>
+/// <param name="RunId">The refit's run id (<see cref="ModelRefit.RunIdOf"/>).</param>
+/// <param name="Epochs">Epochs to train: the best epoch of the run it refits.</param>
+public sealed record RefitPlan(string RunId, int Epochs);

@@ -1,0 +1,199 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Recommender.Core.Datasets;
+using Recommender.Core.Demo;
+using Recommender.Core.Ingestion;
+using Recommender.Core.Lookup;
+using Recommender.Core.Models;
+using Recommender.Core.Pipeline;
+using Recommender.Core.Preprocessing;
+using Recommender.Core.Scoring;
+using Recommender.Core.Storage;
+using Recommender.Core.Tests.TestSupport;
+using Recommender.Core.Tests.Training;
+using Recommender.Core.Training;
+
+namespace Recommender.Core.Tests.Pipeline;
+
+/// <summary>
+/// The refit: after the gate passes on the model trained on train only, the same options and seed train
+/// again on train + validation for the chosen epoch count, and that model is scored and published.
+/// </summary>
+public sealed class RefitTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDirectory _folder = new();
+    private string _log = null!;
+
+    public async Task InitializeAsync()
+    {
+        _log = _folder.Combine("logs", "log.parquet");
+        await using FileStream output = File.Create(_log);
+        await SyntheticInteractionLog.WriteAsync(output, new SyntheticLogOptions { Users = 200, Items = 80, Clusters = 4, MeanPerUser = 15, Seed = 7 });
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task RunAsync_RefitOn_PublishesTheRefitTrainedOnTrainAndValidationForTheBestEpochCount()
+    {
+        using Pipeline pipeline = CreatePipeline(refit: true);
+
+        PipelineOutcome outcome = await pipeline.RunAsync("with-refit");
+
+        Assert.Equal(RunResults.Published, outcome.Result);
+        ModelManifest gated = (await TrainedModel.ReadManifestAsync(pipeline.Store, "with-refit", CancellationToken.None))!;
+        ModelManifest refit = (await TrainedModel.ReadManifestAsync(pipeline.Store, "with-refit.refit", CancellationToken.None))!;
+        Assert.Equal(new RefitPlan("with-refit.refit", gated.BestEpoch), outcome.Evaluation!.Refit);
+        Assert.Equal("with-refit", refit.RefitOf);
+        Assert.Equal(gated.BestEpoch, refit.Epochs.Count);
+        Assert.Equal(TrainingStatus.Completed, refit.Status);
+        Assert.Null(refit.MetricName);
+        Assert.Equal((gated.Options.Seed, gated.Options.LearningRate, gated.Kind), (refit.Options.Seed, refit.Options.LearningRate, refit.Kind));
+        Assert.Equal(await ItemFactorsOfAsync(pipeline.Store, "with-refit.refit"), await BundleItemFactorsAsync(pipeline.Store, "with-refit"));
+        Assert.NotEqual(await ItemFactorsOfAsync(pipeline.Store, "with-refit"), await BundleItemFactorsAsync(pipeline.Store, "with-refit"));
+    }
+
+    [Fact]
+    public async Task RunAsync_RefitOn_GateAndReportJudgeTheModelTrainedOnTrainOnly()
+    {
+        using Pipeline pipeline = CreatePipeline(refit: true);
+
+        PipelineOutcome outcome = await pipeline.RunAsync("judged");
+
+        ModelEvaluation beforeRefit = await pipeline.Stages.EvaluateModelAsync("judged", outcome.DatasetVersion!, null, 10);
+        Assert.Equal(beforeRefit.Model["ndcg@10"], outcome.Evaluation!.Model["ndcg@10"]);
+        string report = await ReadTextAsync(pipeline.Store, "models/judged/report.md");
+        Assert.Contains("trained again on train + validation", report, StringComparison.Ordinal);
+        using JsonDocument evaluation = JsonDocument.Parse(await ReadTextAsync(pipeline.Store, PipelinePaths.Evaluation("judged")));
+        Assert.Equal("judged.refit", evaluation.RootElement.GetProperty("refit").GetProperty("runId").GetString());
+    }
+
+    [Fact]
+    public async Task RunAsync_RefitOff_PublishesTheModelTrainedOnTrainOnly()
+    {
+        using Pipeline pipeline = CreatePipeline(refit: false);
+
+        PipelineOutcome outcome = await pipeline.RunAsync("no-refit");
+
+        Assert.Equal(RunResults.Published, outcome.Result);
+        Assert.Null(outcome.Evaluation!.Refit);
+        Assert.Null(await TrainedModel.ReadManifestAsync(pipeline.Store, "no-refit.refit", CancellationToken.None));
+        Assert.Equal(await ItemFactorsOfAsync(pipeline.Store, "no-refit"), await BundleItemFactorsAsync(pipeline.Store, "no-refit"));
+    }
+
+    [Fact]
+    public async Task TrainAsync_RefitInChunksThenAgain_ResumesAndEndsLikeOneCall()
+    {
+        using Pipeline chunked = CreatePipeline(refit: true);
+        using Pipeline whole = CreatePipeline(refit: true, folder: "other");
+        string version = await chunked.TrainGatedAsync("chunks");
+        await whole.TrainGatedAsync("chunks");
+        var refit = new TrainStageInput("chunks.refit", version, 10, null, null, MaxEpochsThisCall: 1) { RefitOf = "chunks" };
+
+        TrainStageOutput first = await chunked.Stages.TrainAsync(refit);
+        TrainStageOutput last = first;
+        while (!last.Finished)
+        {
+            last = await chunked.Stages.TrainAsync(refit);
+        }
+
+        TrainStageOutput again = await chunked.Stages.TrainAsync(refit);
+        await whole.Stages.TrainAsync(refit with { MaxEpochsThisCall = 0 });
+        Assert.Equal(1, first.EpochsDone);
+        Assert.Equal(last.MaxEpochs, last.EpochsDone);
+        Assert.Equal(last.EpochsDone, again.EpochsDone);
+        Assert.Equal(await ItemFactorsOfAsync(whole.Store, "chunks.refit"), await ItemFactorsOfAsync(chunked.Store, "chunks.refit"));
+    }
+
+    [Fact]
+    public async Task TrainAsync_RefitUnderAnotherRunId_ThrowsNamingTheExpectedOne()
+    {
+        using Pipeline pipeline = CreatePipeline(refit: true);
+        string version = await pipeline.TrainGatedAsync("source");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            pipeline.Stages.TrainAsync(new TrainStageInput("elsewhere", version, 10, null, null, 0) { RefitOf = "source" }));
+
+        Assert.Contains("'source.refit'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TrainAsync_RefitOfARunThatIsNotThere_ThrowsNotFound()
+    {
+        using Pipeline pipeline = CreatePipeline(refit: true);
+        string version = await pipeline.TrainGatedAsync("present");
+
+        await Assert.ThrowsAsync<ArtifactNotFoundException>(() =>
+            pipeline.Stages.TrainAsync(new TrainStageInput("absent.refit", version, 10, null, null, 0) { RefitOf = "absent" }));
+    }
+
+    [Fact]
+    public void WithValidationInTrain_Dataset_TrainsOnEveryInteractionAndHoldsNoneOut()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+
+        CuratedDataset all = ModelRefit.WithValidationInTrain(data);
+
+        Assert.Equal(data.Train.Count + data.Validation.Count, all.Train.Count);
+        Assert.Equal(data.Train.Users.Concat(data.Validation.Users), all.Train.Users);
+        Assert.Equal(data.Train.Items.Concat(data.Validation.Items), all.Train.Items);
+        Assert.Equal(0, all.Validation.Count);
+        Assert.Equal((data.Version, data.UserIds, data.ItemIds), (all.Version, all.UserIds, all.ItemIds));
+    }
+
+    private Pipeline CreatePipeline(bool refit, string folder = "store") => new(_folder.Combine(folder, "x"), _log, refit);
+
+    private static async Task<float[]> ItemFactorsOfAsync(IArtifactStore store, string runId) =>
+        (await TrainedModel.LoadAsync(store, runId)).Factors.ItemFactors;
+
+    private static async Task<float[]> BundleItemFactorsAsync(IArtifactStore store, string runId)
+    {
+        ScoringBundleHeader header = await ScoringBundleReader.ReadHeaderAsync(store, runId, CancellationToken.None);
+        return (await ScoringBundleReader.ReadItemsAsync(store, header, CancellationToken.None)).Factors;
+    }
+
+    private static async Task<string> ReadTextAsync(IArtifactStore store, string path)
+    {
+        await using Stream stream = await store.OpenReadAsync(path);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
+    }
+
+    /// <summary>The local pipeline on a folder, with short BPR training.</summary>
+    private sealed class Pipeline : IDisposable
+    {
+        private readonly SqliteLookupStore _lookup;
+
+        public Pipeline(string file, string log, bool refit)
+        {
+            string folder = Path.GetDirectoryName(file)!;
+            Store = new LocalArtifactStore(Path.Combine(folder, "artifacts"));
+            _lookup = new SqliteLookupStore(Path.Combine(folder, "lookup.db"));
+            var training = new TrainingOptions { Kind = ModelKind.Bpr, Dimension = 8, Epochs = 4, Device = TrainingDevice.Cpu, LearningRate = 0.02, BatchSize = 256, Refit = refit };
+            Stages = new PipelineStages(Store, _lookup, new LocalFileLogSource([log]), Options.Create(new PreprocessingOptions()), Options.Create(training), ColumnMapping.AutoDetect);
+            History = new RunHistory(Store);
+        }
+
+        public LocalArtifactStore Store { get; }
+
+        public PipelineStages Stages { get; }
+
+        public RunHistory History { get; }
+
+        public Task<PipelineOutcome> RunAsync(string runId) =>
+            new SequentialPipeline(Stages, History).RunAsync(
+                new PipelineRunRequest(runId, "test", PipelineRunSettings.From(new PipelineOptions { ShardSize = 50, MinNdcgVersusPopularity = 0 }, epochsPerActivity: 0)));
+
+        /// <summary>Preprocesses and trains <paramref name="runId"/> (no gate, no refit); returns the dataset version.</summary>
+        public async Task<string> TrainGatedAsync(string runId)
+        {
+            PreprocessStageOutput data = await Stages.PreprocessAsync(new PreprocessStageInput(runId));
+            await Stages.TrainAsync(new TrainStageInput(runId, data.DatasetVersion, 10, null, null, 0));
+            return data.DatasetVersion;
+        }
+
+        public void Dispose() => _lookup.Dispose();
+    }
+}

@@ -1,0 +1,126 @@
+using System.Reflection;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Recommender.Core.Demo;
+using Recommender.Core.Models;
+using Recommender.Core.Pipeline;
+using Recommender.Core.Storage;
+using Recommender.Core.Training;
+using Recommender.Functions.Pipeline.Activities;
+using Recommender.Functions.Tests.Infrastructure;
+using Recommender.Integration.Tests.Infrastructure;
+
+namespace Recommender.Functions.Tests.Pipeline;
+
+/// <summary>
+/// The Durable pipeline end to end for every model kind on explicit and implicit feedback, through the
+/// real engine and activities against Azurite: every stage must succeed and the run must publish. A
+/// small planted log with ratings and short training keep each run to a few seconds.
+/// </summary>
+[Trait("Category", "Integration")]
+[Collection(AzuriteCollection.Name)]
+public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
+{
+    private static readonly string CliAssembly = typeof(ModelKindPipelineTests).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RecommenderCli").Value!;
+
+    public static TheoryData<ModelKind, bool, ModelKind, string> KindsAndFeedback => new()
+    {
+        { ModelKind.MatrixFactorization, true, ModelKind.MatrixFactorization, "rmse" },
+        { ModelKind.Bpr, true, ModelKind.Bpr, "ndcg@10" },
+        { ModelKind.Softmax, true, ModelKind.Softmax, "ndcg@10" },
+        { ModelKind.Auto, true, ModelKind.MatrixFactorization, "rmse" },
+        { ModelKind.Bpr, false, ModelKind.Bpr, "ndcg@10" },
+        { ModelKind.Softmax, false, ModelKind.Softmax, "ndcg@10" },
+        { ModelKind.Auto, false, ModelKind.Softmax, "ndcg@10" },
+    };
+
+    [Theory]
+    [MemberData(nameof(KindsAndFeedback))]
+    public async Task Pipeline_ModelKindOnFeedback_EveryStageSucceedsAndPublishes(ModelKind kind, bool isExplicit, ModelKind trainedKind, string gateMetric)
+    {
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: Settings(kind, isExplicit));
+        await host.UploadLogAsync("ratings.parquet", RatingsLog());
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync();
+
+        await AssertPublishedAsync(host, run, trainedKind, gateMetric);
+    }
+
+    [Fact]
+    public async Task Pipeline_MatrixFactorizationTrainedByTheChildProcessHost_EveryStageSucceedsAndPublishes()
+    {
+        Dictionary<string, string?> settings = Settings(ModelKind.MatrixFactorization, isExplicit: true);
+        settings["Recommender:TrainingHost:Kind"] = "Process";
+        settings["Recommender:TrainingHost:Process:Command"] = $"dotnet \"{CliAssembly}\"";
+        settings["Recommender:TrainingHost:Process:Timeout"] = "00:02:00";
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: settings);
+        await host.UploadLogAsync("ratings.parquet", RatingsLog());
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync();
+
+        await AssertPublishedAsync(host, run, ModelKind.MatrixFactorization, "rmse");
+    }
+
+    [Fact]
+    public async Task Pipeline_RefitOff_PublishesTheGatedModelAndTrainsNoRefit()
+    {
+        Dictionary<string, string?> settings = Settings(ModelKind.Softmax, isExplicit: false);
+        settings["Recommender:Training:Refit"] = "false";
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: settings);
+        await host.UploadLogAsync("ratings.parquet", RatingsLog());
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync();
+
+        PipelineOutcome outcome = run.ReadOutputAs<PipelineOutcome>()!;
+        Assert.Equal(RunResults.Published, outcome.Result);
+        Assert.Null(outcome.Evaluation!.Refit);
+        Assert.Null(await TrainedModel.ReadManifestAsync(host.Services.GetRequiredService<IArtifactStore>(), ModelRefit.RunIdOf(outcome.RunId), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Pipeline_RefitCrashesAfterItsFirstChunk_RetryResumesAndTheRefitIsPublished()
+    {
+        Dictionary<string, string?> settings = Settings(ModelKind.Softmax, isExplicit: false);
+        settings["Recommender:Training:EarlyStoppingPatience"] = "0";
+        var faults = new ActivityFaults();
+
+        // Six epochs in chunks of five: train calls 1-2 are the gated run's, call 3 the refit's first chunk,
+        // which checkpoints and then fails as a crash would.
+        faults.FailAfterCall(nameof(TrainActivity), 3);
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, faults, settings);
+        await host.UploadLogAsync("ratings.parquet", RatingsLog());
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync();
+
+        await AssertPublishedAsync(host, run, ModelKind.Softmax, "ndcg@10");
+        Assert.True(faults.Calls(nameof(TrainActivity)) >= 4, $"{faults.Calls(nameof(TrainActivity))} train calls");
+    }
+
+    private static async Task AssertPublishedAsync(PipelineTestHost host, OrchestrationMetadata run, ModelKind trainedKind, string gateMetric)
+    {
+        PipelineProgress? status = run.ReadCustomStatusAs<PipelineProgress>();
+        Assert.True(run.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{run.RuntimeStatus}: stage {status?.FailedStage}: {status?.Error}");
+        PipelineOutcome outcome = run.ReadOutputAs<PipelineOutcome>()!;
+        Assert.True(outcome.Result == RunResults.Published, outcome.Evaluation?.Reason);
+        Assert.StartsWith(gateMetric, outcome.Evaluation!.Reason, StringComparison.Ordinal);
+        ModelManifest manifest = (await TrainedModel.ReadManifestAsync(host.Services.GetRequiredService<IArtifactStore>(), outcome.RunId, CancellationToken.None))!;
+        Assert.Equal(trainedKind, manifest.Kind);
+        Assert.Equal(gateMetric, manifest.MetricName);
+        Assert.Equal(outcome.RunId, await host.Lookup.GetActiveVersionAsync());
+
+        // Refit is on by default: the run's model was gated, its refit on train + validation was published.
+        Assert.Equal(new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), manifest.BestEpoch), outcome.Evaluation.Refit);
+        ModelManifest refit = (await TrainedModel.ReadManifestAsync(host.Services.GetRequiredService<IArtifactStore>(), ModelRefit.RunIdOf(outcome.RunId), CancellationToken.None))!;
+        Assert.Equal((outcome.RunId, manifest.BestEpoch, TrainingStatus.Completed), (refit.RefitOf, refit.Epochs.Count, refit.Status));
+    }
+
+    private static Dictionary<string, string?> Settings(ModelKind kind, bool isExplicit) => new()
+    {
+        ["Recommender:Training:Kind"] = kind.ToString(),
+        ["Recommender:Training:BatchSize"] = "128",
+        ["Recommender:Preprocessing:Feedback"] = isExplicit ? "Explicit" : "Implicit",
+    };
+
+    private static SyntheticLogOptions RatingsLog() => PipelineTestHost.SmallLog() with { Ratings = true };
+}
