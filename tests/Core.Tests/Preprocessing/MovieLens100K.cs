@@ -1,31 +1,15 @@
 using System.Globalization;
 using Recommender.Core.Ingestion;
 using Recommender.Core.Preprocessing;
+using Recommender.Core.Tests.TestSupport;
 
 namespace Recommender.Core.Tests.Preprocessing;
 
-/// <summary>MovieLens 100K (<c>shared/data/movielens-100k/u.data</c>) as interaction batches.</summary>
+/// <summary>MovieLens 100K (<c>u.data</c>) as interaction batches.</summary>
 internal static class MovieLens100K
 {
-    private const string RelativeFolder = "shared/data/movielens-100k";
-
-    /// <summary>Finds u.data by walking up from the test binaries to a folder that has <c>shared/</c> or <c>../shared/</c>.</summary>
-    public static string FindRatingsFile()
-    {
-        for (DirectoryInfo? folder = new(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            foreach (string candidate in new[] { Path.Combine(folder.FullName, RelativeFolder), Path.Combine(folder.FullName, "..", RelativeFolder) })
-            {
-                string file = Path.Combine(candidate, "u.data");
-                if (File.Exists(file))
-                {
-                    return Path.GetFullPath(file);
-                }
-            }
-        }
-
-        throw new FileNotFoundException($"MovieLens 100K not found: no {RelativeFolder}/u.data above {AppContext.BaseDirectory}.");
-    }
+    /// <summary>u.data, found as <see cref="RepositoryPaths"/> finds it (the calling test is skipped when there is none).</summary>
+    public static string FindRatingsFile() => RepositoryPaths.MovieLensRatings;
 
     /// <summary>u.data (user, item, rating, unix seconds; tab-separated) in batches of <paramref name="batchSize"/> rows.</summary>
     public static List<InteractionBatch> ReadBatches(int batchSize = 20_000)

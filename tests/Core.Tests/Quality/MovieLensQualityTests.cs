@@ -19,7 +19,7 @@ public sealed class MovieLensQualityTests
 {
     private const double NdcgFloor = 0.40;
 
-    [Fact]
+    [SkippableFact]
     public async Task Softmax_RecommendersProtocol_NdcgAt10StaysAboveFloorAndFarAbovePopularity()
     {
         using var folder = new TempDirectory();
