@@ -17,6 +17,9 @@ internal static class ParquetColumns
     public static readonly string[] ScoreNames = ["score", "prediction", "predictedrating", "rating"];
     public static readonly string[] RankNames = ["rank", "position"];
 
+    /// <summary>Names of a predictions column that holds predicted ratings rather than ranking scores.</summary>
+    public static readonly string[] PredictedRatingNames = ["prediction", "predictedrating", "rating"];
+
     /// <summary>The first top-level column whose normalized name is in <paramref name="names"/> (in that order of preference).</summary>
     public static DataField? Find(ParquetSchema schema, IReadOnlyList<string> names)
     {

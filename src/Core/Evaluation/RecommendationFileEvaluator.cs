@@ -4,8 +4,12 @@ using Recommender.Core.Scoring;
 namespace Recommender.Core.Evaluation;
 
 /// <summary>What evaluating a predictions file against a truth file found.</summary>
-/// <param name="Ranking">Top-K metrics over users in both files.</param>
-/// <param name="Rating">RMSE/MAE of prediction scores on the (user, item) pairs the files share, when the truth has ratings and the predictions have scores; otherwise null.</param>
+/// <param name="Ranking">Top-K metrics over users in both files, at <see cref="RankingMetrics.K"/> capped at the catalog size.</param>
+/// <param name="Rating">
+/// RMSE/MAE of predicted ratings on the (user, item) pairs the files share, when the truth has ratings, the predictions
+/// have predicted ratings (a <c>prediction</c>/<c>predicted_rating</c>/<c>rating</c> column, not a ranking <c>score</c>)
+/// and at least one pair is shared; otherwise null, and <see cref="RatingNotShown"/> says why.
+/// </param>
 /// <param name="TruthUsers">Distinct users in the truth file.</param>
 /// <param name="PredictionUsers">Distinct users in the predictions file.</param>
 /// <param name="TruthRows">Rows read from the truth file.</param>
@@ -16,14 +20,22 @@ public sealed record RecommendationFileEvaluation(
     int TruthUsers,
     int PredictionUsers,
     long TruthRows,
-    long PredictionRows);
+    long PredictionRows)
+{
+    /// <summary>The K asked for; <see cref="RankingMetrics.K"/> is this capped at the catalog size (distinct items of both files).</summary>
+    public int RequestedK { get; init; }
+
+    /// <summary>Why <see cref="Rating"/> is null (no ratings in the truth, ranking scores rather than ratings, no shared pair), or null when it is not.</summary>
+    public string? RatingNotShown { get; init; }
+}
 
 /// <summary>
 /// Scores any system's recommendations against held-out truth, both as Parquet files, so models
 /// built elsewhere are measured exactly like ours. Predictions need a user and an item column; each
 /// user's list is ordered by <c>rank</c> ascending when present, otherwise by <c>score</c> descending,
 /// with ties kept in file order; a repeated (user, item) counts once, at its best position.
-/// Catalog coverage is relative to the distinct items of both files.
+/// Catalog coverage is relative to the distinct items of both files. Memory follows the files, not K:
+/// K is capped at the catalog size, and lists hold at most the longest list in the predictions.
 /// </summary>
 public static class RecommendationFileEvaluator
 {
@@ -51,11 +63,27 @@ public static class RecommendationFileEvaluator
             new Datasets.InteractionTable(truthUsers, truthItems, new float[truthUsers.Length], new long[truthUsers.Length]),
             users.Count,
             items.Count);
-        var lists = BuildLists(predictions, predictedUsers, predictedItems, users.Count, k);
-        var ranking = RankingEvaluator.Evaluate(lists, relevant, k);
-        var rating = truth.Ratings is not null && predictions.Scores is not null
-            ? RatingOnSharedPairs(truthUsers, truthItems, truth.Ratings, predictedUsers, predictedItems, predictions.Scores)
-            : null;
+        int cappedK = Math.Max(1, Math.Min(k, items.Count));
+        var lists = BuildLists(predictions, predictedUsers, predictedItems, users.Count, Math.Min(cappedK, Math.Max(1, LongestList(predictedUsers, users.Count))));
+        var ranking = RankingEvaluator.Evaluate(lists, relevant, cappedK);
+        RatingMetrics? rating = null;
+        string? ratingNotShown;
+        if (truth.Ratings is null)
+        {
+            ratingNotShown = $"{truthPath} has no rating column";
+        }
+        else if (predictions.Scores is null || !predictions.ScoresAreRatings)
+        {
+            ratingNotShown = predictions.ScoreColumn is null
+                ? $"{predictionsPath} has no predicted ratings"
+                : $"column '{predictions.ScoreColumn}' of {predictionsPath} holds ranking scores, not predicted ratings (a column named prediction, predicted_rating or rating is read as ratings)";
+        }
+        else
+        {
+            rating = RatingOnSharedPairs(truthUsers, truthItems, truth.Ratings, predictedUsers, predictedItems, predictions.Scores);
+            ratingNotShown = rating.Count == 0 ? "no rated (user, item) pair of the truth is in the predictions" : null;
+            rating = rating.Count == 0 ? null : rating;
+        }
 
         return new RecommendationFileEvaluation(
             ranking,
@@ -63,7 +91,23 @@ public static class RecommendationFileEvaluator
             truthUsers.Distinct().Count(),
             predictedUsers.Distinct().Count(),
             truth.Count,
-            predictions.UserIds.Length);
+            predictions.UserIds.Length)
+        {
+            RequestedK = k,
+            RatingNotShown = ratingNotShown,
+        };
+    }
+
+    private static int LongestList(int[] users, int userCount)
+    {
+        var rows = new int[userCount];
+        int longest = 0;
+        foreach (int user in users)
+        {
+            longest = Math.Max(longest, ++rows[user]);
+        }
+
+        return longest;
     }
 
     private static RecommendationLists BuildLists(PredictionTable predictions, int[] users, int[] items, int userCount, int k)
@@ -189,7 +233,8 @@ public static class RecommendationFileEvaluator
             }
         }
 
-        return new PredictionTable([.. users], [.. items], ranks?.ToArray(), scores?.ToArray());
+        bool ratings = scoreField is not null && ParquetColumns.Find(reader.Schema, ParquetColumns.PredictedRatingNames)?.Name == scoreField.Name;
+        return new PredictionTable([.. users], [.. items], ranks?.ToArray(), scores?.ToArray(), scoreField?.Name, ratings);
     }
 
     private static int[] Encode(string[] ids, Vocabulary vocabulary)
@@ -206,7 +251,7 @@ public static class RecommendationFileEvaluator
     private static int OrderNaNLast(double left, double right) =>
         double.IsNaN(left) ? (double.IsNaN(right) ? 0 : 1) : double.IsNaN(right) ? -1 : left.CompareTo(right);
 
-    private sealed record PredictionTable(string[] UserIds, string[] ItemIds, double[]? Ranks, double[]? Scores);
+    private sealed record PredictionTable(string[] UserIds, string[] ItemIds, double[]? Ranks, double[]? Scores, string? ScoreColumn, bool ScoresAreRatings);
 
     /// <summary>Dense indices for external ids, in order of first appearance; ids compare ordinally.</summary>
     private sealed class Vocabulary

@@ -149,7 +149,7 @@ public sealed class RecommendationFileTests : IDisposable
     }
 
     [Fact]
-    public async Task EvaluateAsync_FileWrittenByRecommendationFile_EvaluatesItsOwnExport()
+    public async Task EvaluateAsync_FileWrittenByRecommendationFile_EvaluatesItsOwnExportWithoutRatingMetrics()
     {
         string truth = Path.Combine(_folder, "truth.parquet");
         string predictions = Path.Combine(_folder, "predictions.parquet");
@@ -160,7 +160,37 @@ public sealed class RecommendationFileTests : IDisposable
 
         Assert.Equal(2.0 / 3, result.Ranking.Precision, 1e-12);
         Assert.Equal(1.0, result.Ranking.Recall, 1e-12);
-        Assert.Equal(2, result.Rating!.Count);
+        Assert.Null(result.Rating);
+        Assert.Contains("ranking scores", result.RatingNotShown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_PredictedRatingsSharingNoPairWithTheTruth_ShowNoRatingMetricsAndSayWhy()
+    {
+        string truth = Path.Combine(_folder, "truth.parquet");
+        string predictions = Path.Combine(_folder, "predictions.parquet");
+        WriteWithDuckDb(truth, "user_id VARCHAR, item_id VARCHAR, rating FLOAT", [("u1", "i1", 4f)]);
+        WriteWithDuckDb(predictions, "user_id VARCHAR, item_id VARCHAR, prediction FLOAT", [("u1", "i2", 3.5f)]);
+
+        var result = await RecommendationFileEvaluator.EvaluateAsync(truth, predictions, 10);
+
+        Assert.Null(result.Rating);
+        Assert.Equal("no rated (user, item) pair of the truth is in the predictions", result.RatingNotShown);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_KFarAboveTheCatalog_IsCappedAtTheCatalogSize()
+    {
+        string truth = Path.Combine(_folder, "truth.parquet");
+        string predictions = Path.Combine(_folder, "predictions.parquet");
+        WriteWithDuckDb(truth, "user_id VARCHAR, item_id VARCHAR", [("a", "x"), ("b", "y")]);
+        WriteWithDuckDb(predictions, "user_id VARCHAR, rank INTEGER, item_id VARCHAR", [("a", 1, "x"), ("a", 2, "z"), ("b", 1, "y")]);
+
+        var result = await RecommendationFileEvaluator.EvaluateAsync(truth, predictions, 1_000_000_000);
+
+        Assert.Equal(3, result.Ranking.K);
+        Assert.Equal(1_000_000_000, result.RequestedK);
+        Assert.Equal(1.0, result.Ranking.Recall, 1e-12);
     }
 
     [Fact]
