@@ -86,7 +86,10 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
             echo "$out"
             if [ ! -e "{{calls}}.crashed" ]; then touch "{{calls}}.crashed"; echo "crashed after training" >&2; exit 3; fi
             """);
-        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: ProcessHost($"sh \"{script}\" dotnet \"{CliAssembly}\""));
+        // Without the refit, the child's only calls are the gated training's.
+        Dictionary<string, string?> settings = ProcessHost($"sh \"{script}\" dotnet \"{CliAssembly}\"");
+        settings["Recommender:Training:Refit"] = "false";
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: settings);
         await host.UploadLogAsync("day-1.parquet");
 
         OrchestrationMetadata run = await host.RunToCompletionAsync();
@@ -110,10 +113,14 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
         OrchestrationMetadata run = await host.RunToCompletionAsync();
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
-        Assert.Equal(RunResults.Published, run.ReadOutputAs<PipelineOutcome>()!.Result);
-        IReadOnlyList<string> args = Assert.Single(jobs.Started);
-        Assert.Equal("train", args[0]);
-        Assert.Equal("0", args[args.ToList().IndexOf("--max-epochs-this-call") + 1]);
+        PipelineOutcome outcome = run.ReadOutputAs<PipelineOutcome>()!;
+        Assert.Equal(RunResults.Published, outcome.Result);
+        string runId = outcome.RunId;
+        // One execution trains the gated model, one refits it on train + validation; each trains to the end.
+        Assert.Collection(jobs.Started,
+            train => Assert.Equal(("train", runId), (train[0], ArgumentOf(train, "--run-id"))),
+            refit => Assert.Equal(("train", ModelRefit.RunIdOf(runId), runId), (refit[0], ArgumentOf(refit, "--run-id"), ArgumentOf(refit, "--refit-of"))));
+        Assert.All(jobs.Started, args => Assert.Equal("0", ArgumentOf(args, "--max-epochs-this-call")));
         Assert.True(jobs.Polls >= 2, $"polled {jobs.Polls} times");
     }
 
@@ -132,6 +139,8 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
         Assert.Equal("train", status.FailedStage);
         Assert.Contains("still running after 00:00:02", status.Error, StringComparison.Ordinal);
     }
+
+    private static string ArgumentOf(IReadOnlyList<string> args, string option) => args[args.ToList().IndexOf(option) + 1];
 
     private static Dictionary<string, string?> ProcessHost(string command) => new()
     {

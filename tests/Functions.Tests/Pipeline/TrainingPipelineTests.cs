@@ -106,7 +106,7 @@ public sealed class TrainingPipelineTests(AzuriteFixture azurite)
     public async Task TrainingCrashesAfterCheckpoint_RetryResumesFromCheckpointNotEpochZero()
     {
         var faults = new ActivityFaults().FailAfterCall(nameof(TrainActivity), call: 1);
-        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, faults, new Dictionary<string, string?> { ["Recommender:Training:Epochs"] = "6" });
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, faults, new Dictionary<string, string?> { ["Recommender:Training:Epochs"] = "6", ["Recommender:Training:Refit"] = "false" });
         await host.UploadLogAsync("day-1.parquet");
 
         OrchestrationMetadata run = await host.RunToCompletionAsync();
