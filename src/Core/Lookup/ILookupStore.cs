@@ -5,18 +5,33 @@ namespace Recommender.Core.Lookup;
 /// all at once by <see cref="PublishAsync"/>. Readers see either the old or the new active
 /// version, never a mix.
 /// </summary>
+/// <remarks>
+/// Every implementation keeps the same rules (the <c>LookupStoreContract</c> tests run against each):
+/// <list type="bullet">
+/// <item>A version is known once a user list was written under it; the active version is read-only
+/// (writing its lists or fallback throws <see cref="InvalidOperationException"/>) and cannot be deleted.</item>
+/// <item>An unknown version is a <see cref="KeyNotFoundException"/> where the caller needs it
+/// (<see cref="PublishAsync"/>, <see cref="ReadAllAsync"/>), and simply absent where absence is an answer
+/// (<see cref="GetAsync"/> and <see cref="GetFallbackAsync"/> return null, <see cref="DeleteVersionAsync"/> does nothing).</item>
+/// <item>Which versions to keep is the pipeline's decision (it keeps the newest published ones); a store
+/// only deletes the version it is told to.</item>
+/// </list>
+/// </remarks>
 public interface ILookupStore
 {
     /// <summary>Adds a batch of users' lists to a version that is being written (idempotent per user).</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="version"/> is the active version.</exception>
     Task WriteAsync(string version, IReadOnlyList<UserRecommendations> batch, CancellationToken cancellationToken = default);
 
     /// <summary>Stores the list served to users the version has no list for (popularity, excluding nothing).</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="version"/> is the active version.</exception>
     Task WriteFallbackAsync(string version, UserRecommendations fallback, CancellationToken cancellationToken = default);
 
     /// <summary>The fallback list of the active version (or of <paramref name="version"/>), or null when none was stored.</summary>
     Task<UserRecommendations?> GetFallbackAsync(string? version = null, CancellationToken cancellationToken = default);
 
     /// <summary>Makes <paramref name="version"/> the active one, atomically; returns the version it replaced, if any.</summary>
+    /// <exception cref="KeyNotFoundException">No user list was written under <paramref name="version"/>.</exception>
     Task<string?> PublishAsync(string version, CancellationToken cancellationToken = default);
 
     /// <summary>The active version, or null before the first publish.</summary>
@@ -28,10 +43,12 @@ public interface ILookupStore
     /// <summary>Every version the store holds, newest first, with whether it is active.</summary>
     Task<IReadOnlyList<LookupVersion>> ListVersionsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Removes a version's rows. The active version cannot be deleted.</summary>
+    /// <summary>Removes a version's rows; an unknown version is left as it is (nothing to remove).</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="version"/> is the active version.</exception>
     Task DeleteVersionAsync(string version, CancellationToken cancellationToken = default);
 
     /// <summary>Streams every user's list of a version, in ordinal user id order (for export).</summary>
+    /// <exception cref="KeyNotFoundException">The store has no such version.</exception>
     IAsyncEnumerable<UserRecommendations> ReadAllAsync(string version, CancellationToken cancellationToken = default);
 }
 

@@ -63,12 +63,7 @@ public sealed class SqliteLookupStore : ILookupStore, IDisposable
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        long versionId = await EnsureVersionAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false);
-        if (await GetActiveVersionIdAsync(connection, transaction, cancellationToken).ConfigureAwait(false) == versionId)
-        {
-            throw new InvalidOperationException(
-                $"Lookup version '{version}' is active and cannot be rewritten; write a new version and publish it.");
-        }
+        long versionId = await EnsureWritableVersionAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false);
 
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
@@ -123,6 +118,7 @@ public sealed class SqliteLookupStore : ILookupStore, IDisposable
     }
 
     /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException"><paramref name="version"/> is the active version.</exception>
     public async Task WriteFallbackAsync(string version, UserRecommendations fallback, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(version);
@@ -130,7 +126,7 @@ public sealed class SqliteLookupStore : ILookupStore, IDisposable
         var row = EncodeEntry(version, fallback);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        long versionId = await EnsureVersionAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false);
+        long versionId = await EnsureWritableVersionAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(
             connection,
             transaction,
@@ -179,14 +175,18 @@ public sealed class SqliteLookupStore : ILookupStore, IDisposable
     }
 
     /// <inheritdoc/>
-    /// <exception cref="KeyNotFoundException">No rows were ever written under <paramref name="version"/>.</exception>
+    /// <exception cref="KeyNotFoundException">No user list was written under <paramref name="version"/>.</exception>
     public async Task<string?> PublishAsync(string version, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(version);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        long versionId = await FindVersionIdAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException($"Lookup version '{version}' does not exist; write it before publishing it.");
+        long? found = await FindVersionIdAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false);
+        if (found is not { } versionId
+            || await ScalarIntegerAsync(connection, transaction, "SELECT 1 FROM lookup_entries WHERE version_id = $id LIMIT 1", cancellationToken, ("$id", found.Value)).ConfigureAwait(false) is null)
+        {
+            throw new KeyNotFoundException($"Lookup version '{version}' has no user lists; write them before publishing it.");
+        }
 
         string? previous = await ScalarTextAsync(
             connection,
@@ -296,42 +296,6 @@ public sealed class SqliteLookupStore : ILookupStore, IDisposable
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Deletes every version except the <paramref name="keep"/> newest ones and the active one, and
-    /// returns the versions it deleted (oldest first).
-    /// </summary>
-    public async Task<IReadOnlyList<string>> PruneAsync(int keep, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(keep);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var doomed = new List<string>();
-        await using (var command = connection.CreateCommand())
-        {
-            command.Transaction = transaction;
-            command.CommandText = """
-                SELECT v.version FROM lookup_versions v
-                WHERE v.id NOT IN (SELECT a.version_id FROM lookup_active a)
-                  AND v.id NOT IN (SELECT n.id FROM lookup_versions n ORDER BY n.created_at DESC, n.id DESC LIMIT $keep)
-                ORDER BY v.created_at, v.id
-                """;
-            command.Parameters.AddWithValue("$keep", keep);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                doomed.Add(reader.GetString(0));
-            }
-        }
-
-        foreach (string version in doomed)
-        {
-            await DeleteVersionAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return doomed;
-    }
-
     /// <inheritdoc/>
     /// <exception cref="KeyNotFoundException">The store has no such version.</exception>
     public async IAsyncEnumerable<UserRecommendations> ReadAllAsync(string version, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -427,6 +391,19 @@ public sealed class SqliteLookupStore : ILookupStore, IDisposable
         {
             _initialization.Release();
         }
+    }
+
+    /// <summary>The id of <paramref name="version"/>, created if new; throws when it is the active version (read-only).</summary>
+    private async Task<long> EnsureWritableVersionAsync(SqliteConnection connection, SqliteTransaction transaction, string version, CancellationToken cancellationToken)
+    {
+        long versionId = await EnsureVersionAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false);
+        if (await GetActiveVersionIdAsync(connection, transaction, cancellationToken).ConfigureAwait(false) == versionId)
+        {
+            throw new InvalidOperationException(
+                $"Lookup version '{version}' is active and cannot be rewritten; write a new version and publish it.");
+        }
+
+        return versionId;
     }
 
     private async Task<long> EnsureVersionAsync(SqliteConnection connection, SqliteTransaction transaction, string version, CancellationToken cancellationToken)

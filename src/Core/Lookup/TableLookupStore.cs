@@ -46,6 +46,8 @@ public sealed class TableLookupStore : ILookupStore
             return;
         }
 
+        await EnsureNotActiveAsync(version, cancellationToken).ConfigureAwait(false);
+
         await _table.UpsertEntityAsync(
             new TableEntity(VersionsPartition, version) { ["CreatedAt"] = batch[0].GeneratedAt },
             TableUpdateMode.Merge,
@@ -68,6 +70,7 @@ public sealed class TableLookupStore : ILookupStore
     {
         ValidateVersion(version);
         ArgumentNullException.ThrowIfNull(fallback);
+        await EnsureNotActiveAsync(version, cancellationToken).ConfigureAwait(false);
         await _table.UpsertEntityAsync(ToEntity(FallbackPartition(version), fallback, FallbackRow), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
@@ -93,7 +96,7 @@ public sealed class TableLookupStore : ILookupStore
         long users = await CountUsersAsync(version, cancellationToken).ConfigureAwait(false);
         if (users == 0)
         {
-            throw new InvalidOperationException($"Lookup version '{version}' has no rows; nothing to publish.");
+            throw new KeyNotFoundException($"Lookup version '{version}' has no user lists; write them before publishing it.");
         }
 
         string? previous = await GetActiveVersionAsync(cancellationToken).ConfigureAwait(false);
@@ -191,6 +194,13 @@ public sealed class TableLookupStore : ILookupStore
     public async IAsyncEnumerable<UserRecommendations> ReadAllAsync(string version, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ValidateVersion(version);
+        NullableResponse<TableEntity> known = await _table
+            .GetEntityIfExistsAsync<TableEntity>(VersionsPartition, version, ["RowKey"], cancellationToken)
+            .ConfigureAwait(false);
+        if (!known.HasValue)
+        {
+            throw new KeyNotFoundException($"Lookup version '{version}' does not exist.");
+        }
         var all = new List<UserRecommendations>();
         for (int bucket = 0; bucket < Buckets; bucket++)
         {
@@ -204,6 +214,14 @@ public sealed class TableLookupStore : ILookupStore
         foreach (UserRecommendations list in all.OrderBy(l => l.UserId, StringComparer.Ordinal))
         {
             yield return list;
+        }
+    }
+
+    private async Task EnsureNotActiveAsync(string version, CancellationToken cancellationToken)
+    {
+        if (await GetActiveVersionAsync(cancellationToken).ConfigureAwait(false) == version)
+        {
+            throw new InvalidOperationException($"Lookup version '{version}' is active and cannot be rewritten; write a new version and publish it.");
         }
     }
 

@@ -194,22 +194,6 @@ public sealed class SqliteLookupStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task PruneAsync_KeepTwo_DeletesOlderVersionsButNeverTheActiveOne()
-    {
-        foreach (string version in new[] { "v1", "v2", "v3", "v4", "v5" })
-        {
-            await _store.WriteAsync(version, [List("u", version, 1)]);
-        }
-
-        await _store.PublishAsync("v2");
-
-        var deleted = await _store.PruneAsync(keep: 2);
-
-        Assert.Equal(["v1", "v3"], deleted);
-        Assert.Equal(["v5", "v4", "v2"], (await _store.ListVersionsAsync()).Select(version => version.Version));
-    }
-
-    [Fact]
     public async Task ReadAllAsync_Version_StreamsEveryUserInOrdinalOrder()
     {
         await _store.WriteAsync("v1", [List("b", "v1", 1), List("a", "v1", 2), List("B", "v1", 1)]);

@@ -96,6 +96,63 @@ public abstract class LookupStoreContract
     }
 
     [Fact]
+    public async Task WriteAsync_ActiveVersion_ThrowsAndKeepsItsLists()
+    {
+        ILookupStore store = await CreateStoreAsync();
+        await store.WriteAsync("v1", [List("u1", "v1", "a")]);
+        await store.PublishAsync("v1");
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.WriteAsync("v1", [List("u1", "v1", "changed")]));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.WriteFallbackAsync("v1", List("*", "v1", "changed")));
+
+        Assert.Equal(["a"], (await store.GetAsync("u1"))!.ItemIds);
+        Assert.Null(await store.GetFallbackAsync());
+    }
+
+    [Fact]
+    public async Task PublishAsync_VersionWithoutUserLists_ThrowsKeyNotFoundAndKeepsTheActiveOne()
+    {
+        ILookupStore store = await CreateStoreAsync();
+        await store.WriteAsync("v1", [List("u1", "v1", "a")]);
+        await store.PublishAsync("v1");
+        await store.WriteFallbackAsync("only-fallback", List("*", "only-fallback", "top"));
+
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => store.PublishAsync("never-written"));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => store.PublishAsync("only-fallback"));
+
+        Assert.Equal("v1", await store.GetActiveVersionAsync());
+    }
+
+    [Fact]
+    public async Task ReadAllAsync_UnknownVersion_ThrowsKeyNotFound()
+    {
+        ILookupStore store = await CreateStoreAsync();
+        await store.WriteAsync("v1", [List("u1", "v1", "a")]);
+
+        await Assert.ThrowsAsync<KeyNotFoundException>(async () =>
+        {
+            await foreach (UserRecommendations list in store.ReadAllAsync("never-written"))
+            {
+                Assert.Fail($"read {list.UserId} of a version that does not exist");
+            }
+        });
+    }
+
+    [Fact]
+    public async Task UnknownVersion_GetsNullAndDeleteDoesNothing()
+    {
+        ILookupStore store = await CreateStoreAsync();
+        await store.WriteAsync("v1", [List("u1", "v1", "a")]);
+        await store.PublishAsync("v1");
+
+        await store.DeleteVersionAsync("never-written");
+
+        Assert.Null(await store.GetAsync("u1", "never-written"));
+        Assert.Null(await store.GetFallbackAsync("never-written"));
+        Assert.Equal(["v1"], (await store.ListVersionsAsync()).Select(version => version.Version));
+    }
+
+    [Fact]
     public async Task ListVersionsAsync_AfterDeleteOfOldVersion_ListsOnlyRemainingWithActiveFlag()
     {
         ILookupStore store = await CreateStoreAsync();
