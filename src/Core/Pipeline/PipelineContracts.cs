@@ -96,6 +96,18 @@ public sealed record TrainStageInput(string RunId, string DatasetVersion, int Ev
     public string? RefitOf { get; init; }
 }
 
+/// <summary>Stage 2 on the training job: start execution number <paramref name="Execution"/> (from 1) of a training call.</summary>
+/// <param name="Training">What the execution trains.</param>
+/// <param name="Execution">Which execution of this call it is: a failed one is started again under the next number.</param>
+public sealed record TrainingJobStart(TrainStageInput Training, int Execution)
+{
+    /// <summary>
+    /// The key the execution carries: a start retried after its answer was lost finds the execution it
+    /// started under this key instead of starting a second one into the same checkpoints.
+    /// </summary>
+    public string Key() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Training.RunId}/{Execution}");
+}
+
 /// <summary>Stage 2 output, after one call of the training activity.</summary>
 /// <param name="RunId">The run.</param>
 /// <param name="EpochsDone">Epochs trained so far.</param>

@@ -18,11 +18,25 @@ public enum TrainingJobState
     Failed = 2,
 }
 
-/// <summary>Starts executions of the training job and reads their state.</summary>
+/// <summary>
+/// Starts executions of the training job and reads their state. Each execution carries a key chosen by
+/// the caller (one per run and attempt), so a start whose answer was lost (a timeout after the job
+/// accepted it) can be found instead of started twice: two executions of one run would train into the
+/// same checkpoints.
+/// </summary>
 public interface IContainerJobClient
 {
-    /// <summary>Starts an execution whose training container runs with <paramref name="arguments"/>; returns the execution's name.</summary>
-    Task<string> StartExecutionAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Starts an execution tagged with <paramref name="key"/> whose training container runs with
+    /// <paramref name="arguments"/>; returns the execution's name.
+    /// </summary>
+    Task<string> StartExecutionAsync(string key, IReadOnlyList<string> arguments, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The name of a running (or queued) execution tagged with <paramref name="key"/>, or null. An execution
+    /// that already ended is not returned: starting another one then only resumes from its checkpoints.
+    /// </summary>
+    Task<string?> FindExecutionAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>The state of execution <paramref name="executionName"/>.</summary>
     Task<TrainingJobState> GetExecutionStateAsync(string executionName, CancellationToken cancellationToken = default);
@@ -38,6 +52,9 @@ public sealed class ArmContainerJobClient : IContainerJobClient
 {
     /// <summary>API version of the requests.</summary>
     public const string ApiVersion = "2024-03-01";
+
+    /// <summary>The environment variable of the training container that carries an execution's key.</summary>
+    public const string ExecutionKeyVariable = "RECOMMENDER_EXECUTION_KEY";
 
     private static readonly string[] ContainerFields = ["name", "image", "command", "env", "resources"];
     private readonly HttpClient _http;
@@ -60,8 +77,9 @@ public sealed class ArmContainerJobClient : IContainerJobClient
     }
 
     /// <inheritdoc />
-    public async Task<string> StartExecutionAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken = default)
+    public async Task<string> StartExecutionAsync(string key, IReadOnlyList<string> arguments, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
         ArgumentNullException.ThrowIfNull(arguments);
         JsonNode job = await SendAsync(HttpMethod.Get, _jobResourceId, body: null, cancellationToken).ConfigureAwait(false);
         JsonObject container = TrainingContainerOf(job);
@@ -75,6 +93,11 @@ public sealed class ArmContainerJobClient : IContainerJobClient
         }
 
         execution["args"] = new JsonArray(arguments.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray());
+        JsonNode?[] environment = (execution["env"]?.AsArray() ?? [])
+            .Where(variable => !string.Equals(variable?["name"]?.GetValue<string>(), ExecutionKeyVariable, StringComparison.Ordinal))
+            .Select(variable => variable?.DeepClone())
+            .ToArray();
+        execution["env"] = new JsonArray([.. environment, new JsonObject { ["name"] = ExecutionKeyVariable, ["value"] = key }]);
         var body = new JsonObject { ["containers"] = new JsonArray(execution) };
         JsonNode started = await SendAsync(HttpMethod.Post, $"{_jobResourceId}/start", body, cancellationToken).ConfigureAwait(false);
         string? name = started["name"]?.GetValue<string>() ?? started["id"]?.GetValue<string>()?.Split('/')[^1];
@@ -84,18 +107,50 @@ public sealed class ArmContainerJobClient : IContainerJobClient
     }
 
     /// <inheritdoc />
+    public async Task<string?> FindExecutionAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        string? page = $"{_jobResourceId}/executions";
+        while (page is not null)
+        {
+            JsonNode executions = await SendAsync(HttpMethod.Get, page, body: null, cancellationToken).ConfigureAwait(false);
+            foreach (JsonNode? execution in executions["value"]?.AsArray() ?? [])
+            {
+                if (execution?["name"]?.GetValue<string>() is { } name
+                    && StateOf(execution) is TrainingJobState.Running
+                    && KeyOf(execution) == key)
+                {
+                    return name;
+                }
+            }
+
+            page = executions["nextLink"]?.GetValue<string>();
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc />
     public async Task<TrainingJobState> GetExecutionStateAsync(string executionName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(executionName);
         JsonNode execution = await SendAsync(HttpMethod.Get, $"{_jobResourceId}/executions/{Uri.EscapeDataString(executionName)}", body: null, cancellationToken).ConfigureAwait(false);
-        string? status = execution["properties"]?["status"]?.GetValue<string>();
-        return status switch
-        {
-            "Succeeded" => TrainingJobState.Succeeded,
-            "Failed" or "Stopped" or "Degraded" => TrainingJobState.Failed,
-            _ => TrainingJobState.Running,
-        };
+        return StateOf(execution);
     }
+
+    private static TrainingJobState StateOf(JsonNode execution) => execution["properties"]?["status"]?.GetValue<string>() switch
+    {
+        "Succeeded" => TrainingJobState.Succeeded,
+        "Failed" or "Stopped" or "Degraded" => TrainingJobState.Failed,
+        _ => TrainingJobState.Running,
+    };
+
+    private static string? KeyOf(JsonNode execution) =>
+        (execution["properties"]?["template"]?["containers"]?.AsArray() ?? [])
+            .SelectMany(container => container?["env"]?.AsArray() ?? [])
+            .Where(variable => string.Equals(variable?["name"]?.GetValue<string>(), ExecutionKeyVariable, StringComparison.Ordinal))
+            .Select(variable => variable?["value"]?.GetValue<string>())
+            .FirstOrDefault();
 
     private JsonObject TrainingContainerOf(JsonNode job)
     {
@@ -107,7 +162,13 @@ public sealed class ArmContainerJobClient : IContainerJobClient
 
     private async Task<JsonNode> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
     {
-        var uri = new Uri(_options.ManagementEndpoint, $"{path}?api-version={ApiVersion}");
+        // A next page's link is absolute and carries its own query; the token goes to the management endpoint only.
+        Uri uri = path.StartsWith('/') ? new Uri(_options.ManagementEndpoint, $"{path}?api-version={ApiVersion}") : new Uri(path, UriKind.Absolute);
+        if (!string.Equals(uri.Authority, _options.ManagementEndpoint.Authority, StringComparison.OrdinalIgnoreCase) || uri.Scheme != _options.ManagementEndpoint.Scheme)
+        {
+            throw new TrainingJobRequestException($"A page link points outside {_options.ManagementEndpoint}: {uri}", 200);
+        }
+
         AccessToken token = await _credential.GetTokenAsync(
             new TokenRequestContext([new Uri(_options.ManagementEndpoint, ".default").ToString()]), cancellationToken).ConfigureAwait(false);
         using var request = new HttpRequestMessage(method, uri);

@@ -20,9 +20,6 @@ public static class TrainingPipelineOrchestrator
     /// <summary>Orchestration name.</summary>
     public const string Name = nameof(TrainingPipelineOrchestrator);
 
-    private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
-        maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2.0, maxRetryInterval: TimeSpan.FromMinutes(2)));
-
     /// <summary>Runs one pipeline run.</summary>
     [Function(Name)]
     public static Task<PipelineOutcome> RunOrchestration([OrchestrationTrigger] TaskOrchestrationContext context)
@@ -30,14 +27,16 @@ public static class TrainingPipelineOrchestrator
         ArgumentNullException.ThrowIfNull(context);
         PipelineRunRequest request = context.GetInput<PipelineRunRequest>()
             ?? throw new InvalidOperationException("The pipeline needs a PipelineRunRequest input.");
-        return RunAsync(context, request, Retry);
+        return RunAsync(context, request, PipelineRetries.Default);
     }
 
-    /// <summary>The pipeline's steps, with the retry options of every activity call (tests shorten them).</summary>
-    public static async Task<PipelineOutcome> RunAsync(TaskOrchestrationContext context, PipelineRunRequest request, TaskOptions retry)
+    /// <summary>The pipeline's steps, with the retry policies of its activity calls (tests shorten them).</summary>
+    public static async Task<PipelineOutcome> RunAsync(TaskOrchestrationContext context, PipelineRunRequest request, PipelineRetries retries)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(retries);
+        TaskOptions retry = retries.Activity;
         string runId = request.RunId;
         DateTimeOffset startedAt = context.CurrentUtcDateTime;
         var progress = new PipelineProgress(runId, Stages.Preprocess, $"started by {request.Trigger}");
@@ -64,7 +63,7 @@ public static class TrainingPipelineOrchestrator
             stage = Stages.Train;
             string? liveRunId = await context.CallActivityAsync<string?>(nameof(GetLiveVersionActivity), runId, retry);
             var trainInput = new TrainStageInput(runId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, liveRunId, request.Settings.EpochsPerActivity);
-            (progress, leaderboard) = await TrainToEndAsync(context, request, trainInput, progress, detail: null, retry);
+            (progress, leaderboard) = await TrainToEndAsync(context, request, trainInput, progress, detail: null, retries);
 
             stage = Stages.Evaluate;
             progress = progress with { Stage = Stages.Evaluate, Detail = null };
@@ -88,7 +87,7 @@ public static class TrainingPipelineOrchestrator
                 progress = progress with { Stage = Stages.Refit, Detail = detail, Epoch = 0, Epochs = refit.Epochs };
                 context.SetCustomStatus(progress);
                 var refitInput = new TrainStageInput(refit.RunId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, null, request.Settings.EpochsPerActivity) { RefitOf = runId };
-                (progress, _) = await TrainToEndAsync(context, request, refitInput, progress, detail, retry);
+                (progress, _) = await TrainToEndAsync(context, request, refitInput, progress, detail, retries);
                 modelRunId = refit.RunId;
             }
 
@@ -119,14 +118,14 @@ public static class TrainingPipelineOrchestrator
     /// a retry or the next call resumes from the checkpoint. Returns the progress shown at the end and
     /// the leaderboard of an automatic model choice.
     /// </summary>
-    private static async Task<(PipelineProgress Progress, IReadOnlyList<LeaderboardEntry>? Leaderboard)> TrainToEndAsync(TaskOrchestrationContext context, PipelineRunRequest request, TrainStageInput input, PipelineProgress progress, string? detail, TaskOptions retry)
+    private static async Task<(PipelineProgress Progress, IReadOnlyList<LeaderboardEntry>? Leaderboard)> TrainToEndAsync(TaskOrchestrationContext context, PipelineRunRequest request, TrainStageInput input, PipelineProgress progress, string? detail, PipelineRetries retries)
     {
         TrainStageOutput trained;
         do
         {
             trained = request.Settings.TrainingJob is { } job
-                ? await TrainOnJobAsync(context, input, job, progress, retry)
-                : await context.CallActivityAsync<TrainStageOutput>(nameof(TrainActivity), input, retry);
+                ? await TrainOnJobAsync(context, input, job, progress, retries)
+                : await context.CallActivityAsync<TrainStageOutput>(nameof(TrainActivity), input, retries.Activity);
             progress = progress with
             {
                 Epoch = trained.EpochsDone,
@@ -148,13 +147,14 @@ public static class TrainingPipelineOrchestrator
     /// progress from its manifest afterwards. A failed execution is started again (it resumes
     /// from the checkpoints) up to <see cref="TrainingJobSchedule.MaxExecutions"/> times.
     /// </summary>
-    private static async Task<TrainStageOutput> TrainOnJobAsync(TaskOrchestrationContext context, TrainStageInput input, TrainingJobSchedule job, PipelineProgress progress, TaskOptions retry)
+    private static async Task<TrainStageOutput> TrainOnJobAsync(TaskOrchestrationContext context, TrainStageInput input, TrainingJobSchedule job, PipelineProgress progress, PipelineRetries retries)
     {
+        TaskOptions retry = retries.Activity;
         // An execution trains to the end: starting a GPU container per few epochs would cost more than it saves.
         TrainStageInput whole = input with { MaxEpochsThisCall = 0 };
         for (int attempt = 1; ; attempt++)
         {
-            string execution = await context.CallActivityAsync<string>(nameof(StartTrainingJobActivity), whole, retry);
+            string execution = await context.CallActivityAsync<string>(nameof(StartTrainingJobActivity), new TrainingJobStart(whole, attempt), retries.JobStart);
             context.SetCustomStatus(progress with { Detail = $"job execution {execution} (attempt {attempt}/{job.MaxExecutions})" });
             DateTime deadline = context.CurrentUtcDateTime + job.Timeout;
             TrainingJobState state;

@@ -25,7 +25,7 @@ public sealed class ArmContainerJobClientTests
             : Json(HttpStatusCode.Accepted, """{"id":"/subscriptions/s1/.../executions/train-job-abc12","name":"train-job-abc12"}"""));
         var client = Client(handler);
 
-        string execution = await client.StartExecutionAsync(["train", "--dataset", "v1", "--run-id", "r1"]);
+        string execution = await client.StartExecutionAsync("r1/1", ["train", "--dataset", "v1", "--run-id", "r1"]);
 
         Assert.Equal("train-job-abc12", execution);
         (HttpMethod method, Uri uri, string? body, string? auth) = handler.Requests[1];
@@ -36,7 +36,9 @@ public sealed class ArmContainerJobClientTests
         Assert.Equal(["train", "--dataset", "v1", "--run-id", "r1"], container["args"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.Equal("training", container["name"]!.GetValue<string>());
         Assert.Equal("acr.io/recommender-training:cuda", container["image"]!.GetValue<string>());
-        Assert.Equal("cuda", container["env"]![0]!["value"]!.GetValue<string>());
+        Assert.Equal(
+            ["Recommender__Training__Device=cuda", "RECOMMENDER_EXECUTION_KEY=r1/1"],
+            container["env"]!.AsArray().Select(v => $"{v!["name"]}={v["value"]}"));
         Assert.Null(container["probes"]);
     }
 
@@ -47,7 +49,7 @@ public sealed class ArmContainerJobClientTests
             ? Json(HttpStatusCode.OK, JobDefinition)
             : Json(HttpStatusCode.Accepted, """{"name":"e1"}"""));
 
-        await Client(handler).StartExecutionAsync(["train"]);
+        await Client(handler).StartExecutionAsync("r1/1", ["train"]);
 
         Assert.Equal(HttpMethod.Get, handler.Requests[0].Method);
         Assert.Equal($"https://management.azure.com{JobId}?api-version=2024-03-01", handler.Requests[0].Uri.ToString());
@@ -70,15 +72,67 @@ public sealed class ArmContainerJobClientTests
     }
 
     [Fact]
+    public async Task FindExecutionAsync_RunningExecutionWithTheKeyOnALaterPage_ReturnsIt()
+    {
+        var handler = new RecordingHandler(request => request.RequestUri!.Query.Contains("page=2", StringComparison.Ordinal)
+            ? Json(HttpStatusCode.OK, $$"""{"value":[{{Execution("e-other", "Running", "r2/1")}}, {{Execution("e-mine", "Processing", "r1/1")}}]}""")
+            : Json(HttpStatusCode.OK, $$"""
+                {"value":[{{Execution("e-ended", "Failed", "r1/1")}}, {{Execution("e-done", "Succeeded", "r1/1")}}],
+                 "nextLink":"https://management.azure.com{{JobId}}/executions?api-version=2024-03-01&page=2"}
+                """));
+
+        string? found = await Client(handler).FindExecutionAsync("r1/1");
+
+        Assert.Equal("e-mine", found);
+        Assert.Equal($"https://management.azure.com{JobId}/executions?api-version=2024-03-01", handler.Requests[0].Uri.ToString());
+        Assert.Equal(2, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task FindExecutionAsync_OnlyEndedOrOtherKeys_ReturnsNull()
+    {
+        var handler = new RecordingHandler(_ => Json(HttpStatusCode.OK, $$"""
+            {"value":[{{Execution("e-ended", "Stopped", "r1/1")}}, {{Execution("e-done", "Succeeded", "r1/1")}}, {{Execution("e-next", "Running", "r1/2")}}]}
+            """));
+
+        Assert.Null(await Client(handler).FindExecutionAsync("r1/1"));
+    }
+
+    [Fact]
+    public async Task FindExecutionAsync_PageLinkToAnotherHost_IsRefusedBeforeTheTokenLeaves()
+    {
+        var handler = new RecordingHandler(_ => Json(HttpStatusCode.OK, """{"value":[],"nextLink":"https://elsewhere.example/steal"}"""));
+
+        var ex = await Assert.ThrowsAsync<TrainingJobRequestException>(() => Client(handler).FindExecutionAsync("r1/1"));
+
+        Assert.Contains("elsewhere.example", ex.Message, StringComparison.Ordinal);
+        Assert.Single(handler.Requests);
+    }
+
+    [Fact]
     public async Task StartExecutionAsync_Forbidden_ThrowsWithStatusAndBody()
     {
         var handler = new RecordingHandler(_ => Json(HttpStatusCode.Forbidden, """{"error":{"code":"AuthorizationFailed"}}"""));
 
-        var ex = await Assert.ThrowsAsync<TrainingJobRequestException>(() => Client(handler).StartExecutionAsync(["train"]));
+        var ex = await Assert.ThrowsAsync<TrainingJobRequestException>(() => Client(handler).StartExecutionAsync("r1/1", ["train"]));
 
         Assert.Equal(403, ex.StatusCode);
         Assert.Contains("AuthorizationFailed", ex.Message, StringComparison.Ordinal);
     }
+
+    private static string Execution(string name, string status, string key) => new JsonObject
+    {
+        ["name"] = name,
+        ["properties"] = new JsonObject
+        {
+            ["status"] = status,
+            ["template"] = JsonNode.Parse($$"""
+                {"containers":[{"name":"training","env":[
+                  {"name":"Recommender__Training__Device","value":"cuda"},
+                  {"name":"RECOMMENDER_EXECUTION_KEY","value":"{{key}}"}]}]}
+                """),
+        },
+    }.ToJsonString();
 
     private static ArmContainerJobClient Client(RecordingHandler handler) =>
         new(new HttpClient(handler), new FixedToken(), new ContainerJobTrainingHostOptions { JobResourceId = JobId });

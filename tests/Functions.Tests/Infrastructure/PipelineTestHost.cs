@@ -26,6 +26,8 @@ public sealed class PipelineTestHost : IAsyncDisposable
 {
     private static readonly TaskOptions FastRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(4, TimeSpan.FromMilliseconds(200), 1.5, TimeSpan.FromSeconds(2)));
 
+    private static readonly PipelineRetries FastRetries = new(FastRetry, TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromMilliseconds(200), 1.5, TimeSpan.FromSeconds(2))));
+
     private readonly DurableTaskTestHost _engine;
 
     private PipelineTestHost(ServiceProvider services, DurableTaskTestHost engine, StorageClients clients)
@@ -97,11 +99,11 @@ public sealed class PipelineTestHost : IAsyncDisposable
         DurableTaskTestHost engine = await StartEngineAsync(registry =>
         {
             registry.AddOrchestratorFunc<PipelineRunRequest, PipelineOutcome>(
-                TrainingPipelineOrchestrator.Name, (context, input) => TrainingPipelineOrchestrator.RunAsync(context, input, FastRetry));
+                TrainingPipelineOrchestrator.Name, (context, input) => TrainingPipelineOrchestrator.RunAsync(context, input, FastRetries));
             Add<PreprocessStageInput, PreprocessStageOutput>(registry, provider, faults, nameof(PreprocessActivity), (sp, input) => Activity<PreprocessActivity>(sp).Run(input, CancellationToken.None));
             Add<string, string?>(registry, provider, faults, nameof(GetLiveVersionActivity), (sp, input) => Activity<GetLiveVersionActivity>(sp).Run(input, CancellationToken.None));
             Add<TrainStageInput, TrainStageOutput>(registry, provider, faults, nameof(TrainActivity), (sp, input) => Activity<TrainActivity>(sp).Run(input, CancellationToken.None));
-            Add<TrainStageInput, string>(registry, provider, faults, nameof(StartTrainingJobActivity), (sp, input) => Activity<StartTrainingJobActivity>(sp).Run(input, CancellationToken.None));
+            Add<TrainingJobStart, string>(registry, provider, faults, nameof(StartTrainingJobActivity), (sp, input) => Activity<StartTrainingJobActivity>(sp).Run(input, CancellationToken.None));
             Add<string, TrainingJobState>(registry, provider, faults, nameof(GetTrainingJobStatusActivity), (sp, input) => Activity<GetTrainingJobStatusActivity>(sp).Run(input, CancellationToken.None));
             Add<TrainStageInput, TrainStageOutput>(registry, provider, faults, nameof(ReadTrainingProgressActivity), (sp, input) => Activity<ReadTrainingProgressActivity>(sp).Run(input, CancellationToken.None));
             Add<EvaluateStageInput, EvaluateStageOutput>(registry, provider, faults, nameof(EvaluateActivity), (sp, input) => Activity<EvaluateActivity>(sp).Run(input, CancellationToken.None));

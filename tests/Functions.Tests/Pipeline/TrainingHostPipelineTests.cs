@@ -6,6 +6,7 @@ using Recommender.Core.Storage;
 using Recommender.Core.Training;
 using Recommender.Core.TrainingHosts;
 using Recommender.Functions.Pipeline;
+using Recommender.Functions.Pipeline.Activities;
 using Recommender.Functions.Tests.Infrastructure;
 using Recommender.Integration.Tests.Infrastructure;
 using Recommender.Core.Tests.TestSupport;
@@ -125,6 +126,24 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ContainerJobHost_StartAcceptedButItsAnswerLost_TheRetryFindsThatExecutionAndStartsNoOther()
+    {
+        var jobs = new InProcessTrainingJobs { AnswersToLose = 1 };
+        var faults = new ActivityFaults();
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, faults, JobHost(TimeSpan.FromMinutes(2)), configure: services => services.AddSingleton<IContainerJobClient>(sp =>
+            jobs.Bind(sp.GetRequiredService<PipelineStages>())));
+        await host.UploadLogAsync("day-1.parquet");
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync();
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
+        Assert.Equal(RunResults.Published, run.ReadOutputAs<PipelineOutcome>()!.Result);
+        // The training's start was tried twice (the first answer lost) and the refit's once: three tries, two executions.
+        Assert.Equal(3, faults.Calls(nameof(StartTrainingJobActivity)));
+        Assert.Equal(2, jobs.Started.Count);
+    }
+
+    [Fact]
     public async Task ContainerJobHostExecutionNeverEnds_RunFailsInTrainWithTimeout()
     {
         var jobs = new InProcessTrainingJobs { NeverEnds = true };
@@ -158,13 +177,21 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
     };
 
     /// <summary>A job whose executions train in this process: started in the background, reported Running until done.</summary>
+    /// <summary>
+    /// A job whose executions train in this process. An execution stays queued until its state is first read,
+    /// as a real one does for a while after its start was accepted.
+    /// </summary>
     private sealed class InProcessTrainingJobs : IContainerJobClient
     {
-        private readonly Dictionary<string, Task> _executions = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (string Key, TaskCompletionSource Polled, Task Training)> _executions = new(StringComparer.Ordinal);
         private PipelineStages? _stages;
         private int _polls;
+        private int _answersToLose;
 
         public bool NeverEnds { get; init; }
+
+        /// <summary>How many starts are accepted and then answered with a timeout, as when the answer is lost on the way.</summary>
+        public int AnswersToLose { init => _answersToLose = value; }
 
         public List<IReadOnlyList<string>> Started { get; } = [];
 
@@ -176,18 +203,36 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
             return this;
         }
 
-        public Task<string> StartExecutionAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken = default)
+        public Task<string> StartExecutionAsync(string key, IReadOnlyList<string> arguments, CancellationToken cancellationToken = default)
         {
             string Value(string name) => arguments[arguments.ToList().IndexOf(name) + 1];
-            var input = new TrainStageInput(Value("--run-id"), Value("--dataset"), int.Parse(Value("--eval-k"), System.Globalization.CultureInfo.InvariantCulture), null, null, 0);
-            string name = $"train-{Started.Count + 1}";
+            var input = new TrainStageInput(Value("--run-id"), Value("--dataset"), int.Parse(Value("--eval-k"), System.Globalization.CultureInfo.InvariantCulture), null, null, 0)
+            {
+                RefitOf = arguments.Contains("--refit-of") ? Value("--refit-of") : null,
+            };
+            string name;
             lock (_executions)
             {
+                name = $"train-{Started.Count + 1}";
                 Started.Add(arguments);
-                _executions[name] = NeverEnds ? Task.Delay(Timeout.Infinite, cancellationToken) : Task.Run(() => _stages!.TrainAsync(input), CancellationToken.None);
+                var polled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Task training = NeverEnds
+                    ? Task.Delay(Timeout.Infinite, CancellationToken.None)
+                    : polled.Task.ContinueWith(_ => _stages!.TrainAsync(input), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                _executions[name] = (key, polled, training);
             }
 
-            return Task.FromResult(name);
+            return Interlocked.Decrement(ref _answersToLose) >= 0
+                ? throw new TimeoutException($"The start of {name} was accepted, but its answer was lost.")
+                : Task.FromResult(name);
+        }
+
+        public Task<string?> FindExecutionAsync(string key, CancellationToken cancellationToken = default)
+        {
+            lock (_executions)
+            {
+                return Task.FromResult(_executions.FirstOrDefault(e => e.Value.Key == key && !e.Value.Training.IsCompleted).Key);
+            }
         }
 
         public Task<TrainingJobState> GetExecutionStateAsync(string executionName, CancellationToken cancellationToken = default)
@@ -196,7 +241,8 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
             Task execution;
             lock (_executions)
             {
-                execution = _executions[executionName];
+                (_, TaskCompletionSource polled, execution) = _executions[executionName];
+                polled.TrySetResult();
             }
 
             return Task.FromResult(execution.IsCompletedSuccessfully ? TrainingJobState.Succeeded : execution.IsCompleted ? TrainingJobState.Failed : TrainingJobState.Running);

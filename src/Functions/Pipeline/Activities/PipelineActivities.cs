@@ -43,12 +43,20 @@ public sealed class StartTrainingJobActivity(PipelineStages stages, IContainerJo
 {
     /// <summary>Runs the stage.</summary>
     [Function(nameof(StartTrainingJobActivity))]
-    public async Task<string> Run([ActivityTrigger] TrainStageInput input, CancellationToken cancellationToken)
+    public async Task<string> Run([ActivityTrigger] TrainingJobStart start, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(start);
+        string key = start.Key();
+        if (await jobs.FindExecutionAsync(key, cancellationToken).ConfigureAwait(false) is { } running)
+        {
+            // An earlier try of this activity started it, and its answer was lost.
+            return running;
+        }
+
+        TrainStageInput input = start.Training;
         TrainingOptions options = PipelineStages.ApplyOverrides(training.Value, input.Overrides);
         string? warmStart = await stages.WarmStartForAsync(input, cancellationToken).ConfigureAwait(false);
-        return await jobs.StartExecutionAsync(TrainingCommandLine.Arguments(input, options, warmStart), cancellationToken).ConfigureAwait(false);
+        return await jobs.StartExecutionAsync(key, TrainingCommandLine.Arguments(input, options, warmStart), cancellationToken).ConfigureAwait(false);
     }
 }
 
