@@ -229,7 +229,6 @@ public static class FactorAlignment
         return rows;
     }
 
-    /// <summary>Target rows gathered from source rows (zeros where there is none); columns too when <paramref name="columnSources"/> is given.</summary>
     /// <summary>Shares of <paramref name="dataset"/>'s users and items that <paramref name="model"/> has factors for (0 to 1).</summary>
     public static (double Users, double Items) Overlap(TrainedModel model, CuratedDataset dataset)
     {
@@ -249,6 +248,7 @@ public static class FactorAlignment
         return (double)wanted.Count(set.Contains) / wanted.Count;
     }
 
+    /// <summary>Target rows gathered from source rows (zeros where there is none); columns too when <paramref name="columnSources"/> is given.</summary>
     private static float[] Gather(float[] rows, int dimension, int[] rowSources, int[]? columnSources)
     {
         int width = columnSources?.Length ?? dimension;
