@@ -24,6 +24,7 @@ namespace Recommender.Cli;
 /// <param name="ValidationInteractions">Interactions held out.</param>
 /// <param name="Columns">Column used for each role (user, item, value, eventType, timestamp), with its type.</param>
 /// <param name="Rejected">Logs rejected whole, with the reason.</param>
+/// <param name="Skipped">Columns named like a role but skipped (nested), with the log they are in.</param>
 internal sealed record PreprocessingView(
     string DatasetVersion,
     long RowsRead,
@@ -37,7 +38,8 @@ internal sealed record PreprocessingView(
     int TrainInteractions,
     int ValidationInteractions,
     IReadOnlyDictionary<string, string> Columns,
-    IReadOnlyList<string> Rejected)
+    IReadOnlyList<string> Rejected,
+    IReadOnlyList<string> Skipped)
 {
     /// <summary>The roles of a log's columns, in the order they are printed, with the option that names each.</summary>
     public static readonly (string Role, string Label, string Option)[] Roles =
@@ -65,7 +67,8 @@ internal sealed record PreprocessingView(
             result.TrainInteractions,
             result.ValidationInteractions,
             ColumnsOf(result.Sources),
-            [.. result.RejectedLogs.Select(rejected => CliWording.ForOptions(rejected.Describe()))]);
+            [.. result.RejectedLogs.Select(rejected => CliWording.ForOptions(rejected.Describe()))],
+            SkippedOf(result.Sources));
     }
 
     public static PreprocessingView From(PreprocessingSummary summary, DatasetManifest manifest)
@@ -85,8 +88,26 @@ internal sealed record PreprocessingView(
             manifest.Split.TrainInteractions,
             manifest.Split.ValidationInteractions,
             ColumnsOf(manifest.Sources),
-            [.. summary.Files.Where(file => file.Status == InputLogSummary.RejectedStatus).Select(file => CliWording.ForOptions(file.Reason ?? file.Source))]);
+            [.. summary.Files.Where(file => file.Status == InputLogSummary.RejectedStatus).Select(file => CliWording.ForOptions(file.Reason ?? file.Source))],
+            SkippedOf(manifest.Sources));
     }
+
+    /// <summary>What a dropped-row rule means here, naming the value column for the rules about values.</summary>
+    public string DropLabel(string rule)
+    {
+        string value = Columns.GetValueOrDefault("value", "(none)").Split(' ')[0];
+        return rule switch
+        {
+            "nonFiniteValue" => $"missing or NaN value in '{value}'",
+            "infiniteValue" => $"infinite value in '{value}'",
+            "belowRatingThreshold" => $"'{value}' below --rating-threshold",
+            "nonPositiveWeight" => $"zero or negative weight in '{value}'",
+            _ => ConsoleReport.Words(rule),
+        };
+    }
+
+    private static string[] SkippedOf(IEnumerable<ManifestSource> sources) =>
+        [.. sources.Where(source => source.Schema?.ContainsKey("skipped") == true).Select(source => $"{source.Source}: {source.Schema!["skipped"]}")];
 
     /// <summary>Each role's column over all logs (distinct mappings joined by " | "); "(none)" when no log has one.</summary>
     private static Dictionary<string, string> ColumnsOf(IEnumerable<ManifestSource> sources)
@@ -113,7 +134,7 @@ internal static class ConsoleReport
         table.AddRow("Rows read", N(view.RowsRead));
         foreach ((string rule, long count) in view.RowsDropped)
         {
-            table.AddRow($"  dropped: {Words(rule)}", N(count));
+            table.AddRow($"  dropped: {Markup.Escape(view.DropLabel(rule))}", N(count));
         }
 
         table.AddRow("Duplicates combined", N(view.DuplicatesCombined));
@@ -130,6 +151,11 @@ internal static class ConsoleReport
         table.AddRow("Dataset version", view.DatasetVersion);
         ConsoleOutput.Out.Write(table);
         ConsoleOutput.Out.MarkupLine($"Columns: {Markup.Escape(ColumnsLine(view.Columns))}");
+        foreach (string skipped in view.Skipped)
+        {
+            ConsoleOutput.Error.MarkupLine($"[yellow]skipped column:[/] {Markup.Escape(skipped)}");
+        }
+
         foreach (string rejected in view.Rejected)
         {
             ConsoleOutput.Error.MarkupLine($"[yellow]rejected:[/] {Markup.Escape(rejected)}");

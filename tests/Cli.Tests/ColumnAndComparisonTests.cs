@@ -69,6 +69,19 @@ public sealed class ColumnAndComparisonTests : IDisposable
     }
 
     [Fact]
+    public async Task Preprocess_NaNAndInfiniteRatings_AreCountedApartNamingTheColumn()
+    {
+        string log = _folder.Combine("ratings.parquet");
+        await InteractionLogs.WriteRatedAsync(log, [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [4f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, 3f]);
+
+        CliResult result = await CliProcess.RunAsync(_folder.FullPath, "preprocess", "--input", log, "--explicit");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Matches(@"dropped: missing or NaN value in 'rating'\s*│\s*1\b", result.Output);
+        Assert.Matches(@"dropped: infinite value in 'rating'\s*│\s*2\b", result.Output);
+    }
+
+    [Fact]
     public async Task Preprocess_Json_PrintsOneObject()
     {
         string log = _folder.Combine("log.parquet");

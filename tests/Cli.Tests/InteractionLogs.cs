@@ -28,6 +28,20 @@ public static class InteractionLogs
         return WriteAsync(path, ("user_id", userIds.ToArray()), ("item_id", itemIds.ToArray()));
     }
 
+    /// <summary>A log of integer user_id and item_id columns and a FLOAT rating column.</summary>
+    public static async Task WriteRatedAsync(string path, int[] users, int[] items, float[] ratings)
+    {
+        var user = new DataField<int>("user_id");
+        var item = new DataField<int>("item_id");
+        var rating = new DataField<float>("rating");
+        await using FileStream stream = File.Create(path);
+        await using ParquetWriter writer = await ParquetWriter.CreateAsync(new ParquetSchema(user, item, rating), stream, null, false, default);
+        using ParquetRowGroupWriter rowGroup = writer.CreateRowGroup();
+        await rowGroup.WriteAsync<int>(user, users, null, null, default);
+        await rowGroup.WriteAsync<int>(item, items, null, null, default);
+        await rowGroup.WriteAsync<float>(rating, ratings, null, null, default);
+    }
+
     /// <summary>A log of integer columns with the given names.</summary>
     public static async Task WriteAsync(string path, params (string Name, int[] Values)[] columns)
     {
