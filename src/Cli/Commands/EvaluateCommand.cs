@@ -15,7 +15,8 @@ internal static class EvaluateCommand
     {
         var truth = new Option<string>("--truth") { Description = "Held-out interactions: Parquet with user and item columns (and optionally rating).", Required = true };
         var predictions = new Option<string>("--predictions") { Description = "Recommendations: Parquet with user, item and rank or score columns (a prediction or rating column holds predicted ratings).", Required = true };
-        var k = CommonOptions.K(10);
+        // Any K: the evaluation caps it at the items of both files and says so.
+        var k = CheckedOption.Number("--k", "Cut-off K of the metrics (capped at the items of both files). Default 10.", 1, int.MaxValue);
         var json = CommonOptions.Json();
         var command = new Command("evaluate", "Compute precision, recall, NDCG and MAP at K for a recommendation file against a truth file.") { truth, predictions, k, json };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
@@ -25,7 +26,7 @@ internal static class EvaluateCommand
             FileArguments.RequireParquet(truthPath, "--truth");
             FileArguments.RequireParquet(predictionsPath, "--predictions");
             RecommendationFileEvaluation result = await RecommendationFileEvaluator.EvaluateAsync(
-                truthPath, predictionsPath, parse.GetValue(k), cancellationToken).ConfigureAwait(false);
+                truthPath, predictionsPath, parse.GetValue(k) ?? 10, cancellationToken).ConfigureAwait(false);
             string? capped = result.Ranking.K < result.RequestedK
                 ? string.Create(CultureInfo.InvariantCulture, $"--k {result.RequestedK:N0} is more than the {result.Ranking.K:N0} items of both files: measured at K = {result.Ranking.K:N0}")
                 : null;
