@@ -24,6 +24,9 @@ if compgen -G "TestResults/reliability/*.md" > /dev/null; then
   cat TestResults/reliability/*.md
 fi
 
+# Tests skipped for want of data say why once, here, rather than once per test.
+grep -ho 'MovieLens 100K not available: .*' "$log" | sort -u | sed 's/^/SKIPPED: /' || true
+
 # One closing line for the whole suite, summed over the test projects.
 awk '/^ +Passed: +[0-9]+$/ { passed += $2 } /^ +Failed: +[0-9]+$/ { failed += $2 } /^ +Skipped: +[0-9]+$/ { skipped += $2 }
      END { printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped }' "$log"

@@ -23,4 +23,19 @@ internal static class CommonOptions
 
     public static Option<int> EvaluationK(string description) =>
         CheckedOption.Number<int, PipelineOptions>("--eval-k", description, nameof(PipelineOptions.EvaluationK), 10);
+
+    public static Option<bool> Json() => new("--json")
+    {
+        Description = "Print one JSON object on stdout instead of tables (progress and errors stay on stderr).",
+    };
+
+    public static Option<bool> Wait() => new("--wait")
+    {
+        Description = "When another run holds the store, wait for it to finish instead of exiting.",
+    };
+
+    public static Option<bool> Fresh() => new("--fresh")
+    {
+        Description = "Start a new run even when an interrupted run on the same input could resume.",
+    };
 }

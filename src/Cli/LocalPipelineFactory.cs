@@ -14,11 +14,14 @@ internal sealed class LocalPipeline : IDisposable
 {
     public LocalPipeline(StoreLayout layout, IInteractionLogSource logs, PreprocessingOptions preprocessing, TrainingOptions training, ColumnMapping mapping, ILoggerFactory loggers)
     {
+        Logs = logs;
         Artifacts = new LocalArtifactStore(layout.Artifacts);
         Lookup = new SqliteLookupStore(layout.LookupDatabase);
         History = new RunHistory(Artifacts);
         Stages = new PipelineStages(Artifacts, Lookup, logs, Options.Create(preprocessing), Options.Create(training), mapping, loggers);
     }
+
+    public IInteractionLogSource Logs { get; }
 
     public LocalArtifactStore Artifacts { get; }
 

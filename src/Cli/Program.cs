@@ -1,3 +1,3 @@
 using Recommender.Cli;
 
-return await CommandRunner.InvokeAsync(RecommenderCommandLine.Create(), args).ConfigureAwait(false);
+return await RecommenderCommandLine.InvokeAsync(args).ConfigureAwait(false);

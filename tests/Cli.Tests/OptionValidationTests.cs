@@ -56,6 +56,44 @@ public sealed class OptionValidationTests
         Assert.DoesNotContain("(Parameter", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_NotANumber_ExitsWithCode2SayingWhatTheOptionExpects()
+    {
+        using var folder = new TempDirectory();
+
+        CliResult result = await CliProcess.RunAsync(folder.FullPath, "run", "--input", "x.parquet", "--k", "ten");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--k expects a whole number; got 'ten'.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.Int32", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_UnknownOptionAfterInput_IsAnUnknownOptionNotAPath()
+    {
+        using var folder = new TempDirectory();
+        string log = folder.Combine("log.parquet");
+        await InteractionLogs.WriteClusteredAsync(log, users: 20);
+
+        CliResult result = await CliProcess.RunAsync(folder.FullPath, "run", "--input", log, "--bogus");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Unknown option '--bogus'", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("No interaction log matches", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_UnknownOption_ExitsWithCode2PointingAtHelp()
+    {
+        using var folder = new TempDirectory();
+
+        CliResult result = await CliProcess.RunAsync(folder.FullPath, "run", "--inptu", "log.parquet");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Unknown option '--inptu'", result.Error, StringComparison.Ordinal);
+        Assert.Contains("recommender run --help", result.Error, StringComparison.Ordinal);
+    }
+
     /// <summary>stderr with the console's line wrapping undone.</summary>
     private static string Unwrapped(string error) => error.Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal).Replace("  ", " ", StringComparison.Ordinal);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Recommender.Core.Tests.TestSupport;
 
@@ -78,6 +79,121 @@ public sealed class PipelineCommandsTests : IClassFixture<PipelineCommandsTests.
         Assert.Contains("failed in stage 'train'", result.Error, StringComparison.Ordinal);
         Assert.Contains("has no training interactions", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Demo_Output_StatesColumnsKUsersCoveredAndTheFilesItWrote()
+    {
+        Assert.True(_demo.Result.ExitCode == 0, _demo.Result.Error);
+        Assert.Matches(@"Rows read\s*│\s*[0-9,]+", _demo.Result.Output);
+        Assert.Contains("Columns: user = user_id BYTE_ARRAY STRING (detected); item = item_id INT64 (detected)", _demo.Result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"Metrics at K = 10 over the [0-9,]+ users with held-out interactions; 100 items per user", _demo.Result.Output);
+        Assert.Matches(@"Generated log: .*demo-interactions-600-42\.parquet", _demo.Result.Output);
+        Match report = Regex.Match(_demo.Result.Output, @"Report: (.*report\.html)");
+        Assert.True(report.Success && File.Exists(report.Groups[1].Value.Trim()), _demo.Result.Output);
+    }
+
+    [Fact]
+    public async Task Export_UnknownVersion_ExitsWithCode2ListingThePublishedVersions()
+    {
+        CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, "export", "--version", "bogus", "--out", _demo.Folder.Combine("bogus.parquet"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--version 'bogus' is not a published version", result.Error, StringComparison.Ordinal);
+        Assert.Contains("(active)", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_OutIsAFolder_ExitsWithCode2SayingSo()
+    {
+        CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, "export", "--out", _demo.Folder.FullPath);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--out {_demo.Folder.FullPath} is a folder", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Evaluate_CsvAsTruth_ExitsWithCode2NamingTheOptionAndTheFile()
+    {
+        string csv = _demo.Folder.Combine("truth.csv");
+        await File.WriteAllTextAsync(csv, "user_id,item_id\n31393609,1\n");
+
+        CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, "evaluate", "--truth", csv, "--predictions", csv);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--truth {csv} is not a Parquet file", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Evaluate_KFarBeyondTheCatalog_IsCappedAndSaysSo()
+    {
+        string recs = await ExportAsync("recs-k.parquet");
+
+        CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, "evaluate", "--truth", recs, "--predictions", recs, "--k", "1000000", "--json");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using JsonDocument json = JsonDocument.Parse(result.Output);
+        Assert.Equal(1_000_000, json.RootElement.GetProperty("requestedK").GetInt32());
+        Assert.InRange(json.RootElement.GetProperty("k").GetInt32(), 100, 1_200);
+    }
+
+    [Fact]
+    public async Task Evaluate_RankingScores_ShowsNoRmseAndSaysWhy()
+    {
+        string recs = await ExportAsync("recs-scores.parquet");
+
+        CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, "evaluate", "--truth", recs, "--predictions", recs);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.DoesNotContain("rmse", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("NaN", result.Output, StringComparison.Ordinal);
+        Assert.Contains("No RMSE/MAE: ", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Evaluate_Json_PrintsOneObjectWithTheMetrics()
+    {
+        string recs = await ExportAsync("recs-json.parquet");
+
+        CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, "evaluate", "--truth", recs, "--predictions", recs, "--json");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using JsonDocument json = JsonDocument.Parse(result.Output);
+        Assert.Equal(1.0, json.RootElement.GetProperty("ranking").GetProperty("precision@10").GetDouble(), 1e-9);
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("rating").ValueKind);
+    }
+
+    [Fact]
+    public async Task Recommend_Json_PrintsOneObjectWithTheList()
+    {
+        CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, "recommend", "--user", "user-000007", "--k", "3", "--json");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using JsonDocument json = JsonDocument.Parse(result.Output);
+        Assert.Equal("user-000007", json.RootElement.GetProperty("userId").GetString());
+        Assert.False(json.RootElement.GetProperty("fallback").GetBoolean());
+        Assert.Equal(3, json.RootElement.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task AnyCommand_OutputPipedWithoutATerminalWidth_IsNotWrapped()
+    {
+        string version = new('v', 120);
+        var noWidth = new Dictionary<string, string?> { ["COLUMNS"] = null };
+
+        CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, noWidth, "export", "--version", version, "--out", _demo.Folder.Combine("x.parquet"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"error: --version '{version}' is not a published version of the lookup table in", result.Error.Split('\n')[0], StringComparison.Ordinal);
+    }
+
+    private async Task<string> ExportAsync(string name)
+    {
+        string recs = _demo.Folder.Combine(name);
+        CliResult export = await CliProcess.RunAsync(_demo.Folder.FullPath, "export", "--out", recs);
+        Assert.True(export.ExitCode == 0, export.Error);
+        return recs;
     }
 
     /// <summary>One small demo run shared by the tests of this class.</summary>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Recommender.Core.Demo;
@@ -25,13 +24,15 @@ internal static class DemoCommand
         var store = CommonOptions.Store();
         var users = CheckedOption.Number("--users", $"Users in the generated log. Default {new SyntheticLogOptions().Users}.", 1, 10_000_000);
         var seed = CheckedOption.Number("--seed", "Seed of the generated log. Default 42.", int.MinValue, int.MaxValue);
+        var wait = CommonOptions.Wait();
+        var fresh = CommonOptions.Fresh();
+        var json = CommonOptions.Json();
         var training = new TrainingArguments();
-        var command = new Command("demo", "Generate a realistic interaction log and run the whole pipeline on it, with nothing to install.") { store, users, seed };
+        var command = new Command("demo", "Generate a realistic interaction log and run the whole pipeline on it, with nothing to install.") { store, users, seed, wait, fresh, json };
         training.AddTo(command);
 
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
-            var clock = Stopwatch.StartNew();
             TrainingOptions trainingOptions = training.Options(parse, new TrainingOptions { Epochs = 20 });
             var layout = new StoreLayout(parse.GetValue(store));
             var logOptions = new SyntheticLogOptions { Users = parse.GetValue(users) ?? new SyntheticLogOptions().Users, Seed = parse.GetValue(seed) ?? 42 };
@@ -42,9 +43,17 @@ internal static class DemoCommand
                 EventWeights = new(StringComparer.OrdinalIgnoreCase) { ["view"] = 1, ["click"] = 2, ["purchase"] = 5 },
                 Split = new SplitOptions { Kind = SplitKind.StratifiedPerItem, TrainRatio = 0.75, Seed = 42 },
             };
+            var control = new RunControl("demo", parse.GetValue(wait), parse.GetValue(fresh), parse.GetValue(json), InterruptedRuns.SettingsOf(parse));
             using var pipeline = new LocalPipeline(layout, new LocalFileLogSource([log]), preprocessing, trainingOptions, ColumnMapping.AutoDetect, NullLoggerFactory.Instance);
-            PipelineOutcome outcome = await PipelineRunner.RunAsync(pipeline, "demo", topK: 100, evaluationK: 10, cancellationToken).ConfigureAwait(false);
-            PipelineRunner.PrintOutcome(outcome, clock.Elapsed.TotalSeconds);
+            PipelineRun run = await PipelineRunner.RunAsync(pipeline, layout, control, "demo", topK: 100, evaluationK: 10, cancellationToken).ConfigureAwait(false);
+            var files = new Dictionary<string, string>(StringComparer.Ordinal) { ["generatedLog"] = log };
+            if (control.Json)
+            {
+                ConsoleOutput.Json(PipelineRunner.ToJson(run, files));
+                return;
+            }
+
+            PipelineRunner.Print(run, files);
             await PrintSampleUsersAsync(pipeline.Lookup, logOptions, cancellationToken).ConfigureAwait(false);
             ConsoleOutput.Out.MarkupLine($"Store: {Markup.Escape(layout.Root)}  (try: recommender recommend --user {SyntheticInteractionLog.UserId(7)})");
         }));

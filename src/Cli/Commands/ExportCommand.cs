@@ -20,6 +20,7 @@ internal static class ExportCommand
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             var layout = new StoreLayout(parse.GetValue(store));
+            string path = FileArguments.RequireWritableFile(parse.GetValue(output)!, "--out");
             if (!File.Exists(layout.LookupDatabase))
             {
                 throw new FileNotFoundException($"No lookup table in {layout.Root}; run 'recommender run' or 'recommender demo' first.");
@@ -29,7 +30,7 @@ internal static class ExportCommand
             string chosen = parse.GetValue(version)
                 ?? await lookup.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException("No version has been published yet.");
-            string path = Path.GetFullPath(parse.GetValue(output)!);
+            await LookupVersions.RequirePublishedAsync(lookup, chosen, layout, cancellationToken).ConfigureAwait(false);
             RecommendationIdTypes idTypes = await IdTypesAsync(layout, chosen, cancellationToken).ConfigureAwait(false);
             long rows = await RecommendationFile.WriteAsync(path, lookup.ReadAllAsync(chosen, cancellationToken), idTypes, cancellationToken).ConfigureAwait(false);
             ConsoleOutput.Out.MarkupLine($"Wrote {ConsoleReport.N(rows)} rows of version {chosen} to {Markup.Escape(path)} (user_id {idTypes.User}, item_id {idTypes.Item})");

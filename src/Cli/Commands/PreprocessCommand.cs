@@ -14,19 +14,32 @@ internal static class PreprocessCommand
         var inputs = CommonOptions.Inputs(required: true);
         var store = CommonOptions.Store();
         var output = new Option<string?>("--out", "-o") { Description = "Artifact folder to write datasets/{version}/ into. Default: the store's artifacts." };
+        var json = CommonOptions.Json();
         var arguments = new PreprocessingArguments();
-        var command = new Command("preprocess", "Clean, deduplicate, filter, encode and split interaction logs into a curated dataset.") { inputs, store, output };
+        var command = new Command("preprocess", "Clean, deduplicate, filter, encode and split interaction logs into a curated dataset.") { inputs, store, output, json };
         arguments.AddTo(command);
 
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             PreprocessingOptions options = arguments.Options(parse);
             var layout = new StoreLayout(parse.GetValue(store));
+            IReadOnlyList<string> files = InteractionLogFiles.Expand(parse.GetValue(inputs)!);
+            ColumnMapping mapping = arguments.Mapping(parse);
+            await ColumnOptionCheck.EnsureNamedColumnsExistAsync(files, mapping, cancellationToken).ConfigureAwait(false);
             var artifacts = new LocalArtifactStore(parse.GetValue(output) ?? layout.Artifacts);
-            var source = new LocalFileLogSource(InteractionLogFiles.Expand(parse.GetValue(inputs)!));
+            var source = new LocalFileLogSource(files);
             PreprocessingResult result = await ConsoleProgress.ReadLogsAsync(
-                progress => new PreprocessStep().RunAsync(source, arguments.Mapping(parse), options, artifacts, progress, cancellationToken)).ConfigureAwait(false);
-            ConsoleReport.Preprocessing(result, artifacts.GetFullPath(result.DatasetPath.TrimEnd('/') + "/manifest.json"));
+                progress => new PreprocessStep().RunAsync(source, mapping, options, artifacts, progress, cancellationToken)).ConfigureAwait(false);
+            string manifest = artifacts.GetFullPath(result.DatasetPath.TrimEnd('/') + "/manifest.json");
+            var view = PreprocessingView.From(result);
+            if (parse.GetValue(json))
+            {
+                ConsoleOutput.Json(new { preprocessing = view, manifest });
+            }
+            else
+            {
+                ConsoleReport.Preprocessing(view, manifest);
+            }
         }));
         return command;
     }

@@ -13,7 +13,8 @@ internal static class RecommendCommand
         var store = CommonOptions.Store();
         var user = new Option<string>("--user", "-u") { Description = "External user id.", Required = true };
         var k = CommonOptions.K(10);
-        var command = new Command("recommend", "Show a user's recommendations from the published lookup table.") { store, user, k };
+        var json = CommonOptions.Json();
+        var command = new Command("recommend", "Show a user's recommendations from the published lookup table.") { store, user, k, json };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             var layout = new StoreLayout(parse.GetValue(store));
@@ -29,6 +30,18 @@ internal static class RecommendCommand
             bool fallback = list is null;
             list ??= await lookup.GetFallbackAsync(cancellationToken: cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException("No version has been published yet.");
+            if (parse.GetValue(json))
+            {
+                ConsoleOutput.Json(new
+                {
+                    userId,
+                    version = list.Version,
+                    fallback,
+                    items = list.ItemIds.Take(count).Select((item, i) => new { rank = i + 1, itemId = item, score = ConsoleReport.Finite(list.Scores[i]) }),
+                });
+                return;
+            }
+
             var table = new Table().Border(TableBorder.Rounded)
                 .Title(fallback ? $"[yellow]{Markup.Escape(userId)} is unknown: most popular items[/]" : $"[bold]{Markup.Escape(userId)}[/]")
                 .AddColumn(new TableColumn("Rank").RightAligned()).AddColumn("Item").AddColumn(new TableColumn("Score").RightAligned());

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Recommender.Core.Ingestion;
 using Recommender.Core.Pipeline;
@@ -17,26 +16,41 @@ internal static class RunCommand
         var store = CommonOptions.Store();
         var k = CommonOptions.K(100);
         var evaluationK = CommonOptions.EvaluationK("Cut-off of the evaluation metrics.");
+        var wait = CommonOptions.Wait();
+        var fresh = CommonOptions.Fresh();
+        var json = CommonOptions.Json();
         var preprocessing = new PreprocessingArguments();
         var training = new TrainingArguments();
-        var command = new Command("run", "Preprocess, train, evaluate, score and publish: the whole pipeline on your Parquet logs.") { inputs, store, k, evaluationK };
+        var command = new Command("run", "Preprocess, train, evaluate, score and publish: the whole pipeline on your Parquet logs.") { inputs, store, k, evaluationK, wait, fresh, json };
         preprocessing.AddTo(command);
         training.AddTo(command);
 
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
-            var clock = Stopwatch.StartNew();
+            // Everything the command line decides is checked before the store is touched.
             PreprocessingOptions preprocessingOptions = preprocessing.Options(parse);
             TrainingOptions trainingOptions = training.Options(parse, new TrainingOptions());
             TrainingArguments.EnsureFitsFeedback(trainingOptions, preprocessingOptions);
             var layout = new StoreLayout(parse.GetValue(store));
-            var source = new LocalFileLogSource(InteractionLogFiles.Expand(parse.GetValue(inputs)!));
-            using var pipeline = new LocalPipeline(layout, source, preprocessingOptions, trainingOptions, preprocessing.Mapping(parse), NullLoggerFactory.Instance);
-            PipelineOutcome outcome = await PipelineRunner.RunAsync(pipeline, "cli", parse.GetValue(k), parse.GetValue(evaluationK), cancellationToken).ConfigureAwait(false);
-            PipelineRunner.PrintOutcome(outcome, clock.Elapsed.TotalSeconds);
-            if (outcome.Result != RunResults.Published)
+            IReadOnlyList<string> files = InteractionLogFiles.Expand(parse.GetValue(inputs)!);
+            ColumnMapping mapping = preprocessing.Mapping(parse);
+            await ColumnOptionCheck.EnsureNamedColumnsExistAsync(files, mapping, cancellationToken).ConfigureAwait(false);
+
+            var control = new RunControl("run", parse.GetValue(wait), parse.GetValue(fresh), parse.GetValue(json), InterruptedRuns.SettingsOf(parse));
+            using var pipeline = new LocalPipeline(layout, new LocalFileLogSource(files), preprocessingOptions, trainingOptions, mapping, NullLoggerFactory.Instance);
+            PipelineRun run = await PipelineRunner.RunAsync(pipeline, layout, control, "cli", parse.GetValue(k), parse.GetValue(evaluationK), cancellationToken).ConfigureAwait(false);
+            if (control.Json)
             {
-                throw new InvalidOperationException($"Run {outcome.RunId} was not published; the previous version stays live.");
+                ConsoleOutput.Json(PipelineRunner.ToJson(run));
+            }
+            else
+            {
+                PipelineRunner.Print(run);
+            }
+
+            if (run.Outcome.Result != RunResults.Published)
+            {
+                throw new InvalidOperationException($"Run {run.Outcome.RunId} was not published; the previous version stays live.");
             }
         }));
         return command;

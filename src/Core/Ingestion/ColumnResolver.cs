@@ -15,7 +15,11 @@ internal sealed record ResolvedColumns(
     ResolvedColumn Item,
     ResolvedColumn? Value,
     ResolvedColumn? EventType,
-    ResolvedColumn? Timestamp);
+    ResolvedColumn? Timestamp)
+{
+    /// <summary>Columns named like a role but not used for it (nested), each as "name (type): why".</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+}
 
 /// <summary>
 /// Maps the top-level columns of a Parquet schema to interaction roles: an explicit
@@ -81,6 +85,21 @@ internal static class ColumnResolver
         IReadOnlyList<Field> fields = schema.Fields;
         var chosen = new Dictionary<InteractionRole, ResolvedColumn>();
         var used = new Dictionary<Field, InteractionRole>(ReferenceEqualityComparer.Instance);
+        var skipped = new List<string>();
+
+        // A column of the wrong type does not stop the others from being checked, so one message names every such column.
+        var unusable = new List<InvalidInteractionLogException>();
+        void CheckInto(Field field, InteractionRole role, bool detected)
+        {
+            try
+            {
+                chosen[role] = Check(field, role, detected, source);
+            }
+            catch (InvalidInteractionLogException ex)
+            {
+                unusable.Add(ex);
+            }
+        }
 
         // Explicit names first, so detection never takes a column the mapping gave to another role.
         foreach (InteractionRole role in RoleOrder)
@@ -99,7 +118,7 @@ internal static class ColumnResolver
             }
 
             used[field] = role;
-            chosen[role] = Check(field, role, detected: false, source);
+            CheckInto(field, role, detected: false);
         }
 
         foreach (InteractionRole role in RoleOrder)
@@ -109,12 +128,19 @@ internal static class ColumnResolver
                 continue;
             }
 
-            Field? field = Detect(fields, role, used, source);
+            Field? field = Detect(fields, role, used, source, skipped);
             if (field is not null)
             {
                 used[field] = role;
-                chosen[role] = Check(field, role, detected: true, source);
+                CheckInto(field, role, detected: true);
             }
+        }
+
+        if (unusable.Count > 0)
+        {
+            InvalidInteractionLogException first = unusable[0];
+            string others = string.Concat(unusable.Skip(1).Select(other => $"; and column '{other.Field}': {other.Reason}"));
+            throw new InvalidInteractionLogException(source, first.Field, first.Reason + others);
         }
 
         return new ResolvedColumns(
@@ -122,7 +148,10 @@ internal static class ColumnResolver
             chosen[InteractionRole.Item],
             chosen.GetValueOrDefault(InteractionRole.Value),
             chosen.GetValueOrDefault(InteractionRole.EventType),
-            chosen.GetValueOrDefault(InteractionRole.Timestamp));
+            chosen.GetValueOrDefault(InteractionRole.Timestamp))
+        {
+            Skipped = skipped,
+        };
     }
 
     /// <summary>The Parquet type of a column as people who write Parquet know it.</summary>
@@ -268,7 +297,7 @@ internal static class ColumnResolver
             $"the mapping names this column as the {Describe(role)}, but the file has no such column; columns: {ListColumns(fields)}");
     }
 
-    private static Field? Detect(IReadOnlyList<Field> fields, InteractionRole role, Dictionary<Field, InteractionRole> used, string source)
+    private static Field? Detect(IReadOnlyList<Field> fields, InteractionRole role, Dictionary<Field, InteractionRole> used, string source, List<string> skipped)
     {
         Field? nested = null;
         foreach (string known in KnownNames[role])
@@ -293,7 +322,12 @@ internal static class ColumnResolver
         bool required = role is InteractionRole.User or InteractionRole.Item;
         if (!required)
         {
-            // An optional role is simply absent when only a nested column carries its name (e.g. an "event" struct).
+            // An optional role is absent when only a nested column carries its name (e.g. an "event" struct); the log says so.
+            if (nested is not null)
+            {
+                skipped.Add($"{nested.Name} ({DescribeType(nested)}): a nested column cannot be the {Describe(role)}");
+            }
+
             return null;
         }
 

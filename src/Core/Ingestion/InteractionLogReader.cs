@@ -146,6 +146,7 @@ public sealed partial class InteractionLogReader
                 Timestamp = columns.Timestamp?.ToLogColumn(),
                 EpochUnit = isEpoch ? epochUnit : null,
                 EpochUnitDetected = isEpoch && detected,
+                Skipped = columns.Skipped,
             };
 
             LogOpened(source, rows, reader.RowGroupCount, schema.User.Name, schema.Item.Name,

@@ -29,6 +29,9 @@ public sealed record InteractionLogSchema
 
     /// <summary>True when <see cref="EpochUnit"/> was detected from the values rather than configured.</summary>
     public bool EpochUnitDetected { get; init; }
+
+    /// <summary>Columns named like a role but skipped (nested ones), each as "name (type): why".</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
 }
 
 /// <summary>A physical column used for one role of an interaction log.</summary>

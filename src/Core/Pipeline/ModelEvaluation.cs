@@ -31,6 +31,15 @@ public sealed record ModelEvaluation(int K, IReadOnlyDictionary<string, double> 
     /// <summary>True when larger values of <see cref="GateMetric"/> are better.</summary>
     public bool GateHigherIsBetter => !GatesOnRatings;
 
+    /// <summary>
+    /// Least share of the dataset's users, and of its items, the live model must know for its metrics to mean
+    /// something here: below it (a model of another catalog, a store reused for other data) it is not compared.
+    /// </summary>
+    public const double MinLiveOverlap = 0.5;
+
+    /// <summary>Why the live model was not compared (it knows too few of these users or items), or null.</summary>
+    public string? LiveNotCompared { get; init; }
+
     /// <summary>Measures <paramref name="model"/>, popularity and <paramref name="live"/> on <paramref name="dataset"/>.</summary>
     public static ModelEvaluation Compute(CuratedDataset dataset, TrainedModel model, PopularityRecommender popularity, TrainedModel? live, int k, CancellationToken cancellationToken = default)
     {
@@ -51,7 +60,14 @@ public sealed record ModelEvaluation(int K, IReadOnlyDictionary<string, double> 
         }
 
         Dictionary<string, double>? liveMetrics = null;
-        if (live is not null)
+        string? liveNotCompared = null;
+        (double users, double items) = live is null ? (0, 0) : FactorAlignment.Overlap(live, dataset);
+        if (live is not null && (users < MinLiveOverlap || items < MinLiveOverlap))
+        {
+            liveNotCompared = FormattableString.Invariant(
+                $"the live model {live.Manifest.RunId} knows {users * 100:F0}% of these users and {items * 100:F0}% of these items (a comparison needs {MinLiveOverlap * 100:F0}% of each)");
+        }
+        else if (live is not null)
         {
             FactorSnapshot aligned = FactorAlignment.AlignTo(live, dataset);
             liveMetrics = Ranking(aligned, seen, relevant, dataset.ItemCount, k, cancellationToken);
@@ -62,7 +78,7 @@ public sealed record ModelEvaluation(int K, IReadOnlyDictionary<string, double> 
             }
         }
 
-        return new ModelEvaluation(k, modelMetrics, popularityMetrics, liveMetrics, ratings);
+        return new ModelEvaluation(k, modelMetrics, popularityMetrics, liveMetrics, ratings) { LiveNotCompared = liveNotCompared };
     }
 
     private static void AddRatingMetrics(Dictionary<string, double> metrics, RatingMetrics rating)
@@ -117,7 +133,7 @@ public static class QualityGate
                 return (false, FormattableString.Invariant($"{metric} {model:F4} regresses more than {settings.MaxRegressionVersusLive:P0} against the live model's {l:F4}."));
             }
 
-            return (true, FormattableString.Invariant($"{metric} {model:F4} vs popularity {popularity:F4}") + (live is { } shown ? FormattableString.Invariant($" and live {shown:F4}.") : "."));
+            return (true, FormattableString.Invariant($"{metric} {model:F4} vs popularity {popularity:F4}") + (live is { } shown ? FormattableString.Invariant($" and live {shown:F4}.") : ".") + NotCompared(evaluation));
         }
 
         // Errors: lower is better. A factor of 0 turns the baseline check off, as it does for NDCG.
@@ -132,8 +148,11 @@ public static class QualityGate
             return (false, FormattableString.Invariant($"{metric} {model:F4} is more than {settings.MaxRegressionVersusLive:P0} above the live model's {liveError:F4}."));
         }
 
-        return (true, FormattableString.Invariant($"{metric} {model:F4} vs item-mean baseline {popularity:F4}") + (live is { } shownError ? FormattableString.Invariant($" and live {shownError:F4}.") : "."));
+        return (true, FormattableString.Invariant($"{metric} {model:F4} vs item-mean baseline {popularity:F4}") + (live is { } shownError ? FormattableString.Invariant($" and live {shownError:F4}.") : ".") + NotCompared(evaluation));
     }
+
+    private static string NotCompared(ModelEvaluation evaluation) =>
+        evaluation.LiveNotCompared is { } why ? $" Not compared with the live model: {why}." : string.Empty;
 }
 
 /// <summary>Re-indexes a model's factors to another dataset's vocabularies, by external id.</summary>
@@ -208,6 +227,25 @@ public static class FactorAlignment
         }
 
         return rows;
+    }
+
+    /// <summary>Shares of <paramref name="dataset"/>'s users and items that <paramref name="model"/> has factors for (0 to 1).</summary>
+    public static (double Users, double Items) Overlap(TrainedModel model, CuratedDataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(dataset);
+        return (Share(model.UserIds, dataset.UserIds), Share(model.ItemIds, dataset.ItemIds));
+    }
+
+    private static double Share(IReadOnlyList<string> known, IReadOnlyList<string> wanted)
+    {
+        if (wanted.Count == 0)
+        {
+            return 1;
+        }
+
+        var set = new HashSet<string>(known, StringComparer.Ordinal);
+        return (double)wanted.Count(set.Contains) / wanted.Count;
     }
 
     /// <summary>Target rows gathered from source rows (zeros where there is none); columns too when <paramref name="columnSources"/> is given.</summary>

@@ -137,7 +137,11 @@ public sealed record EvaluateStageInput(string RunId, string DatasetVersion, str
 /// When the gate passed and refitting is on: the refit to train and publish instead of the model these
 /// metrics describe. Null: the run's model itself is published (or nothing is).
 /// </param>
-public sealed record EvaluateStageOutput(IReadOnlyDictionary<string, double> Model, IReadOnlyDictionary<string, double> Popularity, IReadOnlyDictionary<string, double>? Live, bool Passed, string Reason, Training.RefitPlan? Refit = null);
+public sealed record EvaluateStageOutput(IReadOnlyDictionary<string, double> Model, IReadOnlyDictionary<string, double> Popularity, IReadOnlyDictionary<string, double>? Live, bool Passed, string Reason, Training.RefitPlan? Refit = null)
+{
+    /// <summary>Why the live model was not compared (it knows too few of these users or items), or null.</summary>
+    public string? LiveNotCompared { get; init; }
+}
 
 /// <summary>Stage 4, once per run before the shards: write the run's scoring bundle.</summary>
 /// <param name="RunId">The run (the version the lists are published under, and where the bundle goes).</param>

@@ -204,7 +204,7 @@ public sealed partial class PipelineStages
         await WriteEvaluationAsync(input.RunId, evaluation, passed, reason, refit, cancellationToken).ConfigureAwait(false);
         await TrainingReport.WriteAsync(_artifacts, manifest, evaluation, new GateDecision(passed, reason, refit), cancellationToken).ConfigureAwait(false);
         LogEvaluated(_logger, input.RunId, passed, reason);
-        return new EvaluateStageOutput(evaluation.Model, evaluation.Popularity, evaluation.Live, passed, reason, refit);
+        return new EvaluateStageOutput(evaluation.Model, evaluation.Popularity, evaluation.Live, passed, reason, refit) { LiveNotCompared = evaluation.LiveNotCompared };
     }
 
     /// <summary>Metrics at <paramref name="k"/> of a trained run, popularity and (optionally) another run, on one dataset's held-out data.</summary>
@@ -382,7 +382,7 @@ public sealed partial class PipelineStages
 
     private async Task WriteEvaluationAsync(string runId, ModelEvaluation evaluation, bool passed, string reason, RefitPlan? refit, CancellationToken cancellationToken)
     {
-        var report = new { runId, passed, reason, k = evaluation.K, gateMetric = evaluation.GateMetric, model = evaluation.Model, popularity = evaluation.Popularity, live = evaluation.Live, refit };
+        var report = new { runId, passed, reason, k = evaluation.K, gateMetric = evaluation.GateMetric, model = evaluation.Model, popularity = evaluation.Popularity, live = evaluation.Live, liveNotCompared = evaluation.LiveNotCompared, refit };
         await ModelArtifactJson.WriteAsync(_artifacts, PipelinePaths.Evaluation(runId), report, cancellationToken).ConfigureAwait(false);
     }
 

@@ -91,6 +91,11 @@ public sealed class PreprocessStep(InteractionLogReader reader, InteractionPrepr
             schema["epochUnit"] = resolved.EpochUnitDetected ? $"{unit} (detected)" : unit.ToString();
         }
 
+        if (resolved.Skipped.Count > 0)
+        {
+            schema["skipped"] = string.Join("; ", resolved.Skipped);
+        }
+
         void Add(string role, InteractionLogColumn? column)
         {
             if (column is not null)

@@ -13,7 +13,7 @@ public sealed record RunRecord
     /// <summary>What started it.</summary>
     public required string Trigger { get; init; }
 
-    /// <summary>published, rejected (quality gate), unchanged (same dataset as the live version) or failed.</summary>
+    /// <summary>published, rejected (quality gate), unchanged (same dataset as the live version), failed or interrupted.</summary>
     public required string Result { get; init; }
 
     /// <summary>When it started.</summary>
@@ -151,4 +151,7 @@ public static class RunResults
 
     /// <summary>The input made the same dataset the live version was trained on, so nothing was trained.</summary>
     public const string Unchanged = "unchanged";
+
+    /// <summary>The run was stopped (Ctrl-C) before it ended; its checkpoints let the same run id resume.</summary>
+    public const string Interrupted = "interrupted";
 }

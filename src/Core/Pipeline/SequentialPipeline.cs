@@ -12,7 +12,12 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    /// <summary>Runs <paramref name="request"/> to the end; throws <see cref="PipelineFailedException"/> naming the stage that failed.</summary>
+    /// <summary>
+    /// Runs <paramref name="request"/> to the end; throws <see cref="PipelineFailedException"/> naming the stage that failed.
+    /// When <paramref name="cancellationToken"/> stops it, the run is recorded as <see cref="RunResults.Interrupted"/>
+    /// (with the last epoch whose checkpoint was written) before the cancellation propagates, so training it again
+    /// under the same run id resumes from that checkpoint.
+    /// </summary>
     public async Task<PipelineOutcome> RunAsync(
         PipelineRunRequest request,
         IProgress<PipelineProgress>? stageProgress = null,
@@ -25,6 +30,8 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
         PreprocessStageOutput? data = null;
         EvaluateStageOutput? evaluation = null;
         IReadOnlyList<LeaderboardEntry>? leaderboard = null;
+        int? lastEpoch = null;
+        trainingProgress = new EpochTracker(trainingProgress, epoch => lastEpoch = epoch);
         try
         {
             stageProgress?.Report(new PipelineProgress(request.RunId, stage));
@@ -80,6 +87,14 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
             await RecordAsync(request, started, new RunEnding(RunResults.Published, data, evaluation, leaderboard, null, null), cancellationToken).ConfigureAwait(false);
             return new PipelineOutcome(request.RunId, RunResults.Published, data.DatasetVersion, evaluation, published) { Leaderboard = leaderboard };
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            string reason = stage == "train" && lastEpoch is { } epoch
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"interrupted after epoch {epoch}")
+                : $"interrupted in stage '{stage}'";
+            await RecordAsync(request, started, new RunEnding(RunResults.Interrupted, data, evaluation, leaderboard, stage, reason), CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException and not PipelineFailedException)
         {
             await RecordAsync(request, started, new RunEnding(RunResults.Failed, data, evaluation, leaderboard, stage, ex.Message), CancellationToken.None).ConfigureAwait(false);
@@ -89,6 +104,21 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
 
     private Task RecordAsync(PipelineRunRequest request, DateTimeOffset started, RunEnding ending, CancellationToken cancellationToken) =>
         history.WriteAsync(ending.ToRecord(request, started, _time.GetUtcNow()), cancellationToken);
+}
+
+/// <summary>Passes training progress on, and notes each epoch that ended (its checkpoint is written by then).</summary>
+internal sealed class EpochTracker(IProgress<TrainingProgress>? inner, Action<int> epochEnded) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.IsEpochEnd)
+        {
+            epochEnded(value.Epoch);
+        }
+
+        inner?.Report(value);
+    }
 }
 
 /// <summary>A stage of a pipeline run failed; the live version stays live.</summary>

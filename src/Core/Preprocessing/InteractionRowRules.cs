@@ -95,7 +95,7 @@ internal sealed class InteractionRowRules
                 float value = values[row];
                 if (!float.IsFinite(value))
                 {
-                    dropped.Add(RowDropReason.NonFiniteValue);
+                    dropped.Add(float.IsInfinity(value) ? RowDropReason.InfiniteValue : RowDropReason.NonFiniteValue);
                     continue;
                 }
 

@@ -21,8 +21,11 @@ public enum RowDropReason
     /// <summary>A user or item id contains control characters.</summary>
     IdWithControlCharacters,
 
-    /// <summary>The rating or weight is null, NaN or infinite.</summary>
+    /// <summary>The rating or weight is null or NaN (not a number).</summary>
     NonFiniteValue,
+
+    /// <summary>The rating or weight is +∞ or -∞.</summary>
+    InfiniteValue,
 
     /// <summary>The rating is below <see cref="PreprocessingOptions.RatingThreshold"/>.</summary>
     BelowRatingThreshold,

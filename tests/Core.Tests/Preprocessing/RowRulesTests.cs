@@ -64,12 +64,13 @@ public sealed class RowRulesTests
     }
 
     [Fact]
-    public async Task BuildAsync_NaNOrInfiniteValue_DropsRowAsNonFiniteValue()
+    public async Task BuildAsync_NaNOrInfiniteValue_DropsNaNAsNonFiniteValueAndInfinityAsInfiniteValue()
     {
         PreprocessedDataset prepared = await BuildAsync(
             Log("a.parquet", Numeric([1, 2, 3, 4], [1, 1, 1, 1], values: [1f, float.NaN, float.PositiveInfinity, float.NegativeInfinity])));
 
-        Assert.Equal(3, prepared.Result.RowsDropped[RowDropReason.NonFiniteValue]);
+        Assert.Equal(1, prepared.Result.RowsDropped[RowDropReason.NonFiniteValue]);
+        Assert.Equal(2, prepared.Result.RowsDropped[RowDropReason.InfiniteValue]);
         Assert.Equal(1, prepared.Result.Interactions);
     }
 

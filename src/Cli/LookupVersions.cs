@@ -1,0 +1,22 @@
+using Recommender.Core.Lookup;
+
+namespace Recommender.Cli;
+
+/// <summary>Versions of the store's lookup table as the commands name them.</summary>
+internal static class LookupVersions
+{
+    /// <summary>Throws <see cref="ArgumentException"/> (exit 2) listing the published versions when <paramref name="version"/> is not one of them.</summary>
+    public static async Task RequirePublishedAsync(ILookupStore lookup, string version, StoreLayout layout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lookup);
+        IReadOnlyList<LookupVersion> versions = await lookup.ListVersionsAsync(cancellationToken).ConfigureAwait(false);
+        if (versions.Any(v => v.IsPublished && string.Equals(v.Version, version, StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        string[] published = [.. versions.Where(v => v.IsPublished).OrderByDescending(v => v.CreatedAt).Select(v => v.IsActive ? $"{v.Version} (active)" : v.Version)];
+        string known = published.Length == 0 ? "none is published yet" : $"published versions: {string.Join(", ", published)}";
+        throw new ArgumentException($"--version '{version}' is not a published version of the lookup table in {layout.Root}; {known}.");
+    }
+}

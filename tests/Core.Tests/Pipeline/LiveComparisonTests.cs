@@ -1,0 +1,70 @@
+using Recommender.Core.Datasets;
+using Recommender.Core.Evaluation;
+using Recommender.Core.Models;
+using Recommender.Core.Pipeline;
+using Recommender.Core.Tests.Training;
+using Recommender.Core.Training;
+
+namespace Recommender.Core.Tests.Pipeline;
+
+/// <summary>The live model is compared only when it knows enough of the dataset's users and items to mean something.</summary>
+public sealed class LiveComparisonTests : IDisposable
+{
+    private readonly TemporaryStore _store = new();
+
+    public void Dispose() => _store.Dispose();
+
+    [Fact]
+    public async Task Compute_LiveModelOfTheSameCatalog_IsCompared()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        TrainedModel live = await TrainAsync(data, "live");
+
+        ModelEvaluation evaluation = ModelEvaluation.Compute(data, live, PopularityRecommender.FromDataset(data), live, 5);
+
+        Assert.NotNull(evaluation.Live);
+        Assert.Null(evaluation.LiveNotCompared);
+    }
+
+    [Fact]
+    public async Task Compute_LiveModelThatKnowsNoneOfTheseUsers_IsNotComparedAndSaysWhy()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        TrainedModel live = await TrainAsync(data, "live");
+        CuratedDataset otherUsers = WithUserIds(data, id => "other-" + id);
+
+        ModelEvaluation evaluation = ModelEvaluation.Compute(otherUsers, live, PopularityRecommender.FromDataset(otherUsers), live, 5);
+
+        Assert.Null(evaluation.Live);
+        Assert.Equal("the live model live knows 0% of these users and 100% of these items (a comparison needs 50% of each)", evaluation.LiveNotCompared);
+    }
+
+    [Fact]
+    public void Decide_LiveModelNotCompared_GatesOnPopularityAndSaysTheLiveModelWasNotCompared()
+    {
+        var model = new Dictionary<string, double> { ["ndcg@10"] = 0.30 };
+        var popularity = new Dictionary<string, double> { ["ndcg@10"] = 0.10 };
+        var evaluation = new ModelEvaluation(10, model, popularity, Live: null) { LiveNotCompared = "the live model v1 knows 0% of these users" };
+
+        (bool passed, string reason) = QualityGate.Decide(evaluation, PipelineRunSettings.From(new PipelineOptions()));
+
+        Assert.True(passed);
+        Assert.EndsWith("Not compared with the live model: the live model v1 knows 0% of these users.", reason, StringComparison.Ordinal);
+    }
+
+    private async Task<TrainedModel> TrainAsync(CuratedDataset data, string runId)
+    {
+        await new ModelTrainer().TrainAsync(data, PlantedData.FastOptions(ModelKind.Bpr, epochs: 2), new TrainingRun(runId), _store.Store);
+        return await TrainedModel.LoadAsync(_store.Store, runId);
+    }
+
+    private static CuratedDataset WithUserIds(CuratedDataset data, Func<string, string> rename) => new()
+    {
+        Version = data.Version + "-renamed",
+        UserIds = [.. data.UserIds.Select(rename)],
+        ItemIds = data.ItemIds,
+        Train = data.Train,
+        Validation = data.Validation,
+        IsExplicit = data.IsExplicit,
+    };
+}
