@@ -41,7 +41,7 @@ internal static class PipelineRunner
         bool stopAfterEpoch = false;
         using IDisposable? safePoint = Interrupts.Current?.OnFirstSignal(() =>
         {
-            if (Volatile.Read(ref stage) != "train")
+            if (Volatile.Read(ref stage) != PipelineStageNames.Train)
             {
                 return false;
             }

@@ -26,7 +26,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
     {
         ArgumentNullException.ThrowIfNull(request);
         DateTimeOffset started = _time.GetUtcNow();
-        string stage = "preprocess";
+        string stage = PipelineStageNames.Preprocess;
         PreprocessStageOutput? data = null;
         EvaluateStageOutput? evaluation = null;
         IReadOnlyList<LeaderboardEntry>? leaderboard = null;
@@ -37,7 +37,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
             stageProgress?.Report(new PipelineProgress(request.RunId, stage));
             data = await stages.PreprocessAsync(new PreprocessStageInput(request.RunId), cancellationToken).ConfigureAwait(false);
 
-            stage = "train";
+            stage = PipelineStageNames.Train;
             stageProgress?.Report(new PipelineProgress(request.RunId, stage, $"{data.Users} users, {data.Items} items"));
             string? live = await stages.GetLiveVersionAsync(cancellationToken).ConfigureAwait(false);
             TrainStageOutput trained = await stages.TrainAsync(
@@ -46,7 +46,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
                 cancellationToken).ConfigureAwait(false);
             leaderboard = trained.Leaderboard;
 
-            stage = "evaluate";
+            stage = PipelineStageNames.Evaluate;
             stageProgress?.Report(new PipelineProgress(request.RunId, stage) { Epoch = trained.EpochsDone });
             evaluation = await stages.EvaluateAsync(new EvaluateStageInput(request.RunId, data.DatasetVersion, live, request.Settings), cancellationToken).ConfigureAwait(false);
             if (!evaluation.Passed)
@@ -58,7 +58,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
             string? modelRunId = null;
             if (evaluation.Refit is { } refit)
             {
-                stage = "refit";
+                stage = PipelineStageNames.Refit;
                 stageProgress?.Report(new PipelineProgress(request.RunId, stage, $"train + validation, {refit.Epochs} epochs"));
                 await stages.TrainAsync(
                     new TrainStageInput(refit.RunId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, WarmStartRunId: null, MaxEpochsThisCall: 0) { RefitOf = request.RunId },
@@ -67,7 +67,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
                 modelRunId = refit.RunId;
             }
 
-            stage = "score";
+            stage = PipelineStageNames.Score;
             int shardSize = request.Settings.ShardSize;
             int shards = (data.Users + shardSize - 1) / shardSize;
             stageProgress?.Report(new PipelineProgress(request.RunId, stage) { ShardsDone = 0, Shards = shards });
@@ -79,7 +79,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
                 await stages.ScoreShardAsync(new ScoreShardInput(request.RunId, data.DatasetVersion, first, Math.Min(data.Users, first + shardSize), request.Settings.TopK), cancellationToken).ConfigureAwait(false);
             }
 
-            stage = "publish";
+            stage = PipelineStageNames.Publish;
             stageProgress?.Report(new PipelineProgress(request.RunId, stage) { ShardsDone = shards, Shards = shards });
             PublishStageOutput published = await stages.PublishAsync(
                 new PublishStageInput(request.RunId, data.DatasetVersion, data.InputFingerprint, request.Settings.TopK, request.Settings.KeepVersions),
@@ -89,7 +89,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            string reason = stage == "train" && lastEpoch is { } epoch
+            string reason = stage == PipelineStageNames.Train && lastEpoch is { } epoch
                 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"interrupted after epoch {epoch}")
                 : $"interrupted in stage '{stage}'";
             await RecordAsync(request, started, new RunEnding(RunResults.Interrupted, data, evaluation, leaderboard, stage, reason), CancellationToken.None).ConfigureAwait(false);
@@ -119,22 +119,4 @@ internal sealed class EpochTracker(IProgress<TrainingProgress>? inner, Action<in
 
         inner?.Report(value);
     }
-}
-
-/// <summary>A stage of a pipeline run failed; the live version stays live.</summary>
-public sealed class PipelineFailedException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public PipelineFailedException(string runId, string stage, Exception inner)
-        : base($"Run '{runId}' failed in stage '{stage}': {inner?.Message}", inner)
-    {
-        RunId = runId;
-        Stage = stage;
-    }
-
-    /// <summary>The run.</summary>
-    public string RunId { get; }
-
-    /// <summary>The stage that failed.</summary>
-    public string Stage { get; }
 }

@@ -39,9 +39,9 @@ public static class TrainingPipelineOrchestrator
         TaskOptions retry = retries.Activity;
         string runId = request.RunId;
         DateTimeOffset startedAt = context.CurrentUtcDateTime;
-        var progress = new PipelineProgress(runId, Stages.Preprocess, $"started by {request.Trigger}");
+        var progress = new PipelineProgress(runId, PipelineStageNames.Preprocess, $"started by {request.Trigger}");
         context.SetCustomStatus(progress);
-        string stage = Stages.Preprocess;
+        string stage = PipelineStageNames.Preprocess;
         PreprocessStageOutput? data = null;
         EvaluateStageOutput? evaluation = null;
         IReadOnlyList<LeaderboardEntry>? leaderboard = null;
@@ -52,28 +52,28 @@ public static class TrainingPipelineOrchestrator
             {
                 string unchanged = $"input unchanged: live version {sameAsLive} was trained on dataset {data.DatasetVersion}"
                     + (data.Summary.FilesRejected > 0 ? $" ({data.Summary.FilesRejected} logs rejected)" : string.Empty);
-                context.SetCustomStatus(progress with { Stage = Stages.Unchanged, Detail = unchanged });
+                context.SetCustomStatus(progress with { Stage = PipelineStageNames.Unchanged, Detail = unchanged });
                 await RecordAsync(context, request, startedAt, new RunEnding(RunResults.Unchanged, data, null, null, null, unchanged), retry);
                 return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Unchanged, data.DatasetVersion, null, null), retry);
             }
 
-            progress = progress with { Stage = Stages.Train, Detail = $"{data.Users} users, {data.Items} items, {data.Interactions} interactions" };
+            progress = progress with { Stage = PipelineStageNames.Train, Detail = $"{data.Users} users, {data.Items} items, {data.Interactions} interactions" };
             context.SetCustomStatus(progress);
 
-            stage = Stages.Train;
+            stage = PipelineStageNames.Train;
             string? liveRunId = await context.CallActivityAsync<string?>(nameof(GetLiveVersionActivity), runId, retry);
             var trainInput = new TrainStageInput(runId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, liveRunId, request.Settings.EpochsPerActivity);
             (progress, leaderboard) = await TrainToEndAsync(context, request, trainInput, progress, detail: null, retries);
 
-            stage = Stages.Evaluate;
-            progress = progress with { Stage = Stages.Evaluate, Detail = null };
+            stage = PipelineStageNames.Evaluate;
+            progress = progress with { Stage = PipelineStageNames.Evaluate, Detail = null };
             context.SetCustomStatus(progress);
             evaluation = await context.CallActivityAsync<EvaluateStageOutput>(
                 nameof(EvaluateActivity), new EvaluateStageInput(runId, data.DatasetVersion, liveRunId, request.Settings), retry);
             progress = progress with { Metrics = evaluation.Model };
             if (!evaluation.Passed)
             {
-                context.SetCustomStatus(progress with { Stage = Stages.Rejected, Detail = evaluation.Reason });
+                context.SetCustomStatus(progress with { Stage = PipelineStageNames.Rejected, Detail = evaluation.Reason });
                 await RecordAsync(context, request, startedAt, new RunEnding(RunResults.Rejected, data, evaluation, leaderboard, null, evaluation.Reason), retry);
                 return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Rejected, data.DatasetVersion, evaluation, null) { Leaderboard = leaderboard }, retry);
             }
@@ -82,34 +82,34 @@ public static class TrainingPipelineOrchestrator
             if (evaluation.Refit is { } refit)
             {
                 // The gated model stays as it is (later runs compare with it); its refit on train + validation is scored and published.
-                stage = Stages.Refit;
+                stage = PipelineStageNames.Refit;
                 string detail = $"train + validation, {refit.Epochs} epochs";
-                progress = progress with { Stage = Stages.Refit, Detail = detail, Epoch = 0, Epochs = refit.Epochs };
+                progress = progress with { Stage = PipelineStageNames.Refit, Detail = detail, Epoch = 0, Epochs = refit.Epochs };
                 context.SetCustomStatus(progress);
                 var refitInput = new TrainStageInput(refit.RunId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, null, request.Settings.EpochsPerActivity) { RefitOf = runId };
                 (progress, _) = await TrainToEndAsync(context, request, refitInput, progress, detail, retries);
                 modelRunId = refit.RunId;
             }
 
-            stage = Stages.Score;
+            stage = PipelineStageNames.Score;
             int shards = await ScoreAllShardsAsync(context, request, data, modelRunId, progress, retry);
 
-            stage = Stages.Publish;
-            context.SetCustomStatus(progress with { Stage = Stages.Publish, ShardsDone = shards, Shards = shards });
+            stage = PipelineStageNames.Publish;
+            context.SetCustomStatus(progress with { Stage = PipelineStageNames.Publish, ShardsDone = shards, Shards = shards });
             PublishStageOutput published = await context.CallActivityAsync<PublishStageOutput>(
                 nameof(PublishActivity),
                 new PublishStageInput(runId, data.DatasetVersion, data.InputFingerprint, request.Settings.TopK, request.Settings.KeepVersions),
                 retry);
-            context.SetCustomStatus(progress with { Stage = Stages.Done, ShardsDone = shards, Shards = shards, Detail = $"version {published.Version} is live" });
+            context.SetCustomStatus(progress with { Stage = PipelineStageNames.Done, ShardsDone = shards, Shards = shards, Detail = $"version {published.Version} is live" });
             await RecordAsync(context, request, startedAt, new RunEnding(RunResults.Published, data, evaluation, leaderboard, null, null), retry);
             return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Published, data.DatasetVersion, evaluation, published) { Leaderboard = leaderboard }, retry);
         }
         catch (Exception ex) when (ex is TaskFailedException or TrainingHostException)
         {
             string reason = ex is TaskFailedException failed ? failed.FailureDetails.ErrorMessage : ex.Message;
-            context.SetCustomStatus(progress with { Stage = Stages.Failed, FailedStage = stage, Error = reason });
+            context.SetCustomStatus(progress with { Stage = PipelineStageNames.Failed, FailedStage = stage, Error = reason });
             await RecordAsync(context, request, startedAt, new RunEnding(RunResults.Failed, data, evaluation, leaderboard, stage, reason), retry);
-            throw new PipelineStageFailedException(runId, stage, reason, ex);
+            throw new PipelineFailedException(runId, stage, reason, ex);
         }
     }
 
@@ -187,7 +187,7 @@ public static class TrainingPipelineOrchestrator
         int shardCount = (data.Users + shardSize - 1) / shardSize;
         var running = new List<Task<ScoreShardOutput>>();
         int done = 0;
-        context.SetCustomStatus(progress with { Stage = Stages.Score, ShardsDone = 0, Shards = shardCount });
+        context.SetCustomStatus(progress with { Stage = PipelineStageNames.Score, ShardsDone = 0, Shards = shardCount });
 
         // Once per run: the bundle each shard reads only its own users' rows of.
         await context.CallActivityAsync<PrepareScoringOutput>(nameof(PrepareScoringActivity), new PrepareScoringInput(request.RunId, data.DatasetVersion, modelRunId), retry);
@@ -198,7 +198,7 @@ public static class TrainingPipelineOrchestrator
                 Task<ScoreShardOutput> finished = await Task.WhenAny(running);
                 running.Remove(finished);
                 await finished;
-                context.SetCustomStatus(progress with { Stage = Stages.Score, ShardsDone = ++done, Shards = shardCount });
+                context.SetCustomStatus(progress with { Stage = PipelineStageNames.Score, ShardsDone = ++done, Shards = shardCount });
             }
 
             int first = shard * shardSize;
@@ -225,56 +225,5 @@ public static class TrainingPipelineOrchestrator
 
     private static Task RecordAsync(TaskOrchestrationContext context, PipelineRunRequest request, DateTimeOffset startedAt, RunEnding ending, TaskOptions retry) =>
         context.CallActivityAsync(nameof(RecordRunActivity), ending.ToRecord(request, startedAt, context.CurrentUtcDateTime), retry);
-
-    /// <summary>Stage names shown in the custom status and run records.</summary>
-    public static class Stages
-    {
-        /// <summary>Reading and cleaning the logs.</summary>
-        public const string Preprocess = "preprocess";
-
-        /// <summary>Training the model.</summary>
-        public const string Train = "train";
-
-        /// <summary>Evaluating against the baselines.</summary>
-        public const string Evaluate = "evaluate";
-
-        /// <summary>Training the gated model again on train + validation, the model that is published.</summary>
-        public const string Refit = "refit";
-
-        /// <summary>Writing top-K lists.</summary>
-        public const string Score = "score";
-
-        /// <summary>Flipping the active version.</summary>
-        public const string Publish = "publish";
-
-        /// <summary>The run published.</summary>
-        public const string Done = "done";
-
-        /// <summary>The quality gate kept the live version.</summary>
-        public const string Rejected = "rejected";
-
-        /// <summary>A stage failed.</summary>
-        public const string Failed = "failed";
-
-        /// <summary>The input made the live version's dataset again: nothing to train.</summary>
-        public const string Unchanged = "unchanged";
-    }
 }
 
-/// <summary>A pipeline stage failed after its retries; the live version stayed live.</summary>
-public sealed class PipelineStageFailedException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public PipelineStageFailedException(string runId, string stage, string reason, Exception inner)
-        : base($"Run '{runId}' failed in stage '{stage}': {reason}", inner)
-    {
-        RunId = runId;
-        Stage = stage;
-    }
-
-    /// <summary>The run.</summary>
-    public string RunId { get; }
-
-    /// <summary>The stage that failed.</summary>
-    public string Stage { get; }
-}
