@@ -66,6 +66,18 @@ public sealed class FunctionMetadataTests
     }
 
     [Fact]
+    public void EveryActivityFunction_IsATypedPipelineActivity_WhichTheTestEngineRunsToo()
+    {
+        string[] declared = [.. Functions
+            .Where(f => f.GetProperty("bindings").EnumerateArray().Any(b => b.GetProperty("type").GetString() == "activityTrigger"))
+            .Select(f => f.GetProperty("name").GetString()!)
+            .Order(StringComparer.Ordinal)];
+
+        Assert.Equal(declared, Infrastructure.PipelineActivities.ActivityFunctionNames());
+        Assert.Equal(declared, Infrastructure.PipelineActivities.All.Select(activity => activity.Name));
+    }
+
+    [Fact]
     public void HostJson_TaskHubFromSettingsAndLongTimeout()
     {
         using JsonDocument host = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json")));

@@ -47,7 +47,7 @@ public static class TrainingPipelineOrchestrator
         IReadOnlyList<LeaderboardEntry>? leaderboard = null;
         try
         {
-            data = await context.CallActivityAsync<PreprocessStageOutput>(nameof(PreprocessActivity), new PreprocessStageInput(runId), retry);
+            data = await PreprocessActivity.CallAsync(context, new PreprocessStageInput(runId), retry);
             if (request.SkipWhenDatasetUnchanged && data.LiveRunOnSameDataset is { } sameAsLive)
             {
                 string unchanged = $"input unchanged: live version {sameAsLive} was trained on dataset {data.DatasetVersion}"
@@ -61,15 +61,14 @@ public static class TrainingPipelineOrchestrator
             context.SetCustomStatus(progress);
 
             stage = PipelineStageNames.Train;
-            string? liveRunId = await context.CallActivityAsync<string?>(nameof(GetLiveVersionActivity), runId, retry);
+            string? liveRunId = await GetLiveVersionActivity.CallAsync(context, runId, retry);
             var trainInput = new TrainStageInput(runId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, liveRunId, request.Settings.EpochsPerActivity);
             (progress, leaderboard) = await TrainToEndAsync(context, request, trainInput, progress, detail: null, retries);
 
             stage = PipelineStageNames.Evaluate;
             progress = progress with { Stage = PipelineStageNames.Evaluate, Detail = null };
             context.SetCustomStatus(progress);
-            evaluation = await context.CallActivityAsync<EvaluateStageOutput>(
-                nameof(EvaluateActivity), new EvaluateStageInput(runId, data.DatasetVersion, liveRunId, request.Settings), retry);
+            evaluation = await EvaluateActivity.CallAsync(context, new EvaluateStageInput(runId, data.DatasetVersion, liveRunId, request.Settings), retry);
             progress = progress with { Metrics = evaluation.Model };
             if (!evaluation.Passed)
             {
@@ -96,10 +95,8 @@ public static class TrainingPipelineOrchestrator
 
             stage = PipelineStageNames.Publish;
             context.SetCustomStatus(progress with { Stage = PipelineStageNames.Publish, ShardsDone = shards, Shards = shards });
-            PublishStageOutput published = await context.CallActivityAsync<PublishStageOutput>(
-                nameof(PublishActivity),
-                new PublishStageInput(runId, data.DatasetVersion, data.InputFingerprint, request.Settings.TopK, request.Settings.KeepVersions),
-                retry);
+            PublishStageOutput published = await PublishActivity.CallAsync(
+                context, new PublishStageInput(runId, data.DatasetVersion, data.InputFingerprint, request.Settings.TopK, request.Settings.KeepVersions), retry);
             context.SetCustomStatus(progress with { Stage = PipelineStageNames.Done, ShardsDone = shards, Shards = shards, Detail = $"version {published.Version} is live" });
             await RecordAsync(context, request, startedAt, new RunEnding(RunResults.Published, data, evaluation, leaderboard, null, null), retry);
             return await FinishAsync(context, request, data, new PipelineOutcome(runId, RunResults.Published, data.DatasetVersion, evaluation, published) { Leaderboard = leaderboard }, retry);
@@ -125,7 +122,7 @@ public static class TrainingPipelineOrchestrator
         {
             trained = request.Settings.TrainingJob is { } job
                 ? await TrainOnJobAsync(context, input, job, progress, retries)
-                : await context.CallActivityAsync<TrainStageOutput>(nameof(TrainActivity), input, retries.Activity);
+                : await TrainActivity.CallAsync(context, input, retries.Activity);
             progress = progress with
             {
                 Epoch = trained.EpochsDone,
@@ -154,11 +151,11 @@ public static class TrainingPipelineOrchestrator
         TrainStageInput whole = input with { MaxEpochsThisCall = 0 };
         for (int attempt = 1; ; attempt++)
         {
-            string execution = await context.CallActivityAsync<string>(nameof(StartTrainingJobActivity), new TrainingJobStart(whole, attempt), retries.JobStart);
+            string execution = await StartTrainingJobActivity.CallAsync(context, new TrainingJobStart(whole, attempt), retries.JobStart);
             context.SetCustomStatus(progress with { Detail = $"job execution {execution} (attempt {attempt}/{job.MaxExecutions})" });
             DateTime deadline = context.CurrentUtcDateTime + job.Timeout;
             TrainingJobState state;
-            while ((state = await context.CallActivityAsync<TrainingJobState>(nameof(GetTrainingJobStatusActivity), execution, retry)) is TrainingJobState.Running)
+            while ((state = await GetTrainingJobStatusActivity.CallAsync(context, execution, retry)) is TrainingJobState.Running)
             {
                 if (context.CurrentUtcDateTime >= deadline)
                 {
@@ -171,7 +168,7 @@ public static class TrainingPipelineOrchestrator
 
             if (state is TrainingJobState.Succeeded)
             {
-                return await context.CallActivityAsync<TrainStageOutput>(nameof(ReadTrainingProgressActivity), input, retry);
+                return await ReadTrainingProgressActivity.CallAsync(context, input, retry);
             }
 
             if (attempt >= job.MaxExecutions)
@@ -190,7 +187,7 @@ public static class TrainingPipelineOrchestrator
         context.SetCustomStatus(progress with { Stage = PipelineStageNames.Score, ShardsDone = 0, Shards = shardCount });
 
         // Once per run: the bundle each shard reads only its own users' rows of.
-        await context.CallActivityAsync<PrepareScoringOutput>(nameof(PrepareScoringActivity), new PrepareScoringInput(request.RunId, data.DatasetVersion, modelRunId), retry);
+        await PrepareScoringActivity.CallAsync(context, new PrepareScoringInput(request.RunId, data.DatasetVersion, modelRunId), retry);
         for (int shard = 0; shard < shardCount; shard++)
         {
             if (running.Count == request.Settings.MaxParallelShards)
@@ -203,7 +200,7 @@ public static class TrainingPipelineOrchestrator
 
             int first = shard * shardSize;
             var input = new ScoreShardInput(request.RunId, data.DatasetVersion, first, Math.Min(data.Users, first + shardSize), request.Settings.TopK);
-            running.Add(context.CallActivityAsync<ScoreShardOutput>(nameof(ScoreShardActivity), input, retry));
+            running.Add(ScoreShardActivity.CallAsync(context, input, retry));
         }
 
         await Task.WhenAll(running);
@@ -213,7 +210,7 @@ public static class TrainingPipelineOrchestrator
     private static async Task<PipelineOutcome> FinishAsync(TaskOrchestrationContext context, PipelineRunRequest request, PreprocessStageOutput data, PipelineOutcome outcome, TaskOptions retry)
     {
         // Data that arrived during this run gets exactly one follow-up run.
-        bool changed = await context.CallActivityAsync<bool>(nameof(InputChangedActivity), data.InputFingerprint, retry);
+        bool changed = await InputChangedActivity.CallAsync(context, data.InputFingerprint, retry);
         if (changed && request.FollowUpOf is null)
         {
             string next = PipelinePaths.NewRunId(context.CurrentUtcDateTime, context.NewGuid().ToString("N")[..6]);
@@ -224,6 +221,6 @@ public static class TrainingPipelineOrchestrator
     }
 
     private static Task RecordAsync(TaskOrchestrationContext context, PipelineRunRequest request, DateTimeOffset startedAt, RunEnding ending, TaskOptions retry) =>
-        context.CallActivityAsync(nameof(RecordRunActivity), ending.ToRecord(request, startedAt, context.CurrentUtcDateTime), retry);
+        RecordRunActivity.CallAsync(context, ending.ToRecord(request, startedAt, context.CurrentUtcDateTime), retry);
 }
 

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Azure.Storage.Blobs;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -100,22 +101,7 @@ public sealed class PipelineTestHost : IAsyncDisposable
         {
             registry.AddOrchestratorFunc<PipelineRunRequest, PipelineOutcome>(
                 TrainingPipelineOrchestrator.Name, (context, input) => TrainingPipelineOrchestrator.RunAsync(context, input, FastRetries));
-            Add<PreprocessStageInput, PreprocessStageOutput>(registry, provider, faults, nameof(PreprocessActivity), (sp, input) => Activity<PreprocessActivity>(sp).Run(input, CancellationToken.None));
-            Add<string, string?>(registry, provider, faults, nameof(GetLiveVersionActivity), (sp, input) => Activity<GetLiveVersionActivity>(sp).Run(input, CancellationToken.None));
-            Add<TrainStageInput, TrainStageOutput>(registry, provider, faults, nameof(TrainActivity), (sp, input) => Activity<TrainActivity>(sp).Run(input, CancellationToken.None));
-            Add<TrainingJobStart, string>(registry, provider, faults, nameof(StartTrainingJobActivity), (sp, input) => Activity<StartTrainingJobActivity>(sp).Run(input, CancellationToken.None));
-            Add<string, TrainingJobState>(registry, provider, faults, nameof(GetTrainingJobStatusActivity), (sp, input) => Activity<GetTrainingJobStatusActivity>(sp).Run(input, CancellationToken.None));
-            Add<TrainStageInput, TrainStageOutput>(registry, provider, faults, nameof(ReadTrainingProgressActivity), (sp, input) => Activity<ReadTrainingProgressActivity>(sp).Run(input, CancellationToken.None));
-            Add<EvaluateStageInput, EvaluateStageOutput>(registry, provider, faults, nameof(EvaluateActivity), (sp, input) => Activity<EvaluateActivity>(sp).Run(input, CancellationToken.None));
-            Add<PrepareScoringInput, PrepareScoringOutput>(registry, provider, faults, nameof(PrepareScoringActivity), (sp, input) => Activity<PrepareScoringActivity>(sp).Run(input, CancellationToken.None));
-            Add<ScoreShardInput, ScoreShardOutput>(registry, provider, faults, nameof(ScoreShardActivity), (sp, input) => Activity<ScoreShardActivity>(sp).Run(input, CancellationToken.None));
-            Add<PublishStageInput, PublishStageOutput>(registry, provider, faults, nameof(PublishActivity), (sp, input) => Activity<PublishActivity>(sp).Run(input, CancellationToken.None));
-            Add<string, bool>(registry, provider, faults, nameof(InputChangedActivity), (sp, input) => Activity<InputChangedActivity>(sp).Run(input, CancellationToken.None));
-            Add<RunRecord, bool>(registry, provider, faults, nameof(RecordRunActivity), async (sp, input) =>
-            {
-                await Activity<RecordRunActivity>(sp).Run(input, CancellationToken.None);
-                return true;
-            });
+            AddPipelineActivities(registry, provider, faults);
         });
 
         return new PipelineTestHost(provider, engine, provider.GetRequiredService<StorageClients>());
@@ -174,16 +160,29 @@ public sealed class PipelineTestHost : IAsyncDisposable
         await Services.DisposeAsync();
     }
 
-    private static T Activity<T>(IServiceProvider services) => ActivatorUtilities.CreateInstance<T>(services);
+    /// <summary>Every pipeline activity of the app, each under its function name and behind the faults.</summary>
+    private static void AddPipelineActivities(DurableTaskRegistry registry, IServiceProvider services, ActivityFaults faults)
+    {
+        MethodInfo add = typeof(PipelineTestHost).GetMethod(nameof(AddActivity), BindingFlags.NonPublic | BindingFlags.Static)!;
+        foreach (Type activity in PipelineActivities.All)
+        {
+            Type[] contract = PipelineActivities.ContractOf(activity);
+            add.MakeGenericMethod(activity, contract[1], contract[2]).Invoke(null, [registry, services, faults]);
+        }
+    }
 
-    private static void Add<TInput, TOutput>(DurableTaskRegistry registry, IServiceProvider services, ActivityFaults faults, string name, Func<IServiceProvider, TInput, Task<TOutput>> run) =>
+    private static void AddActivity<TActivity, TInput, TOutput>(DurableTaskRegistry registry, IServiceProvider services, ActivityFaults faults)
+        where TActivity : PipelineActivity<TActivity, TInput, TOutput>
+    {
+        string name = PipelineActivity<TActivity, TInput, TOutput>.Name;
         registry.AddActivityFunc<TInput, TOutput>(name, async (_, input) =>
         {
             await faults.BeforeAsync(name);
-            TOutput output = await run(services, input);
+            TOutput output = await ActivatorUtilities.CreateInstance<TActivity>(services).Run(input, CancellationToken.None);
             await faults.AfterAsync(name);
             return output;
         });
+    }
 }
 
 /// <summary>Faults to inject into named activities: throw before or after the real work, a number of times.</summary>

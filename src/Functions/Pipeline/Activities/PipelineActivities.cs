@@ -6,128 +6,137 @@ using Recommender.Core.TrainingHosts;
 
 namespace Recommender.Functions.Pipeline.Activities;
 
-// The activities of the training pipeline. Each is thin: it resolves the Core stage service
-// from DI and calls it. They throw on failure (the orchestration's retry policy applies) and
-// are idempotent: paths are deterministic per run, training resumes from its checkpoint,
-// lookup rows are upserts under the run's version.
+// The activities of the training pipeline. Each is thin: it calls a Core service resolved from DI.
+// They throw on failure (the orchestration's retry policy applies) and may run more than once:
+// paths are fixed per run, training resumes from its checkpoint, lookup rows are upserts under the
+// run's version. The one call that is not naturally repeatable, starting a job execution, makes
+// itself so (see StartTrainingJobActivity).
 
-/// <summary>Stage 1: preprocess every raw log into a curated dataset.</summary>
-public sealed class PreprocessActivity(PipelineStages stages)
+/// <summary>Stage 1: every raw log (left untouched) into the run's curated dataset.</summary>
+public sealed class PreprocessActivity(PipelineStages stages) : PipelineActivity<PreprocessActivity, PreprocessStageInput, PreprocessStageOutput>
 {
-    /// <summary>Runs the stage.</summary>
+    /// <inheritdoc />
     [Function(nameof(PreprocessActivity))]
-    public Task<PreprocessStageOutput> Run([ActivityTrigger] PreprocessStageInput input, CancellationToken cancellationToken) =>
+    public override Task<PreprocessStageOutput> Run([ActivityTrigger] PreprocessStageInput input, CancellationToken cancellationToken) =>
         stages.PreprocessAsync(input, cancellationToken);
 }
 
-/// <summary>The version the API serves now (the model new runs warm-start from and are compared with).</summary>
-public sealed class GetLiveVersionActivity(PipelineStages stages)
+/// <summary>The version the API serves now (the model a new run warm-starts from and is compared with); the input is the asking run's id.</summary>
+public sealed class GetLiveVersionActivity(PipelineStages stages) : PipelineActivity<GetLiveVersionActivity, string, string?>
 {
-    /// <summary>Runs the stage.</summary>
+    /// <inheritdoc />
     [Function(nameof(GetLiveVersionActivity))]
-    public Task<string?> Run([ActivityTrigger] string runId, CancellationToken cancellationToken) =>
+    public override Task<string?> Run([ActivityTrigger] string input, CancellationToken cancellationToken) =>
         stages.GetLiveVersionAsync(cancellationToken);
 }
 
-/// <summary>Stage 2: train a few epochs (resuming from the run's newest checkpoint), in this process or a child process.</summary>
-public sealed class TrainActivity(ITrainingHost host)
+/// <summary>Stage 2: a few epochs from the run's newest checkpoint, in this process or a child process (<see cref="ITrainingHost"/>).</summary>
+public sealed class TrainActivity(ITrainingHost host) : PipelineActivity<TrainActivity, TrainStageInput, TrainStageOutput>
 {
-    /// <summary>Runs the stage.</summary>
+    /// <inheritdoc />
     [Function(nameof(TrainActivity))]
-    public Task<TrainStageOutput> Run([ActivityTrigger] TrainStageInput input, CancellationToken cancellationToken) =>
+    public override Task<TrainStageOutput> Run([ActivityTrigger] TrainStageInput input, CancellationToken cancellationToken) =>
         host.TrainAsync(input, cancellationToken);
 }
 
-/// <summary>Stage 2 on the training job: starts an execution that trains the run; returns the execution's name.</summary>
+/// <summary>
+/// Stage 2 on the training job: starts an execution that trains the run to the end and returns its name.
+/// A start whose answer was lost may have been accepted, so a retry first looks for the running execution
+/// with this start's key and returns that one: one run never has two executions writing its checkpoints.
+/// </summary>
 public sealed class StartTrainingJobActivity(PipelineStages stages, IContainerJobClient jobs, IOptions<TrainingOptions> training)
+    : PipelineActivity<StartTrainingJobActivity, TrainingJobStart, string>
 {
-    /// <summary>Runs the stage.</summary>
+    /// <inheritdoc />
     [Function(nameof(StartTrainingJobActivity))]
-    public async Task<string> Run([ActivityTrigger] TrainingJobStart start, CancellationToken cancellationToken)
+    public override async Task<string> Run([ActivityTrigger] TrainingJobStart input, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(start);
-        string key = start.Key();
+        ArgumentNullException.ThrowIfNull(input);
+        string key = input.Key();
         if (await jobs.FindExecutionAsync(key, cancellationToken).ConfigureAwait(false) is { } running)
         {
-            // An earlier try of this activity started it, and its answer was lost.
             return running;
         }
 
-        TrainStageInput input = start.Training;
-        TrainingOptions options = PipelineStages.ApplyOverrides(training.Value, input.Overrides);
-        string? warmStart = await stages.WarmStartForAsync(input, cancellationToken).ConfigureAwait(false);
-        return await jobs.StartExecutionAsync(key, TrainingCommandLine.Arguments(input, options, warmStart), cancellationToken).ConfigureAwait(false);
+        TrainStageInput job = input.Training;
+        TrainingOptions options = PipelineStages.ApplyOverrides(training.Value, job.Overrides);
+        string? warmStart = await stages.WarmStartForAsync(job, cancellationToken).ConfigureAwait(false);
+        return await jobs.StartExecutionAsync(key, TrainingCommandLine.Arguments(job, options, warmStart), cancellationToken).ConfigureAwait(false);
     }
 }
 
-/// <summary>Stage 2 on the training job: the state of one execution.</summary>
-public sealed class GetTrainingJobStatusActivity(IContainerJobClient jobs)
+/// <summary>Stage 2 on the training job: the state of one execution, by name.</summary>
+public sealed class GetTrainingJobStatusActivity(IContainerJobClient jobs) : PipelineActivity<GetTrainingJobStatusActivity, string, TrainingJobState>
 {
-    /// <summary>Runs the stage.</summary>
+    /// <inheritdoc />
     [Function(nameof(GetTrainingJobStatusActivity))]
-    public Task<TrainingJobState> Run([ActivityTrigger] string executionName, CancellationToken cancellationToken) =>
-        jobs.GetExecutionStateAsync(executionName, cancellationToken);
+    public override Task<TrainingJobState> Run([ActivityTrigger] string input, CancellationToken cancellationToken) =>
+        jobs.GetExecutionStateAsync(input, cancellationToken);
 }
 
 /// <summary>Stage 2 on the training job: where the run stands after an execution, from <c>models/{runId}/model.json</c>.</summary>
-public sealed class ReadTrainingProgressActivity(PipelineStages stages)
+public sealed class ReadTrainingProgressActivity(PipelineStages stages) : PipelineActivity<ReadTrainingProgressActivity, TrainStageInput, TrainStageOutput>
 {
-    /// <summary>Runs the stage.</summary>
+    /// <inheritdoc />
     [Function(nameof(ReadTrainingProgressActivity))]
-    public Task<TrainStageOutput> Run([ActivityTrigger] TrainStageInput input, CancellationToken cancellationToken) =>
+    public override Task<TrainStageOutput> Run([ActivityTrigger] TrainStageInput input, CancellationToken cancellationToken) =>
         stages.ReadTrainingProgressAsync(input, cancellationToken);
 }
 
-/// <summary>Stage 3: evaluate the new model against popularity and the live model; apply the quality gate.</summary>
-public sealed class EvaluateActivity(PipelineStages stages)
+/// <summary>Stage 3: the new model against popularity and the live model, and the quality gate's verdict.</summary>
+public sealed class EvaluateActivity(PipelineStages stages) : PipelineActivity<EvaluateActivity, EvaluateStageInput, EvaluateStageOutput>
 {
-    /// <summary>Runs the stage.</summary>
+    /// <inheritdoc />
     [Function(nameof(EvaluateActivity))]
-    public Task<EvaluateStageOutput> Run([ActivityTrigger] EvaluateStageInput input, CancellationToken cancellationToken) =>
+    public override Task<EvaluateStageOutput> Run([ActivityTrigger] EvaluateStageInput input, CancellationToken cancellationToken) =>
         stages.EvaluateAsync(input, cancellationToken);
 }
 
-/// <summary>Stage 4, once before the shards: write the run's scoring bundle (item table, per-user rows by byte range).</summary>
-public sealed class PrepareScoringActivity(PipelineStages stages)
+/// <summary>Stage 4, once before the shards: the run's scoring bundle (item table, per-user rows by byte range).</summary>
+public sealed class PrepareScoringActivity(PipelineStages stages) : PipelineActivity<PrepareScoringActivity, PrepareScoringInput, PrepareScoringOutput>
 {
-    /// <summary>Runs the stage.</summary>
+    /// <inheritdoc />
     [Function(nameof(PrepareScoringActivity))]
-    public Task<PrepareScoringOutput> Run([ActivityTrigger] PrepareScoringInput input, CancellationToken cancellationToken) =>
+    public override Task<PrepareScoringOutput> Run([ActivityTrigger] PrepareScoringInput input, CancellationToken cancellationToken) =>
         stages.PrepareScoringAsync(input, cancellationToken);
 }
 
-/// <summary>Stage 4: write one shard of users' top-K lists under the run's version.</summary>
-public sealed class ScoreShardActivity(PipelineStages stages)
+/// <summary>Stage 4: one shard of users' top-K lists, written under the run's version.</summary>
+public sealed class ScoreShardActivity(PipelineStages stages) : PipelineActivity<ScoreShardActivity, ScoreShardInput, ScoreShardOutput>
 {
-    /// <summary>Runs the stage.</summary>
+    /// <inheritdoc />
     [Function(nameof(ScoreShardActivity))]
-    public Task<ScoreShardOutput> Run([ActivityTrigger] ScoreShardInput input, CancellationToken cancellationToken) =>
+    public override Task<ScoreShardOutput> Run([ActivityTrigger] ScoreShardInput input, CancellationToken cancellationToken) =>
         stages.ScoreShardAsync(input, cancellationToken);
 }
 
-/// <summary>Stage 5: write the fallback list, flip the active version, prune old versions.</summary>
-public sealed class PublishActivity(PipelineStages stages)
+/// <summary>Stage 5: the fallback list, the switch of the active version, and the pruning of old versions.</summary>
+public sealed class PublishActivity(PipelineStages stages) : PipelineActivity<PublishActivity, PublishStageInput, PublishStageOutput>
 {
-    /// <summary>Runs the stage.</summary>
+    /// <inheritdoc />
     [Function(nameof(PublishActivity))]
-    public Task<PublishStageOutput> Run([ActivityTrigger] PublishStageInput input, CancellationToken cancellationToken) =>
+    public override Task<PublishStageOutput> Run([ActivityTrigger] PublishStageInput input, CancellationToken cancellationToken) =>
         stages.PublishAsync(input, cancellationToken);
 }
 
-/// <summary>True when the raw logs changed since the given fingerprint (new data arrived during the run).</summary>
-public sealed class InputChangedActivity(PipelineStages stages)
+/// <summary>True when the raw logs no longer match the fingerprint given (new data arrived during the run).</summary>
+public sealed class InputChangedActivity(PipelineStages stages) : PipelineActivity<InputChangedActivity, string, bool>
 {
-    /// <summary>Runs the stage.</summary>
+    /// <inheritdoc />
     [Function(nameof(InputChangedActivity))]
-    public Task<bool> Run([ActivityTrigger] string fingerprint, CancellationToken cancellationToken) =>
-        stages.InputChangedAsync(fingerprint, cancellationToken);
+    public override Task<bool> Run([ActivityTrigger] string input, CancellationToken cancellationToken) =>
+        stages.InputChangedAsync(input, cancellationToken);
 }
 
-/// <summary>Stores how a run ended.</summary>
-public sealed class RecordRunActivity(RunHistory history)
+/// <summary>Stores how a run ended (what <c>GET api/runs/{runId}</c> shows); returns the run id.</summary>
+public sealed class RecordRunActivity(RunHistory history) : PipelineActivity<RecordRunActivity, RunRecord, string>
 {
-    /// <summary>Runs the stage.</summary>
+    /// <inheritdoc />
     [Function(nameof(RecordRunActivity))]
-    public Task Run([ActivityTrigger] RunRecord record, CancellationToken cancellationToken) =>
-        history.WriteAsync(record, cancellationToken);
+    public override async Task<string> Run([ActivityTrigger] RunRecord input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        await history.WriteAsync(input, cancellationToken).ConfigureAwait(false);
+        return input.RunId;
+    }
 }
