@@ -20,8 +20,9 @@ internal static class PreprocessBenchmark
     {
         string log = await GenerateLogAsync(workFolder, rows).ConfigureAwait(false);
         Measurement ours = ChildProcess.Run("preprocess-ours", log, Path.Combine(workFolder, "ours"));
+        Measurement parquetNet = ChildProcess.Run("preprocess-parquet-net", log, Path.Combine(workFolder, "parquet-net"));
         Measurement duck = ChildProcess.Run("preprocess-duckdb", log, Path.Combine(workFolder, "duckdb"));
-        return [ours, duck];
+        return [ours, parquetNet, duck];
     }
 
     /// <summary>
@@ -74,7 +75,8 @@ internal static class PreprocessBenchmark
         Split = new SplitOptions { Kind = SplitKind.StratifiedPerItem, TrainRatio = 0.75, Seed = 42 },
     };
 
-    public static async Task<int> OursAsync(string log, string output)
+    /// <summary>Our preprocessing step; with <paramref name="parquetNetOnly"/>, every column chunk is read by Parquet.Net alone.</summary>
+    public static async Task<int> OursAsync(string log, string output, bool parquetNetOnly = false)
     {
         if (Directory.Exists(output))
         {
@@ -82,11 +84,12 @@ internal static class PreprocessBenchmark
         }
 
         PreprocessingOptions options = Options();
+        using IDisposable? reader = parquetNetOnly ? ColumnChunkReader.ParquetNetOnly() : null;
         var stopwatch = Stopwatch.StartNew();
         PreprocessingResult result = await new PreprocessStep().RunAsync(
             new LocalFileLogSource([log]), ColumnMapping.AutoDetect, options, new LocalArtifactStore(output)).ConfigureAwait(false);
         double seconds = stopwatch.Elapsed.TotalSeconds;
-        return ChildProcess.Report(new Measurement("preprocess", "recommender", seconds, 0, new Dictionary<string, double>
+        return ChildProcess.Report(new Measurement("preprocess", parquetNetOnly ? "recommender (Parquet.Net only)" : "recommender", seconds, 0, new Dictionary<string, double>
         {
             ["rows"] = result.RowsRead,
             ["rowsPerSecond"] = result.RowsRead / seconds,

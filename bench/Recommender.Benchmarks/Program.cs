@@ -9,6 +9,7 @@ if (args.Length >= 2 && args[0] == "child")
     return args[1] switch
     {
         "preprocess-ours" => await PreprocessBenchmark.OursAsync(args[2], args[3]),
+        "preprocess-parquet-net" => await PreprocessBenchmark.OursAsync(args[2], args[3], parquetNetOnly: true),
         "preprocess-duckdb" => PreprocessBenchmark.DuckDb(args[2], args[3]),
         "scoring-prepare" => await ScoringMemoryBenchmark.PrepareBundleAsync(args[2], args[3]),
         "scoring-shard" => await ScoringMemoryBenchmark.ShardAsync(args[2], args[3], int.Parse(args[4], CultureInfo.InvariantCulture), int.Parse(args[5], CultureInfo.InvariantCulture)),
