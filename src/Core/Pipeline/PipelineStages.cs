@@ -133,12 +133,14 @@ public sealed partial class PipelineStages
         }
         else
         {
-            options = ApplyOverrides(_training, input.Overrides).Resolve(dataset.IsExplicit);
+            TrainingOptions requested = ApplyOverrides(_training, input.Overrides);
+            options = requested.Resolve(dataset.IsExplicit);
             validator = TrainingValidators.For(dataset, options.Kind, input.EvaluationK);
-            if (options.Kind == ModelKind.Auto && !dataset.IsExplicit)
+            if (requested.Kind == ModelKind.Auto && !dataset.IsExplicit)
             {
+                // The candidates fill in their own kind's defaults, so they get the options as requested.
                 var choice = new AutomaticModelChoice(_artifacts, new ModelTrainer(_loggers.CreateLogger<ModelTrainer>(), _time), _logger);
-                return await choice.TrainAsync(input, dataset, options, validator, progress, cancellationToken).ConfigureAwait(false);
+                return await choice.TrainAsync(input, dataset, requested, validator, progress, cancellationToken).ConfigureAwait(false);
             }
 
             string? warmStart = await UsableWarmStartAsync(input.WarmStartRunId, input.RunId, options, dataset, cancellationToken).ConfigureAwait(false);

@@ -56,6 +56,22 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_AutoOnImplicitData_ChoosesAmongCandidatesOnValidationAndRefitsTheWinner()
+    {
+        using Pipeline pipeline = CreatePipeline(refit: true, kind: ModelKind.Auto);
+
+        PipelineOutcome outcome = await pipeline.RunAsync("auto");
+
+        Assert.Equal(RunResults.Published, outcome.Result);
+        IReadOnlyList<LeaderboardEntry> board = outcome.Leaderboard!;
+        Assert.Equal(["ease", "softmax"], board.Select(entry => entry.Candidate));
+        LeaderboardEntry chosen = Assert.Single(board, entry => entry.Chosen);
+        ModelManifest gated = (await TrainedModel.ReadManifestAsync(pipeline.Store, "auto", CancellationToken.None))!;
+        ModelManifest refit = (await TrainedModel.ReadManifestAsync(pipeline.Store, "auto.refit", CancellationToken.None))!;
+        Assert.Equal((chosen.Kind, chosen.Kind), (gated.Kind, refit.Kind));
+    }
+
+    [Fact]
     public async Task RunAsync_RefitOn_GateAndReportJudgeTheModelTrainedOnTrainOnly()
     {
         using Pipeline pipeline = CreatePipeline(refit: true);
@@ -143,7 +159,7 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
         Assert.Equal((data.Version, data.UserIds, data.ItemIds), (all.Version, all.UserIds, all.ItemIds));
     }
 
-    private Pipeline CreatePipeline(bool refit, string folder = "store") => new(_folder.Combine(folder, "x"), _log, refit);
+    private Pipeline CreatePipeline(bool refit, string folder = "store", ModelKind kind = ModelKind.Bpr) => new(_folder.Combine(folder, "x"), _log, refit, kind);
 
     private static async Task<float[]> ItemFactorsOfAsync(IArtifactStore store, string runId) =>
         (await TrainedModel.LoadAsync(store, runId)).Factors.ItemFactors;
@@ -166,12 +182,12 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
     {
         private readonly SqliteLookupStore _lookup;
 
-        public Pipeline(string file, string log, bool refit)
+        public Pipeline(string file, string log, bool refit, ModelKind kind)
         {
             string folder = Path.GetDirectoryName(file)!;
             Store = new LocalArtifactStore(Path.Combine(folder, "artifacts"));
             _lookup = new SqliteLookupStore(Path.Combine(folder, "lookup.db"));
-            var training = new TrainingOptions { Kind = ModelKind.Bpr, Dimension = 8, Epochs = 4, Device = TrainingDevice.Cpu, LearningRate = 0.02, BatchSize = 256, Refit = refit };
+            var training = new TrainingOptions { Kind = kind, Dimension = 8, Epochs = 4, Device = TrainingDevice.Cpu, LearningRate = kind == ModelKind.Auto ? null : 0.02, BatchSize = 256, Refit = refit };
             Stages = new PipelineStages(Store, _lookup, new LocalFileLogSource([log]), Options.Create(new PreprocessingOptions()), Options.Create(training), ColumnMapping.AutoDetect);
             History = new RunHistory(Store);
         }
