@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Recommender.Core.Tests.TestSupport;
 
@@ -19,7 +18,7 @@ public sealed partial class ToolPackageTests : IDisposable
     [Fact]
     public async Task DotnetToolInstall_PackedTool_RunsHelpAndDemoByItsName()
     {
-        string repository = RepositoryRoot();
+        string repository = RepositoryPaths.Root;
         string feed = _folder.Combine("feed");
         string tools = _folder.Combine("tools");
         Directory.CreateDirectory(feed);
@@ -40,46 +39,16 @@ public sealed partial class ToolPackageTests : IDisposable
         Assert.Contains("published version", demo, StringComparison.Ordinal);
     }
 
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? folder = new(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Recommender.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"No Recommender.sln above {AppContext.BaseDirectory}.");
-    }
-
     private static Task<(int ExitCode, string Output)> DotnetAsync(string workingDirectory, params string[] arguments) =>
         RunAsync("dotnet", workingDirectory, arguments);
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string file, string workingDirectory, params string[] arguments)
     {
         Directory.CreateDirectory(workingDirectory);
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["NO_COLOR"] = "1";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await error);
+        var environment = new Dictionary<string, string?> { ["NO_COLOR"] = "1", ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
+        // Infra.Tests' runner (linked in); the CLI has a CommandRunner of its own.
+        Infra.Tests.Tooling.CommandResult result = await Infra.Tests.Tooling.CommandRunner.RunAsync(file, arguments, workingDirectory, environment, TimeSpan.FromMinutes(10));
+        return (result.ExitCode, result.StandardOutput + result.StandardError);
     }
 
     [GeneratedRegex(@"^recommender\.(\d+\.\d+\.\d+[^a-z]*?)\.nupkg$")]

@@ -29,6 +29,23 @@ public static class RepositoryPaths
 
     private static readonly Lazy<(string? Folder, string Why)> Located = new(Locate);
 
+    /// <summary>The repository root: the folder above the test binaries that holds <c>Recommender.sln</c>.</summary>
+    public static string Root
+    {
+        get
+        {
+            for (DirectoryInfo? folder = new(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+            {
+                if (File.Exists(Path.Combine(folder.FullName, "Recommender.sln")))
+                {
+                    return folder.FullName;
+                }
+            }
+
+            throw new DirectoryNotFoundException($"No Recommender.sln above {AppContext.BaseDirectory}.");
+        }
+    }
+
     /// <summary>The MovieLens 100K folder (<c>u.data</c>, <c>u.item</c>, ...); skips the calling test when there is none.</summary>
     public static string MovieLens100K => Located.Value.Folder ?? throw new SkipException(Located.Value.Why);
 

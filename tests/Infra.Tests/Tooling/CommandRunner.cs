@@ -12,16 +12,21 @@ internal sealed record CommandResult(string Command, int ExitCode, string Standa
 /// <summary>Runs a command to completion and captures its output.</summary>
 internal static class CommandRunner
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
 
-    /// <summary>Runs <paramref name="fileName"/> with <paramref name="arguments"/> in <paramref name="workingDirectory"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="fileName"/> with <paramref name="arguments"/> in <paramref name="workingDirectory"/>, killed
+    /// after <paramref name="timeout"/> (2 minutes unless given).
+    /// </summary>
     public static async Task<CommandResult> RunAsync(
         string fileName,
         IEnumerable<string> arguments,
         string workingDirectory,
         IReadOnlyDictionary<string, string?>? environment = null,
+        TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
+        TimeSpan limit = timeout ?? DefaultTimeout;
         ProcessStartInfo start = new(fileName)
         {
             WorkingDirectory = workingDirectory,
@@ -52,16 +57,16 @@ internal static class CommandRunner
         Task<string> standardOutput = process.StandardOutput.ReadToEndAsync(cancellationToken);
         Task<string> standardError = process.StandardError.ReadToEndAsync(cancellationToken);
 
-        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(s_timeout);
+        using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stop.CancelAfter(limit);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(stop.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'{command}' did not finish within {s_timeout}.");
+            throw new TimeoutException($"'{command}' did not finish within {limit}.");
         }
 
         return new CommandResult(command, process.ExitCode, await standardOutput, await standardError);
