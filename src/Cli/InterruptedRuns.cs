@@ -99,9 +99,13 @@ internal static class InterruptedRuns
         {
             int deleted = 0;
             var paths = new List<string>();
-            await foreach (ArtifactInfo artifact in pipeline.Artifacts.ListAsync(PipelinePaths.Model(orphan.RunId), cancellationToken).ConfigureAwait(false))
+            // The run's own folder, and those of the runs it made: its refit and the automatic choice's candidates ({runId}.*).
+            foreach (string prefix in new[] { PipelinePaths.Model(orphan.RunId), PipelinePaths.Model(orphan.RunId).TrimEnd('/') + "." })
             {
-                paths.Add(artifact.Path);
+                await foreach (ArtifactInfo artifact in pipeline.Artifacts.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+                {
+                    paths.Add(artifact.Path);
+                }
             }
 
             foreach (string path in paths)

@@ -10,8 +10,11 @@ namespace Recommender.Cli.Tests;
 /// </summary>
 public sealed partial class InterruptionTests : IDisposable
 {
-    /// <summary>Long enough (a slow learning rate keeps early stopping away for many epochs) that the signal arrives while it trains.</summary>
-    private static readonly string[] SlowDemo = ["demo", "--users", "1500", "--epochs", "30", "--batch-size", "256", "--learning-rate", "0.001"];
+    /// <summary>
+    /// Long enough (a slow learning rate keeps early stopping away for many epochs) that the signal arrives while it trains.
+    /// One model (not the automatic choice, whose candidates train under runs of their own), so the checkpoints are the run's.
+    /// </summary>
+    private static readonly string[] SlowDemo = ["demo", "--model", "Softmax", "--users", "1500", "--epochs", "30", "--batch-size", "256", "--learning-rate", "0.001"];
     private readonly TempDirectory _folder = new();
 
     public void Dispose() => _folder.Dispose();
@@ -43,7 +46,7 @@ public sealed partial class InterruptionTests : IDisposable
     {
         (_, string runId, _, _) = await InterruptAsync(alsoStartASecondRun: false);
 
-        CliResult fresh = await CliProcess.RunAsync(_folder.FullPath, "demo", "--users", "1500", "--epochs", "2", "--batch-size", "256", "--learning-rate", "0.001", "--fresh");
+        CliResult fresh = await CliProcess.RunAsync(_folder.FullPath, "demo", "--model", "Softmax", "--users", "1500", "--epochs", "2", "--batch-size", "256", "--learning-rate", "0.001", "--fresh");
 
         Assert.True(fresh.ExitCode == 0, fresh.Error);
         Assert.Contains($"removed the checkpoints of interrupted run {runId}", fresh.Error, StringComparison.Ordinal);
@@ -52,11 +55,27 @@ public sealed partial class InterruptionTests : IDisposable
         Assert.Equal("interrupted", RunRecordResult(runId));
     }
 
-    private async Task<(CliResult Result, string RunId, int Epoch, CliResult Busy)> InterruptAsync(bool alsoStartASecondRun)
+    [Fact]
+    public async Task Demo_CtrlCDuringTheAutomaticChoice_TheSameCommandResumesItAndPublishesTheChosenCandidate()
     {
-        using RunningCli run = CliProcess.Start(_folder.FullPath, SlowDemo);
+        string[] automatic = [.. SlowDemo.Where((_, index) => index is not (1 or 2))];
+        (CliResult interrupted, string runId, _, _) = await InterruptAsync(alsoStartASecondRun: false, automatic);
+        Assert.Equal(130, interrupted.ExitCode);
+
+        CliResult resumed = await CliProcess.RunAsync(_folder.FullPath, automatic);
+
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains($"resuming run {runId}", resumed.Error, StringComparison.Ordinal);
+        Assert.Contains($"published version {runId}", resumed.Output, StringComparison.Ordinal);
+        Assert.Contains("│ chosen", resumed.Output, StringComparison.Ordinal);
+        Assert.Equal("published", RunRecordResult(runId));
+    }
+
+    private async Task<(CliResult Result, string RunId, int Epoch, CliResult Busy)> InterruptAsync(bool alsoStartASecondRun, string[]? command = null)
+    {
+        using RunningCli run = CliProcess.Start(_folder.FullPath, command ?? SlowDemo);
         await run.WaitForErrorAsync("epoch   1/");
-        CliResult busy = alsoStartASecondRun ? await CliProcess.RunAsync(_folder.FullPath, SlowDemo) : new CliResult(-1, "", "");
+        CliResult busy = alsoStartASecondRun ? await CliProcess.RunAsync(_folder.FullPath, command ?? SlowDemo) : new CliResult(-1, "", "");
         run.Interrupt();
         CliResult result = await run.WaitAsync();
         Match stopped = Interrupted().Match(result.Error);
