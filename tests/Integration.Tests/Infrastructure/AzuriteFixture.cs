@@ -52,10 +52,23 @@ public sealed class AzuriteFixture : IAsyncLifetime
     {
         string azurite = AzuriteExecutable();
         _dataFolder = Directory.CreateTempSubdirectory("azurite-").FullName;
-        BlobPort = FreePort();
-        QueuePort = FreePort();
-        TablePort = FreePort();
-        await StartAsync(azurite).ConfigureAwait(false);
+        // A port found free can be taken by another test process before Azurite binds it; Azurite then exits, and
+        // the port answers for the other process. Only Azurite's own "listening" lines count, on fresh ports if need be.
+        for (int attempt = 1; ; attempt++)
+        {
+            BlobPort = FreePort();
+            QueuePort = FreePort();
+            TablePort = FreePort();
+            try
+            {
+                await StartAsync(azurite).ConfigureAwait(false);
+                return;
+            }
+            catch (AzuriteExitedException) when (attempt < 5)
+            {
+                await StopAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>
@@ -129,26 +142,67 @@ public sealed class AzuriteFixture : IAsyncLifetime
             start.ArgumentList.Add(argument);
         }
 
+        var listening = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         _process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is not { } text)
+            {
+                return;
+            }
+
+            output.Enqueue(text);
+            foreach (int port in new[] { BlobPort, QueuePort, TablePort })
+            {
+                if (text.Contains("successfully listening", StringComparison.Ordinal) && text.EndsWith($":{port}", StringComparison.Ordinal))
+                {
+                    listening[port] = true;
+                }
+            }
+        };
+        _process.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text)
+            {
+                output.Enqueue(text);
+            }
+        };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        foreach (int port in new[] { BlobPort, QueuePort, TablePort })
+        int[] ports = [BlobPort, QueuePort, TablePort];
+        while (!ports.All(port => listening.ContainsKey(port)) || !await AllAcceptAsync(ports).ConfigureAwait(false))
         {
-            while (!await AcceptsAsync(port).ConfigureAwait(false))
+            if (_process.HasExited)
             {
-                if (_process.HasExited || DateTime.UtcNow > deadline)
-                {
-                    throw new InvalidOperationException($"Azurite did not open port {port} (exited: {_process.HasExited}).");
-                }
-
-                await Task.Delay(100).ConfigureAwait(false);
+                throw new AzuriteExitedException($"Azurite exited before listening on {string.Join(", ", ports)}: {string.Join(" | ", output.TakeLast(5))}");
             }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"Azurite did not listen on {string.Join(", ", ports)} within 60 s: {string.Join(" | ", output.TakeLast(5))}");
+            }
+
+            await Task.Delay(100).ConfigureAwait(false);
         }
     }
+
+    private static async Task<bool> AllAcceptAsync(int[] ports)
+    {
+        foreach (int port in ports)
+        {
+            if (!await AcceptsAsync(port).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private sealed class AzuriteExitedException(string message) : Exception(message);
 
     private const int Sigterm = 15;
 
