@@ -97,21 +97,9 @@ internal static class InterruptedRuns
 
         foreach (RunRecord orphan in orphans)
         {
-            int deleted = 0;
-            var paths = new List<string>();
             // The run's own folder, and those of the runs it made: its refit and the automatic choice's candidates ({runId}.*).
-            foreach (string prefix in new[] { PipelinePaths.Model(orphan.RunId), PipelinePaths.Model(orphan.RunId).TrimEnd('/') + "." })
-            {
-                await foreach (ArtifactInfo artifact in pipeline.Artifacts.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
-                {
-                    paths.Add(artifact.Path);
-                }
-            }
-
-            foreach (string path in paths)
-            {
-                deleted += await pipeline.Artifacts.DeleteAsync(path, cancellationToken).ConfigureAwait(false) ? 1 : 0;
-            }
+            int deleted = await pipeline.Artifacts.DeleteUnderAsync(PipelinePaths.Model(orphan.RunId), cancellationToken).ConfigureAwait(false)
+                + await pipeline.Artifacts.DeleteUnderAsync(PipelinePaths.Model(orphan.RunId).TrimEnd('/') + ".", cancellationToken).ConfigureAwait(false);
 
             if (deleted > 0)
             {

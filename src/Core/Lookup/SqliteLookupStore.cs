@@ -183,7 +183,7 @@ public sealed class SqliteLookupStore : ILookupStore, IDisposable
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         long? found = await FindVersionIdAsync(connection, transaction, version, cancellationToken).ConfigureAwait(false);
         if (found is not { } versionId
-            || await ScalarIntegerAsync(connection, transaction, "SELECT 1 FROM lookup_entries WHERE version_id = $id LIMIT 1", cancellationToken, ("$id", found.Value)).ConfigureAwait(false) is null)
+            || await ScalarIntegerAsync(connection, transaction, "SELECT 1 FROM lookup_entries WHERE version_id = $id LIMIT 1", cancellationToken, ("$id", versionId)).ConfigureAwait(false) is null)
         {
             throw new KeyNotFoundException($"Lookup version '{version}' has no user lists; write them before publishing it.");
         }

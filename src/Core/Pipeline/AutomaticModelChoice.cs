@@ -68,7 +68,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
         await ModelArtifactJson.WriteAsync(store, ModelArtifactPaths.Leaderboard(input.RunId), leaderboard, cancellationToken).ConfigureAwait(false);
         foreach (ModelCandidate candidate in candidates)
         {
-            await DeleteRunAsync(candidate.RunIdFor(input.RunId), cancellationToken).ConfigureAwait(false);
+            await store.DeleteUnderAsync(ModelArtifactPaths.Run(candidate.RunIdFor(input.RunId)), cancellationToken).ConfigureAwait(false);
         }
 
         return new TrainStageOutput(
@@ -110,20 +110,6 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
 
     private static TrainStageOutput Unfinished(TrainStageInput input, TrainingResult result, int maxEpochs, ITrainingValidator validator, double seconds) =>
         new(input.RunId, result.Epochs.Count, maxEpochs, Finished: false, result.BestEpoch, result.MetricName ?? validator.MetricName, result.BestMetric, result.Device, seconds);
-
-    private async Task DeleteRunAsync(string runId, CancellationToken cancellationToken)
-    {
-        var paths = new List<string>();
-        await foreach (ArtifactInfo artifact in store.ListAsync(ModelArtifactPaths.Run(runId), cancellationToken).ConfigureAwait(false))
-        {
-            paths.Add(artifact.Path);
-        }
-
-        foreach (string path in paths)
-        {
-            await store.DeleteAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: automatic choice picked {Candidate} ({Metric} {Value:F4} on validation at epoch {BestEpoch})")]
     private static partial void LogChosen(ILogger logger, string runId, string candidate, string metric, double value, int bestEpoch);

@@ -61,20 +61,23 @@ public sealed record ModelEvaluation(int K, IReadOnlyDictionary<string, double> 
 
         Dictionary<string, double>? liveMetrics = null;
         string? liveNotCompared = null;
-        (double users, double items) = live is null ? (0, 0) : FactorAlignment.Overlap(live, dataset);
-        if (live is not null && (users < MinLiveOverlap || items < MinLiveOverlap))
+        if (live is not null)
         {
-            liveNotCompared = FormattableString.Invariant(
-                $"the live model {live.Manifest.RunId} knows {users * 100:F0}% of these users and {items * 100:F0}% of these items (a comparison needs {MinLiveOverlap * 100:F0}% of each)");
-        }
-        else if (live is not null)
-        {
-            FactorSnapshot aligned = FactorAlignment.AlignTo(live, dataset);
-            liveMetrics = Ranking(aligned, seen, relevant, dataset.ItemCount, k, cancellationToken);
-            if (ratings && live.Manifest.Kind == ModelKind.MatrixFactorization)
+            (double users, double items) = FactorAlignment.Overlap(live, dataset);
+            if (users < MinLiveOverlap || items < MinLiveOverlap)
             {
-                // Only the ratings of users and items the live model knows: it has no prediction for the others.
-                AddRatingMetrics(liveMetrics, RatingEvaluator.Evaluate(aligned, FactorAlignment.KnownRows(live, dataset, dataset.Validation)));
+                liveNotCompared = FormattableString.Invariant(
+                    $"the live model {live.Manifest.RunId} knows {users * 100:F0}% of these users and {items * 100:F0}% of these items (a comparison needs {MinLiveOverlap * 100:F0}% of each)");
+            }
+            else
+            {
+                FactorSnapshot aligned = FactorAlignment.AlignTo(live, dataset);
+                liveMetrics = Ranking(aligned, seen, relevant, dataset.ItemCount, k, cancellationToken);
+                if (ratings && live.Manifest.Kind == ModelKind.MatrixFactorization)
+                {
+                    // Only the ratings of users and items the live model knows: it has no prediction for the others.
+                    AddRatingMetrics(liveMetrics, RatingEvaluator.Evaluate(aligned, FactorAlignment.KnownRows(live, dataset, dataset.Validation)));
+                }
             }
         }
 

@@ -108,3 +108,30 @@ public sealed class ArtifactStoreUnavailableException : Exception
     {
     }
 }
+
+/// <summary>Operations built on <see cref="IArtifactStore"/>'s own.</summary>
+public static class ArtifactStoreExtensions
+{
+    /// <summary>
+    /// Deletes every artifact whose path starts with <paramref name="prefix"/> (listed first, then deleted, so the
+    /// listing never sees its own deletions); returns how many were deleted.
+    /// </summary>
+    public static async Task<int> DeleteUnderAsync(this IArtifactStore store, string prefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        var paths = new List<string>();
+        await foreach (ArtifactInfo artifact in store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            paths.Add(artifact.Path);
+        }
+
+        int deleted = 0;
+        foreach (string path in paths)
+        {
+            deleted += await store.DeleteAsync(path, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        }
+
+        return deleted;
+    }
+}
