@@ -10,8 +10,8 @@ namespace Recommender.Core.Models;
 /// B[i,j] = −P[i,j] / P[j,j] off the diagonal. A user's score for item j is Σᵢ X[u,i]·B[i,j], so in the
 /// scoring layout the user rows are the interaction rows and the item rows are B's columns: the
 /// dimension is the catalog size. Both are buffers, not parameters: nothing is trained by gradient.
-/// Memory is I² for B (and the Gram matrix while fitting) plus U·I for the interaction rows, which is
-/// why the trainer caps the catalog (<c>TrainingOptions.EaseMaxItems</c>).
+/// Memory is I² for B (and, with at least as many users as items, the Gram matrix while fitting) plus U·I
+/// for the interaction rows, which is why the trainer caps the catalog (<c>TrainingOptions.EaseMaxItems</c>).
 /// </summary>
 internal sealed class EaseModel : EmbeddingModel
 {
@@ -56,8 +56,14 @@ internal sealed class EaseModel : EmbeddingModel
     /// <summary>
     /// Sets the interaction rows from the training pairs and solves B for <paramref name="regularization"/>;
     /// returns the objective (squared reconstruction error plus λ‖B‖², per user) on up to
-    /// <paramref name="objectiveUsers"/> users. The Gram matrix is kept for the next λ.
+    /// <paramref name="objectiveUsers"/> users. The Gram matrix of the cheaper form is kept for the next λ.
     /// </summary>
+    /// <remarks>
+    /// With fewer users than items the item-by-item inverse is never formed: by the Woodbury identity
+    /// P = (XᵀX + λI)⁻¹ = (I − Xᵀ(XXᵀ + λI)⁻¹X)/λ, so with M = (XXᵀ + λI)⁻¹X (a users-by-users solve, in
+    /// double precision) and Q = XᵀM, B[i,j] = Q[i,j] / (1 − Q[j,j]) off the diagonal. That costs about U·I²
+    /// instead of I³: a catalog ten times larger than the user base fits in a second or two, not minutes.
+    /// </remarks>
     public double Fit(Tensor users, Tensor items, double regularization, int objectiveUsers)
     {
         ArgumentNullException.ThrowIfNull(users);
@@ -65,6 +71,7 @@ internal sealed class EaseModel : EmbeddingModel
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(regularization);
         using var noGrad = torch.no_grad();
         Tensor history = UserHistory;
+        bool dual = UserCount < ItemCount;
         if (_gram is null)
         {
             history.zero_();
@@ -74,14 +81,11 @@ internal sealed class EaseModel : EmbeddingModel
                 history.index_put_(ones, users, items);
             }
 
-            _gram = history.t().mm(history);
+            _gram = dual ? history.to(ScalarType.Float64).mm(history.t().to(ScalarType.Float64)) : history.t().mm(history);
         }
 
         using var scope = torch.NewDisposeScope();
-        Tensor regularized = _gram.clone();
-        regularized.diagonal().add_(regularization);
-        Tensor inverse = torch.linalg.inv(regularized);
-        Tensor weights = inverse.div(inverse.diagonal().neg().unsqueeze(0));
+        Tensor weights = dual ? DualWeights(history, regularization) : PrimalWeights(regularization);
         weights.diagonal().zero_();
         ItemWeights.copy_(weights);
 
@@ -90,6 +94,27 @@ internal sealed class EaseModel : EmbeddingModel
         double reconstruction = (sample - sample.mm(weights)).square().sum().item<float>();
         double penalty = regularization * weights.square().sum().item<float>();
         return reconstruction / rows + penalty / UserCount;
+    }
+
+    /// <summary>B from the item-by-item inverse: B[i,j] = −P[i,j] / P[j,j].</summary>
+    private Tensor PrimalWeights(double regularization)
+    {
+        Tensor regularized = _gram!.clone();
+        regularized.diagonal().add_(regularization);
+        Tensor inverse = torch.linalg.inv(regularized);
+        return inverse.div_(inverse.diagonal().neg().unsqueeze(0));
+    }
+
+    /// <summary>B through the users-by-users system (see <see cref="Fit"/>'s remarks).</summary>
+    private Tensor DualWeights(Tensor history, double regularization)
+    {
+        Tensor regularized = _gram!.clone();
+        regularized.diagonal().add_(regularization);
+        Tensor factor = torch.linalg.cholesky(regularized);
+        Tensor solved = torch.cholesky_solve(history.to(ScalarType.Float64), factor).to(history.dtype);
+        Tensor projection = history.t().mm(solved);
+        Tensor denominator = projection.diagonal().neg().add_(1).unsqueeze(0);
+        return projection.div_(denominator);
     }
 
     /// <summary>User rows are the interaction rows; item j's row is column j of B.</summary>

@@ -7,6 +7,19 @@ namespace Recommender.Core.Models;
 /// <param name="Dimension">Embedding dimension (for EASE, the catalog size: its rows are interaction rows and B's columns).</param>
 internal sealed record ModelShape(ModelKind Kind, int UserCount, int ItemCount, int Dimension)
 {
+    /// <summary>Largest embedding dimension a run trains and a stored model or scoring bundle may declare.</summary>
+    public const int MaxEmbeddingDimension = 4096;
+
+    /// <summary>Largest catalog EASE fits; its "dimension" is the catalog size, so this also bounds its scoring rows.</summary>
+    public const int MaxEaseItems = 65_536;
+
+    /// <summary>
+    /// True when <paramref name="dimension"/> can be the width of the scoring rows of a model over
+    /// <paramref name="itemCount"/> items: an embedding dimension, or the catalog size itself (EASE's layout).
+    /// </summary>
+    public static bool IsScoringDimension(int dimension, int itemCount) =>
+        dimension is >= 1 and <= MaxEmbeddingDimension || (dimension == itemCount && itemCount <= MaxEaseItems);
+
     /// <summary>The shape a run of <paramref name="kind"/> trains: EASE's dimension is the catalog size whatever the options say.</summary>
     public static ModelShape Of(ModelKind kind, int userCount, int itemCount, int dimension) =>
         new(kind, userCount, itemCount, kind == ModelKind.Ease ? itemCount : dimension);

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using Recommender.Core.Models;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
 
@@ -30,7 +31,6 @@ internal sealed record ScoringUsers(int FirstUser, int Count, float[] Factors, s
 /// </summary>
 internal static class ScoringBundleReader
 {
-    private const int MaxDimension = 4096;
     private const int ChunkBytes = 1 << 18;
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -105,7 +105,7 @@ internal static class ScoringBundleReader
         }
 
         if (string.IsNullOrWhiteSpace(header.DatasetVersion) || header.Files is null
-            || header.UserCount < 0 || header.ItemCount < 1 || header.Dimension is < 1 or > MaxDimension
+            || header.UserCount < 0 || header.ItemCount < 1 || !ModelShape.IsScoringDimension(header.Dimension, header.ItemCount)
             || header.SeenCount < 0 || header.SeenCount > (long)header.UserCount * header.ItemCount)
         {
             throw new InvalidModelArtifactException(path, "its dataset version, counts or dimension are missing or out of range");

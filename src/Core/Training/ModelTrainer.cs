@@ -387,7 +387,7 @@ public sealed class ModelTrainer
             cancellationToken.ThrowIfCancellationRequested();
             ease.eval();
             double regularization = EaseModel.RegularizationOfEpoch(_options.Regularization!.Value, epoch);
-            double objective = ease.Fit(users, items, regularization, objectiveUsers: 4096);
+            double objective = ease.Fit(users, items, regularization, objectiveUsers: 256);
             if (!double.IsFinite(objective))
             {
                 TrainingLog.Diverged(Logger, _run.RunId, epoch, 1);

@@ -10,7 +10,6 @@ namespace Recommender.Core.Training;
 public sealed class TrainedModel
 {
     private const long MaxManifestBytes = 64L << 20;
-    private const int MaxDimension = 4096;
 
     private TrainedModel(ModelManifest manifest, FactorSnapshot factors, IReadOnlyList<string> userIds, IReadOnlyList<string> itemIds)
     {
@@ -90,7 +89,7 @@ public sealed class TrainedModel
 
         if (manifest.Kind is not (ModelKind.MatrixFactorization or ModelKind.Bpr or ModelKind.Softmax or ModelKind.Ease)
             || manifest.UserCount < 1 || manifest.ItemCount < 1
-            || (manifest.Kind == ModelKind.Ease ? manifest.Dimension != manifest.ItemCount : manifest.Dimension is < 1 or > MaxDimension)
+            || (manifest.Kind == ModelKind.Ease ? manifest.Dimension != manifest.ItemCount : manifest.Dimension is < 1 or > ModelShape.MaxEmbeddingDimension)
             || manifest.Parameters is null || manifest.Epochs is null || manifest.Options is null
             || manifest.BestEpoch < 0 || manifest.BestEpoch > manifest.Epochs.Count)
         {

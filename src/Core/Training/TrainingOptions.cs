@@ -23,7 +23,7 @@ public sealed record TrainingOptions : IValidatableObject
     public ModelKind Kind { get; init; } = ModelKind.Auto;
 
     /// <summary>Embedding dimension. Default 64.</summary>
-    [Range(1, 4096)]
+    [Range(1, ModelShape.MaxEmbeddingDimension)]
     public int Dimension { get; init; } = 64;
 
     /// <summary>Most epochs to train (early stopping may end sooner); null for the kind's default: BPR 60, softmax and matrix factorization 30.</summary>
@@ -103,7 +103,7 @@ public sealed record TrainingOptions : IValidatableObject
     /// Largest catalog EASE is fitted on: it holds a few item-by-item float matrices (about 12·I² bytes
     /// while fitting: 4.8 GB at 20,000 items). Default 20,000.
     /// </summary>
-    [Range(1, 65_536)]
+    [Range(1, ModelShape.MaxEaseItems)]
     public int EaseMaxItems { get; init; } = 20_000;
 
     /// <summary>

@@ -8,10 +8,12 @@ namespace Recommender.Core.Tests.Models;
 /// <summary>EASE: the closed form, its λ grid walked by epochs, and its checkpoints.</summary>
 public sealed class EaseModelTests
 {
-    [Fact]
-    public async Task TrainAsync_EveryEpoch_SolvesTheConstrainedRidgeRegressionExactly()
+    [Theory]
+    [InlineData(15)] // more users than items: the item-by-item inverse
+    [InlineData(3)] // fewer users than items: the users-by-users system
+    public async Task TrainAsync_EveryEpoch_SolvesTheConstrainedRidgeRegressionExactly(int usersPerCluster)
     {
-        CuratedDataset data = PlantedData.Implicit();
+        CuratedDataset data = PlantedData.Implicit(usersPerCluster: usersPerCluster);
         using var store = new TemporaryStore();
         TrainingOptions options = new() { Kind = ModelKind.Ease, Epochs = 3, Regularization = 10, EarlyStoppingPatience = 0, Device = TrainingDevice.Cpu };
 

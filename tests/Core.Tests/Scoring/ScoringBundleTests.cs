@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Recommender.Core.Datasets;
 using Recommender.Core.Lookup;
@@ -86,6 +87,45 @@ public sealed class ScoringBundleTests : IDisposable
             Assert.Equal(expected.ItemsOf(row).ToArray().Select(item => run.ItemIds[item]), list.ItemIds);
             Assert.All(expected.ScoresOf(row).ToArray().Zip(list.Scores), pair => Assert.Equal(pair.First, pair.Second, 1e-5f));
         }
+    }
+
+    [Fact]
+    public async Task ScoreShardAsync_EaseLayoutWiderThanAnyEmbedding_ScoresLikeTheWholeModel()
+    {
+        // EASE's scoring rows are as wide as the catalog: a catalog past the embedding limit must still be scored.
+        int items = ModelShape.MaxEmbeddingDimension + 4;
+        SyntheticRun run = SyntheticRun.Create(users: 6, items: items, dimension: items, seed: 11);
+        await run.WriteAsync(_store);
+        using var lookup = new SqliteLookupStore(_folder.Combine("lookup.db"));
+
+        ScoreShardOutput output = await Stages(_store, lookup).ScoreShardAsync(new ScoreShardInput(RunId, DatasetVersion, 0, 6, 3));
+
+        using var scorer = new TopKScorer(run.Factors, run.Seen);
+        RecommendationLists expected = scorer.ScoreUsers(3, 0, 6);
+        var written = new Dictionary<string, UserRecommendations>(StringComparer.Ordinal);
+        await foreach (UserRecommendations list in lookup.ReadAllAsync(RunId))
+        {
+            written.Add(list.UserId, list);
+        }
+
+        Assert.Equal(6, output.ListsWritten);
+        Assert.All(Enumerable.Range(0, 6), row => Assert.Equal(expected.ItemsOf(row).ToArray().Select(item => run.ItemIds[item]), written[run.UserIds[row]].ItemIds));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(ModelShape.MaxEmbeddingDimension + 1)]
+    public async Task ReadHeaderAsync_DimensionNeitherAnEmbeddingNorTheCatalog_ThrowsNamingHeader(int dimension)
+    {
+        await SyntheticRun.Create(users: 3, items: 20, dimension: 2, seed: 4).WriteAsync(_store);
+        string header = _store.GetFullPath(ScoringBundle.HeaderPath(RunId));
+        string text = await File.ReadAllTextAsync(header);
+        await File.WriteAllTextAsync(header, Regex.Replace(text, "\"dimension\": *2", $"\"dimension\": {dimension}"));
+
+        var error = await Assert.ThrowsAsync<InvalidModelArtifactException>(() => ScoringBundleReader.ReadHeaderAsync(_store, RunId, CancellationToken.None));
+
+        Assert.Equal(ScoringBundle.HeaderPath(RunId), error.Path);
+        Assert.Contains("dimension", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
