@@ -38,6 +38,7 @@ public sealed partial class ModelKindRunTests : IClassFixture<ModelKindRunTests.
     [InlineData("Auto", true, "MatrixFactorization", "rmse")]
     [InlineData("Bpr", false, "Bpr", "ndcg@10")]
     [InlineData("Softmax", false, "Softmax", "ndcg@10")]
+    [InlineData("Ials", false, "Ials", "ndcg@10")]
     [InlineData("Auto", false, Chosen, "ndcg@10")]
     public async Task Run_ModelKindOnFeedback_EveryStageSucceedsAndTheModelBeatsItsBaseline(string model, bool isExplicit, string trainedKind, string gateMetric)
     {

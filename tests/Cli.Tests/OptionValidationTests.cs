@@ -19,7 +19,7 @@ public sealed class OptionValidationTests
     [InlineData("--k 0", "--k must be from 1 to 1000; got 0.")]
     [InlineData("--eval-k 1001", "--eval-k must be from 1 to 1000; got 1001.")]
     [InlineData("--min-user-interactions 0", "--min-user-interactions must be at least 1; got 0.")]
-    [InlineData("--model Foo", "--model must be one of Auto, MatrixFactorization, Bpr, Softmax, Ease; got 'Foo'.")]
+    [InlineData("--model Foo", "--model must be one of Auto, MatrixFactorization, Bpr, Softmax, Ease, Ials; got 'Foo'.")]
     [InlineData("--device gpu", "--device must be one of Auto, Cpu, Cuda; got 'gpu'.")]
     [InlineData("--event-weight view", "--event-weight must be type=weight with a positive weight, e.g. purchase=5; got 'view'.")]
     [InlineData("--explicit --rating-threshold 4", "--rating-threshold turns ratings into implicit interactions; it cannot be combined with --explicit.")]

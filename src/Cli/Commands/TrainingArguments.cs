@@ -8,7 +8,7 @@ namespace Recommender.Cli.Commands;
 /// <summary>Training options shared by <c>run</c>, <c>demo</c> and <c>train</c>; every value is checked while parsing.</summary>
 internal sealed class TrainingArguments
 {
-    private readonly Option<ModelKind?> _kind = CheckedOption.Choice<ModelKind>("--model", "Model: Auto (MF for explicit ratings; for implicit feedback, the best on validation of EASE and softmax), MatrixFactorization, Bpr, Softmax or Ease (closed-form item-to-item model, catalogs up to 20,000 items).");
+    private readonly Option<ModelKind?> _kind = CheckedOption.Choice<ModelKind>("--model", "Model: Auto (MF for explicit ratings; for implicit feedback, the best on validation of EASE, iALS and softmax), MatrixFactorization, Bpr, Softmax, Ease (closed-form item-to-item model, catalogs up to 20,000 items) or Ials (implicit alternating least squares, any catalog).");
 
     private readonly Option<int?> _dimension = CheckedOption.Number<int, TrainingOptions>("--dimension", "Embedding dimension.", nameof(TrainingOptions.Dimension));
 
@@ -28,6 +28,9 @@ internal sealed class TrainingArguments
 
     private readonly Option<double?> _regularization = CheckedOption.Number<double, TrainingOptions>("--regularization", "L2 regularization of the embeddings.", nameof(TrainingOptions.Regularization));
 
+    private readonly Option<double?> _unobservedWeight = CheckedOption.Number<double, TrainingOptions>(
+        "--unobserved-weight", "iALS: weight α₀ of every unobserved user–item pair. Default 0.3.", nameof(TrainingOptions.UnobservedWeight));
+
     private readonly Option<long?> _seed = CheckedOption.Number("--training-seed", "Seed of initialization, shuffling and sampling.", long.MinValue, long.MaxValue);
 
     private readonly Option<TrainingDevice?> _device = CheckedOption.Choice<TrainingDevice>("--device", "cpu, cuda or auto (CUDA when present, else CPU, and says so).");
@@ -40,7 +43,7 @@ internal sealed class TrainingArguments
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { _kind, _dimension, _epochs, _patience, _evaluateEvery, _learningRate, _batchSize, _regularization, _seed, _device, _noRefit })
+        foreach (Option option in new Option[] { _kind, _dimension, _epochs, _patience, _evaluateEvery, _learningRate, _batchSize, _regularization, _unobservedWeight, _seed, _device, _noRefit })
         {
             command.Add(option);
         }
@@ -68,6 +71,7 @@ internal sealed class TrainingArguments
             LearningRate = parse.GetValue(_learningRate) ?? defaults.LearningRate,
             BatchSize = parse.GetValue(_batchSize) ?? defaults.BatchSize,
             Regularization = parse.GetValue(_regularization) ?? defaults.Regularization,
+            UnobservedWeight = parse.GetValue(_unobservedWeight) ?? defaults.UnobservedWeight,
             Seed = parse.GetValue(_seed) ?? defaults.Seed,
             Device = parse.GetValue(_device) ?? defaults.Device,
             Refit = !parse.GetValue(_noRefit) && defaults.Refit,

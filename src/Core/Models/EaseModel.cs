@@ -13,7 +13,7 @@ namespace Recommender.Core.Models;
 /// Memory is I² for B (and, with at least as many users as items, the Gram matrix while fitting) plus U·I
 /// for the interaction rows, which is why the trainer caps the catalog (<c>TrainingOptions.EaseMaxItems</c>).
 /// </summary>
-internal sealed class EaseModel : EmbeddingModel
+internal sealed class EaseModel : EmbeddingModel, IClosedFormModel
 {
     /// <summary>State-dict name of the interaction rows (one row per user, one column per item).</summary>
     public const string UserHistoryName = "user_history";
@@ -21,12 +21,17 @@ internal sealed class EaseModel : EmbeddingModel
     /// <summary>State-dict name of the item-to-item weights B.</summary>
     public const string ItemWeightsName = "item_weights";
 
+    /// <summary>Users whose reconstruction error the objective reports: enough to follow, cheap next to the fit.</summary>
+    private const int ObjectiveUsers = 256;
+
+    private readonly double _firstRegularization;
     private Tensor? _gram;
 
-    /// <summary>Creates the model with empty buffers.</summary>
-    public EaseModel(int userCount, int itemCount)
+    /// <summary>Creates the model with empty buffers; epoch e fits λ = <paramref name="firstRegularization"/>·2^(e−1).</summary>
+    public EaseModel(int userCount, int itemCount, double firstRegularization)
         : base(nameof(EaseModel), userCount, itemCount, itemCount)
     {
+        _firstRegularization = firstRegularization;
         register_buffer(UserHistoryName, torch.zeros(userCount, itemCount));
         register_buffer(ItemWeightsName, torch.zeros(itemCount, itemCount));
     }
@@ -52,6 +57,10 @@ internal sealed class EaseModel : EmbeddingModel
     /// <inheritdoc />
     public override Tensor ComputeLoss(TrainingBatch batch) =>
         throw new NotSupportedException("EASE is fitted in closed form, not by mini-batch gradient steps.");
+
+    /// <summary>Fits this epoch's λ on the grid (validation picks the best epoch).</summary>
+    public double FitEpoch(int epoch, Tensor users, Tensor items) =>
+        Fit(users, items, RegularizationOfEpoch(_firstRegularization, epoch), ObjectiveUsers);
 
     /// <summary>
     /// Sets the interaction rows from the training pairs and solves B for <paramref name="regularization"/>;

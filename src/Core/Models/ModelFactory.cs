@@ -31,7 +31,8 @@ internal sealed record ModelShape(ModelKind Kind, int UserCount, int ItemCount, 
 /// <param name="FullSoftmaxMaxItems">Largest catalog trained with the exact softmax.</param>
 /// <param name="SampledNegatives">Negatives per batch of the sampled softmax.</param>
 /// <param name="InitialGlobalBias">Starting global bias of matrix factorization (the mean rating).</param>
-internal sealed record ModelLossSettings(double Regularization, int Negatives, int FullSoftmaxMaxItems, int SampledNegatives, float InitialGlobalBias)
+/// <param name="UnobservedWeight">iALS's weight α₀ of every unobserved pair.</param>
+internal sealed record ModelLossSettings(double Regularization, int Negatives, int FullSoftmaxMaxItems, int SampledNegatives, float InitialGlobalBias, double UnobservedWeight = 0)
 {
     /// <summary>Settings for a model that is only loaded and scored, never trained.</summary>
     public static ModelLossSettings ForScoring { get; } = new(0.0, 1, int.MaxValue, 1, 0f);
@@ -53,7 +54,8 @@ internal static class ModelFactory
             ModelKind.MatrixFactorization => new MatrixFactorizationModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.InitialGlobalBias),
             ModelKind.Bpr => new BprModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.Negatives),
             ModelKind.Softmax => new SoftmaxModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.FullSoftmaxMaxItems, loss.SampledNegatives, sampler),
-            ModelKind.Ease => new EaseModel(shape.UserCount, shape.ItemCount),
+            ModelKind.Ease => new EaseModel(shape.UserCount, shape.ItemCount, loss.Regularization),
+            ModelKind.Ials => new IalsModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.UnobservedWeight),
             _ => throw new ArgumentOutOfRangeException(nameof(shape), shape.Kind, "A concrete model kind is needed; resolve Auto from the data first."),
         };
     }
@@ -80,6 +82,11 @@ internal static class ModelFactory
                 new TensorShape("global_bias", Float32, [1]),
             ],
             ModelKind.Bpr or ModelKind.Softmax => [users, items, itemBias],
+            ModelKind.Ials =>
+            [
+                new TensorShape(IalsModel.UserFactorsName, Float32, [shape.UserCount, shape.Dimension]),
+                new TensorShape(IalsModel.ItemFactorsName, Float32, [shape.ItemCount, shape.Dimension]),
+            ],
             ModelKind.Ease =>
             [
                 new TensorShape(EaseModel.UserHistoryName, Float32, [shape.UserCount, shape.ItemCount]),

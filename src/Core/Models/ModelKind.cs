@@ -26,4 +26,11 @@ public enum ModelKind
     /// enough that an item-by-item matrix fits in memory. Its regularization is chosen on validation.
     /// </summary>
     Ease = 4,
+
+    /// <summary>
+    /// Implicit alternating least squares (Rendle et al. 2022) on implicit feedback: user and item factors
+    /// solved exactly in turn, every unobserved pair weighted α₀, frequency-scaled regularization. Scales to any
+    /// catalog; an epoch is one sweep.
+    /// </summary>
+    Ials = 5,
 }

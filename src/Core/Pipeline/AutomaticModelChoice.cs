@@ -8,9 +8,10 @@ namespace Recommender.Core.Pipeline;
 /// <summary>
 /// The train stage when the model kind is automatic on implicit feedback: each candidate
 /// (<see cref="ModelCandidates.For"/>) trains as a run of its own (<c>{runId}.{candidate}</c>) with early
-/// stopping on the validation part, the best validation value wins, and the run itself is then trained with
-/// the winner's options for the winner's best number of epochs (so it is the winner, under the run's id;
-/// the same seed gives the same epochs). Only the validation part decides: nothing here looks at data the
+/// stopping on the validation part, the best validation value wins, and the run itself becomes the winner
+/// trained with its options for its best number of epochs: the winner's checkpoint of that epoch is exactly
+/// that model (same data, options and seed give the same epochs), so it is copied under the run's id rather
+/// than trained again. Only the validation part decides: nothing here looks at data the
 /// evaluation holds out later. Every step resumes from checkpoints, so a call that trains a bounded number
 /// of epochs (<see cref="TrainStageInput.MaxEpochsThisCall"/>) returns unfinished and the next call goes on.
 /// Candidates left when the search's time budget is spent are skipped and shown as such.
@@ -57,6 +58,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
         ModelCandidate chosen = candidates.Single(candidate => candidate.Name == winner.Candidate);
         LogChosen(logger, input.RunId, chosen.Name, winner.Metric, winner.Validation ?? double.NaN, winner.BestEpoch);
         TrainingOptions final = chosen.Options with { Epochs = winner.BestEpoch, EarlyStoppingPatience = 0 };
+        await AdoptAsync(chosen.RunIdFor(input.RunId), input.RunId, final, winner.BestEpoch, cancellationToken).ConfigureAwait(false);
         var finalRun = new TrainingRun(input.RunId) { MaxEpochsThisCall = input.MaxEpochsThisCall };
         TrainingResult trained = await trainer.TrainAsync(dataset, final, finalRun, store, validator, progress, cancellationToken).ConfigureAwait(false);
         if (trained.Status is TrainingStatus.Running)
@@ -84,6 +86,39 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
         {
             Leaderboard = leaderboard,
         };
+    }
+
+    /// <summary>
+    /// Makes <paramref name="runId"/> the finished run of <paramref name="final"/>: the candidate's checkpoint of
+    /// <paramref name="bestEpoch"/>, its vocabulary, and its manifest cut at that epoch, the manifest last (so a run
+    /// with a manifest has everything). Does nothing when the run already has a manifest (adopted or trained before
+    /// an interruption: the trainer then finishes or returns it).
+    /// </summary>
+    private async Task AdoptAsync(string candidateRunId, string runId, TrainingOptions final, int bestEpoch, CancellationToken cancellationToken)
+    {
+        if (await TrainedModel.ReadManifestAsync(store, runId, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+
+        ModelManifest source = await TrainedModel.ReadFinishedManifestAsync(store, candidateRunId, cancellationToken).ConfigureAwait(false);
+        var checkpoints = new ModelCheckpoints(store, candidateRunId);
+        CheckpointRecord record = await checkpoints.ReadRecordAsync(bestEpoch, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidModelArtifactException(ModelArtifactPaths.CheckpointRecord(candidateRunId, bestEpoch), "the checkpoint of the best epoch does not exist");
+        TrainerState state = record.State with { Status = TrainingStatus.Completed, BestEpoch = bestEpoch, EvaluationsWithoutImprovement = 0 };
+        await checkpoints.CopyAsync(record, runId, state, cancellationToken).ConfigureAwait(false);
+        ModelVocabulary vocabulary = await TrainedModel.ReadVocabularyAsync(store, source, cancellationToken).ConfigureAwait(false);
+        await ModelArtifactJson.WriteAsync(store, ModelArtifactPaths.Vocabulary(runId), vocabulary, cancellationToken).ConfigureAwait(false);
+        ModelManifest adopted = source with
+        {
+            RunId = runId,
+            Options = final,
+            Status = TrainingStatus.Completed,
+            BestEpoch = bestEpoch,
+            BestMetric = state.BestMetric,
+            Epochs = state.Epochs,
+        };
+        await ModelArtifactJson.WriteAsync(store, ModelArtifactPaths.Manifest(runId), adopted, cancellationToken).ConfigureAwait(false);
     }
 
     private static LeaderboardEntry EntryOf(ModelCandidate candidate, TrainingResult result, ITrainingValidator validator)

@@ -330,15 +330,12 @@ public sealed partial class PipelineStages
             return options;
         }
 
-        ModelKind kind = overrides.Kind?.ToUpperInvariant() switch
+        ModelKind kind = options.Kind;
+        if (overrides.Kind is not null && !ModelKindNames.TryParse(overrides.Kind, out kind))
         {
-            null => options.Kind,
-            "MF" or "MATRIXFACTORIZATION" => ModelKind.MatrixFactorization,
-            "BPR" => ModelKind.Bpr,
-            "SOFTMAX" => ModelKind.Softmax,
-            "EASE" => ModelKind.Ease,
-            _ => throw new ArgumentException($"Unknown model kind '{overrides.Kind}'; use mf, bpr, softmax or ease."),
-        };
+            throw new ArgumentException($"Unknown model kind '{overrides.Kind}'; use one of {string.Join(", ", ModelKindNames.ShortNames)}.");
+        }
+
         return options with
         {
             Kind = kind,

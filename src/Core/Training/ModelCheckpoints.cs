@@ -82,6 +82,26 @@ internal sealed class ModelCheckpoints
         }
     }
 
+    /// <summary>
+    /// Copies the checkpoint of <paramref name="record"/> (one of this run's) to run <paramref name="targetRunId"/>
+    /// as its checkpoint of the same epoch, with <paramref name="targetState"/> as its bookkeeping: the bytes
+    /// first, then the record that completes them. The tensors are not loaded; loading verifies them as always.
+    /// </summary>
+    public async Task CopyAsync(CheckpointRecord record, string targetRunId, TrainerState targetState, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(targetState);
+        string path = ModelArtifactPaths.Checkpoint(targetRunId, record.Epoch);
+        Stream source = await _store.OpenReadAsync(record.Checkpoint, cancellationToken).ConfigureAwait(false);
+        await using (source.ConfigureAwait(false))
+        {
+            await _store.WriteAsync(path, source, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        CheckpointRecord copied = record with { RunId = targetRunId, Checkpoint = path, State = targetState };
+        await ModelArtifactJson.WriteAsync(_store, ModelArtifactPaths.CheckpointRecord(targetRunId, record.Epoch), copied, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Epochs that have a checkpoint record, newest first (their checkpoints are not verified yet).</summary>
     public async Task<IReadOnlyList<int>> ListEpochsAsync(CancellationToken cancellationToken)
     {

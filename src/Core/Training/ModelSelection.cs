@@ -13,9 +13,12 @@ public sealed record ModelCandidate(string Name, TrainingOptions Options)
     public string RunIdFor(string runId) => $"{runId}.{Name}";
 
     /// <summary>The settings that tell candidates apart, as the leaderboard shows them.</summary>
-    public string Settings => Options.Kind == ModelKind.Ease
-        ? string.Create(CultureInfo.InvariantCulture, $"λ={Options.Regularization:G4}·2^(epoch-1)")
-        : string.Create(CultureInfo.InvariantCulture, $"d={Options.Dimension}, lr={Options.LearningRate:G4}, reg={Options.Regularization:G4}");
+    public string Settings => Options.Kind switch
+    {
+        ModelKind.Ease => string.Create(CultureInfo.InvariantCulture, $"λ={Options.Regularization:G4}·2^(epoch-1)"),
+        ModelKind.Ials => string.Create(CultureInfo.InvariantCulture, $"d={Options.Dimension}, λ={Options.Regularization:G4}, α₀={Options.UnobservedWeight:G4}"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"d={Options.Dimension}, lr={Options.LearningRate:G4}, reg={Options.Regularization:G4}"),
+    };
 }
 
 /// <summary>One row of the automatic choice's leaderboard.</summary>
@@ -51,9 +54,11 @@ public static class ModelCandidates
 {
     /// <summary>
     /// EASE where the catalog fits (<see cref="TrainingOptions.EaseMaxItems"/>): closed form, seconds on
-    /// small catalogs, and the strongest simple baseline there; then the softmax model, which scales to any
-    /// catalog. Both with the options' other settings. BPR is left out: on every dataset measured it trailed
-    /// softmax at a similar cost (<c>recommender-bench quality</c>).
+    /// small catalogs, and the strongest simple baseline there; iALS on every catalog (a sweep costs
+    /// interactions × dimension, whatever the catalog); the softmax model while the catalog is at most
+    /// <see cref="TrainingOptions.SelectionSoftmaxMaxItems"/>. Each with the options' other settings and its
+    /// kind's defaults. BPR is left out: on every dataset measured it trailed softmax at a similar cost
+    /// (<c>recommender-bench quality</c>).
     /// </summary>
     public static IReadOnlyList<ModelCandidate> For(TrainingOptions options, CuratedDataset data)
     {
@@ -65,7 +70,12 @@ public static class ModelCandidates
             candidates.Add(new ModelCandidate("ease", (options with { Kind = ModelKind.Ease, LearningRate = null, Regularization = null }).Resolve(isExplicit: false)));
         }
 
-        candidates.Add(new ModelCandidate("softmax", (options with { Kind = ModelKind.Softmax }).Resolve(isExplicit: false)));
+        candidates.Add(new ModelCandidate("ials", (options with { Kind = ModelKind.Ials, LearningRate = null, Regularization = null }).Resolve(isExplicit: false)));
+        if (data.ItemCount <= options.SelectionSoftmaxMaxItems)
+        {
+            candidates.Add(new ModelCandidate("softmax", (options with { Kind = ModelKind.Softmax }).Resolve(isExplicit: false)));
+        }
+
         return candidates;
     }
 

@@ -263,7 +263,7 @@ public sealed class ModelTrainer
             _existing = existing;
             _checkpoints = new ModelCheckpoints(store, run.RunId);
             _sampler = CreateSampler(data, options, shape, device);
-            var loss = new ModelLossSettings(options.Regularization!.Value, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, MeanRating(data));
+            var loss = new ModelLossSettings(options.Regularization!.Value, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, MeanRating(data), options.UnobservedWeight ?? 0);
             _model = ModelFactory.Create(shape, loss, _sampler);
         }
 
@@ -292,8 +292,8 @@ public sealed class ModelTrainer
                 double loss;
                 try
                 {
-                    loss = _model is EaseModel ease
-                        ? FitEase(ease, epoch, users, items, cancellationToken)
+                    loss = _model is IClosedFormModel closedForm
+                        ? FitClosedForm(closedForm, epoch, users, items, cancellationToken)
                         : TrainEpoch(epoch, users, items, ratings, cancellationToken);
                 }
                 catch (TrainingDivergedException)
@@ -381,13 +381,12 @@ public sealed class ModelTrainer
             return lossSum / batches;
         }
 
-        /// <summary>EASE's epoch: the closed-form fit for this epoch's λ on the grid (validation picks the best epoch).</summary>
-        private double FitEase(EaseModel ease, int epoch, Tensor users, Tensor items, CancellationToken cancellationToken)
+        /// <summary>The epoch of a model fitted in closed form (EASE's λ of the grid, one iALS sweep).</summary>
+        private double FitClosedForm(IClosedFormModel model, int epoch, Tensor users, Tensor items, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            ease.eval();
-            double regularization = EaseModel.RegularizationOfEpoch(_options.Regularization!.Value, epoch);
-            double objective = ease.Fit(users, items, regularization, objectiveUsers: 256);
+            _model.eval();
+            double objective = model.FitEpoch(epoch, users, items);
             if (!double.IsFinite(objective))
             {
                 TrainingLog.Diverged(Logger, _run.RunId, epoch, 1);
@@ -562,7 +561,8 @@ public sealed class ModelTrainer
 
         private async Task<TrainingResult> FinishAsync(TrainerState state, FactorSnapshot? bestFactors, int resumedFrom, CancellationToken cancellationToken)
         {
-            if (bestFactors is null || state.BestEpoch == 0)
+            // Without a validator the best epoch is the last one: the model as it stands, not factors kept from a resumed call's start.
+            if (bestFactors is null || state.BestEpoch == 0 || _validator is null)
             {
                 bestFactors = _model.ExportFactors();
                 state = state with { BestEpoch = state.Epoch };

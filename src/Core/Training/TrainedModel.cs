@@ -87,7 +87,7 @@ public sealed class TrainedModel
             throw new InvalidModelArtifactException(path, $"it describes run '{manifest.RunId}'");
         }
 
-        if (manifest.Kind is not (ModelKind.MatrixFactorization or ModelKind.Bpr or ModelKind.Softmax or ModelKind.Ease)
+        if (manifest.Kind is not (ModelKind.MatrixFactorization or ModelKind.Bpr or ModelKind.Softmax or ModelKind.Ease or ModelKind.Ials)
             || manifest.UserCount < 1 || manifest.ItemCount < 1
             || (manifest.Kind == ModelKind.Ease ? manifest.Dimension != manifest.ItemCount : manifest.Dimension is < 1 or > ModelShape.MaxEmbeddingDimension)
             || manifest.Parameters is null || manifest.Epochs is null || manifest.Options is null

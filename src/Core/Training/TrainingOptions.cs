@@ -17,7 +17,7 @@ public sealed record TrainingOptions : IValidatableObject
 
     /// <summary>
     /// Model to train. <see cref="ModelKind.Auto"/>: matrix factorization for explicit data; for implicit feedback the
-    /// pipeline trains a few candidates (EASE where the catalog fits, softmax) and keeps the best on validation, while
+    /// pipeline trains a few candidates (EASE where the catalog fits, iALS, softmax on small catalogs) and keeps the best on validation, while
     /// the trainer alone, given Auto, trains softmax.
     /// </summary>
     public ModelKind Kind { get; init; } = ModelKind.Auto;
@@ -42,10 +42,18 @@ public sealed record TrainingOptions : IValidatableObject
     /// L2 penalty on the embedding rows that take part in each batch, divided by the batch size (the
     /// classic per-example regularization of factorization models); null for the kind's default:
     /// softmax 0.05, BPR 0.005, matrix factorization 0.05. For EASE, the λ of its first epoch: epoch e
-    /// fits λ·2^(e−1), and validation picks the epoch (default 25).
+    /// fits λ·2^(e−1), and validation picks the epoch (default 25). For iALS, λ of its frequency-scaled
+    /// penalty λ·(n + α₀·N) on each row with n interactions (default IalsRegularization).
     /// </summary>
     [Range(0.0, double.MaxValue)]
     public double? Regularization { get; init; }
+
+    /// <summary>
+    /// iALS: α₀, the weight of the squared score of every user–item pair (the observed ones are pulled to 1
+    /// with weight 1); null for the default, IalsUnobservedWeight. Other kinds ignore it.
+    /// </summary>
+    [Range(0.0, 1e6)]
+    public double? UnobservedWeight { get; init; }
 
     /// <summary>Adam's weight decay, applied to every parameter at every step. Default 0 (off).</summary>
     [Range(0.0, double.MaxValue)]
@@ -114,6 +122,14 @@ public sealed record TrainingOptions : IValidatableObject
     public TimeSpan SelectionTimeBudget { get; init; } = TimeSpan.FromMinutes(20);
 
     /// <summary>
+    /// Largest catalog on which the automatic model choice trains a softmax candidate: the full softmax's epoch
+    /// grows with interactions × items, and beyond this iALS (which joins on every catalog) costs a fraction of
+    /// it. Default 5,000. <c>Kind = Softmax</c> trains it on any catalog.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int SelectionSoftmaxMaxItems { get; init; } = 5_000;
+
+    /// <summary>
     /// When true (the default), the pipeline publishes a refit: once validation has chosen the epoch count
     /// and the quality gate has passed the model, the model is trained again from scratch on train and
     /// validation together for that many epochs (see <see cref="ModelRefit"/>), so the published model has
@@ -125,6 +141,12 @@ public sealed record TrainingOptions : IValidatableObject
     /// <summary>Most recent epoch checkpoints kept besides the best one. Default 2.</summary>
     [Range(1, 100_000)]
     public int CheckpointsToKeep { get; init; } = 2;
+
+    /// <summary>iALS's default λ (tuned on validation splits of MovieLens 100K and a sparse generated log).</summary>
+    public const double IalsRegularization = 0.01;
+
+    /// <summary>iALS's default α₀.</summary>
+    public const double IalsUnobservedWeight = 0.3;
 
     /// <summary>
     /// These options with <see cref="Kind"/> resolved for data that is explicit or not, and every
@@ -138,11 +160,13 @@ public sealed record TrainingOptions : IValidatableObject
             ModelKind.Bpr => (0.005, 0.005, 60, 15),
             ModelKind.Softmax => (0.01, 0.05, 30, 3),
             ModelKind.Ease => (0.01, 25.0, 30, 3),
+            ModelKind.Ials => (0.01, IalsRegularization, 16, 3),
             _ => (0.002, 0.05, 30, 3),
         };
         return this with
         {
             Kind = kind,
+            UnobservedWeight = kind == ModelKind.Ials ? UnobservedWeight ?? IalsUnobservedWeight : UnobservedWeight,
             Epochs = Epochs ?? epochs,
             LearningRate = LearningRate ?? learningRate,
             Regularization = Regularization ?? regularization,

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Recommender.Core.Models;
 using Recommender.Core.Pipeline;
 using Recommender.Functions.Pipeline;
 
@@ -22,8 +23,6 @@ public sealed class RunsApi(PipelineStarter starter, RunHistory history)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
-
-    private static readonly string[] ModelKinds = ["mf", "bpr", "softmax", "ease"];
 
     /// <summary>Starts a run: 202 with its status URL, or 409 with the id of the run that is going.</summary>
     [Function(nameof(StartRun))]
@@ -157,7 +156,7 @@ public sealed class RunsApi(PipelineStarter starter, RunHistory history)
         string? error = overrides switch
         {
             null => "The body must be a JSON object.",
-            { Kind: { } kind } when !ModelKinds.Contains(kind, StringComparer.OrdinalIgnoreCase) => $"'kind' must be one of {string.Join(", ", ModelKinds)}.",
+            { Kind: { } kind } when !ModelKindNames.TryParse(kind, out _) => $"'kind' must be one of {string.Join(", ", ModelKindNames.ShortNames)}.",
             { Dimension: < 1 or > 1024 } => "'dimension' must be from 1 to 1024.",
             { Epochs: < 1 or > 1000 } => "'epochs' must be from 1 to 1000.",
             { LearningRate: { } rate } when !(rate > 0 && rate <= 10) => "'learningRate' must be greater than 0 and at most 10.",

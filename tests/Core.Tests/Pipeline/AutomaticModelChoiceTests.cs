@@ -28,7 +28,7 @@ public sealed class AutomaticModelChoiceTests
 
         Assert.True(output.Finished);
         IReadOnlyList<LeaderboardEntry> board = output.Leaderboard!;
-        Assert.Equal(["ease", "softmax"], board.Select(entry => entry.Candidate));
+        Assert.Equal(["ease", "ials", "softmax"], board.Select(entry => entry.Candidate));
         LeaderboardEntry chosen = Assert.Single(board, entry => entry.Chosen);
         Assert.Equal(board.Max(entry => entry.Validation), chosen.Validation);
         ModelManifest manifest = (await TrainedModel.ReadManifestAsync(store.Store, "auto-run", CancellationToken.None))!;
@@ -37,6 +37,7 @@ public sealed class AutomaticModelChoiceTests
         Assert.Equal(chosen.Validation!.Value, output.BestValue!.Value, 6);
         // The candidates' own runs are gone once the winner is trained; the leaderboard stays.
         Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, "auto-run.ease", CancellationToken.None));
+        Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, "auto-run.ials", CancellationToken.None));
         Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, "auto-run.softmax", CancellationToken.None));
         Assert.NotNull(await store.Store.GetInfoAsync(ModelArtifactPaths.Leaderboard("auto-run")));
     }
@@ -63,15 +64,38 @@ public sealed class AutomaticModelChoiceTests
         Assert.Equal(expected.BestValue!.Value, output.BestValue!.Value, 6);
     }
 
+    [Theory]
+    [InlineData(true)] // every candidate: the best of EASE, iALS and softmax wins
+    [InlineData(false)] // EASE and softmax left out by their catalog caps: iALS wins
+    public async Task TrainAsync_Winner_IsTheModelItsOptionsTrainForItsBestEpochs(bool everyCandidate)
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        TrainingOptions options = everyCandidate ? Options : Options with { EaseMaxItems = data.ItemCount - 1, SelectionSoftmaxMaxItems = 0 };
+        using var store = new TemporaryStore();
+        TrainStageOutput output = await ChooseAsync(data, store.Store, "adopted", maxEpochsThisCall: 0, options);
+        LeaderboardEntry winner = Assert.Single(output.Leaderboard!, entry => entry.Chosen);
+        ModelCandidate candidate = ModelCandidates.For(options, data).Single(c => c.Name == winner.Candidate);
+
+        using var direct = new TemporaryStore();
+        TrainingResult trained = await new ModelTrainer().TrainAsync(
+            data, candidate.Options with { Epochs = winner.BestEpoch, EarlyStoppingPatience = 0 }, new TrainingRun("direct"), direct.Store, new NdcgValidator(data));
+        TrainedModel adopted = await TrainedModel.LoadAsync(store.Store, "adopted");
+
+        Assert.Equal(trained.Factors.UserFactors, adopted.Factors.UserFactors);
+        Assert.Equal(trained.Factors.ItemFactors, adopted.Factors.ItemFactors);
+        Assert.Equal(trained.Epochs.Select(epoch => epoch.Metric), adopted.Manifest.Epochs.Select(epoch => epoch.Metric));
+        Assert.Equal((TrainingStatus.Completed, winner.BestEpoch), (adopted.Manifest.Status, adopted.Manifest.BestEpoch));
+    }
+
     [Fact]
-    public async Task TrainAsync_CatalogOverTheEaseCap_TrainsSoftmaxAlone()
+    public async Task TrainAsync_CatalogOverTheEaseAndSoftmaxCaps_TrainsIalsAlone()
     {
         CuratedDataset data = PlantedData.Implicit();
         using var store = new TemporaryStore();
 
-        TrainStageOutput output = await ChooseAsync(data, store.Store, "no-ease", maxEpochsThisCall: 0, Options with { EaseMaxItems = data.ItemCount - 1 });
+        TrainStageOutput output = await ChooseAsync(data, store.Store, "no-ease", maxEpochsThisCall: 0, Options with { EaseMaxItems = data.ItemCount - 1, SelectionSoftmaxMaxItems = data.ItemCount - 1 });
 
-        Assert.Equal("softmax", Assert.Single(output.Leaderboard!).Candidate);
+        Assert.Equal("ials", Assert.Single(output.Leaderboard!).Candidate);
     }
 
     private static Task<TrainStageOutput> ChooseAsync(CuratedDataset data, IArtifactStore store, string runId, int maxEpochsThisCall, TrainingOptions? options = null)

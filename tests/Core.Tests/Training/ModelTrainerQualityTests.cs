@@ -10,6 +10,7 @@ public sealed class ModelTrainerQualityTests
     [InlineData(ModelKind.Softmax)]
     [InlineData(ModelKind.Bpr)]
     [InlineData(ModelKind.Ease)]
+    [InlineData(ModelKind.Ials)]
     public async Task TrainAsync_PlantedClusters_ImplicitModelBeatsPopularityClearly(ModelKind kind)
     {
         CuratedDataset data = PlantedData.Implicit();

@@ -33,6 +33,7 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
         { ModelKind.Auto, true, ModelKind.MatrixFactorization, "rmse" },
         { ModelKind.Bpr, false, ModelKind.Bpr, "ndcg@10" },
         { ModelKind.Softmax, false, ModelKind.Softmax, "ndcg@10" },
+        { ModelKind.Ials, false, ModelKind.Ials, "ndcg@10" },
         { ModelKind.Auto, false, null, "ndcg@10" },
     };
 
