@@ -32,6 +32,7 @@ internal static class QualityBenchmark
         ("softmax", ModelKind.Softmax),
         ("bpr", ModelKind.Bpr),
         ("ease", ModelKind.Ease),
+        ("ials", ModelKind.Ials),
     ];
 
     private static readonly (string Name, SplitKind Split)[] Protocols =

@@ -109,7 +109,7 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
         ModelManifest manifest = (await TrainedModel.ReadManifestAsync(host.Services.GetRequiredService<IArtifactStore>(), outcome.RunId, CancellationToken.None))!;
         if (trainedKind is null)
         {
-            Assert.Equal(["ease", "softmax"], outcome.Leaderboard!.Select(entry => entry.Candidate));
+            Assert.Equal(["ease", "ials", "softmax"], outcome.Leaderboard!.Select(entry => entry.Candidate));
             trainedKind = Assert.Single(outcome.Leaderboard!, entry => entry.Chosen).Kind;
         }
 
