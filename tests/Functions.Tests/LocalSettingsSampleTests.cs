@@ -6,6 +6,7 @@ using Recommender.Core.Pipeline;
 using Recommender.Core.Preprocessing;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
+using Recommender.Core.TrainingHosts;
 using Recommender.Functions.Hosting;
 using Recommender.Functions.Tests.Hosting;
 using Recommender.Integration.Tests.Infrastructure;
@@ -28,6 +29,26 @@ public sealed class LocalSettingsSampleTests
         Assert.Equal(SplitKind.StratifiedPerItem, services.GetRequiredService<IOptions<PreprocessingOptions>>().Value.Split.Kind);
         Assert.Equal(5f, services.GetRequiredService<IOptions<PreprocessingOptions>>().Value.EventWeights["purchase"]);
         Assert.Equal(64, services.GetRequiredService<IOptions<TrainingOptions>>().Value.Dimension);
+    }
+
+    [Fact]
+    public void Sample_ContainerJobClient_ComesFromTheHttpClientFactoryWithTheResourceManagerTimeout()
+    {
+        var withJob = new Dictionary<string, string?>(Values)
+        {
+            ["Recommender__TrainingHost__Kind"] = "ContainerJob",
+            ["Recommender__TrainingHost__ContainerJob__JobResourceId"] = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.App/jobs/train",
+        };
+        IConfiguration configuration = HostSettingResolver.ConfigurationOf(withJob);
+        using ServiceProvider services = new ServiceCollection().AddLogging().AddRecommender(configuration).BuildServiceProvider();
+
+        IContainerJobClient first = services.GetRequiredService<IContainerJobClient>();
+        IContainerJobClient second = services.GetRequiredService<IContainerJobClient>();
+        HttpClient http = services.GetRequiredService<IHttpClientFactory>().CreateClient(RecommenderServiceExtensions.ResourceManagerClient);
+
+        Assert.IsType<ArmContainerJobClient>(first);
+        Assert.NotSame(first, second); // a typed client per use: handlers are pooled and rotated by the factory
+        Assert.Equal(TimeSpan.FromSeconds(100), http.Timeout);
     }
 
     [Fact]

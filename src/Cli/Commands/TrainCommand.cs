@@ -83,7 +83,7 @@ internal static class TrainCommand
     private static TrainingOptions TrainingDefaultsFromEnvironment()
     {
         IConfiguration configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-        TrainingOptions options = configuration.GetSection($"Recommender:{TrainingOptions.SectionName}").Get<TrainingOptions>() ?? new TrainingOptions();
+        TrainingOptions options = configuration.GetSection(TrainingOptions.SectionName).Get<TrainingOptions>() ?? new TrainingOptions();
         options.Validate();
         return options;
     }

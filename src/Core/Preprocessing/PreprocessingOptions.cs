@@ -9,8 +9,8 @@ namespace Recommender.Core.Preprocessing;
 /// </summary>
 public sealed class PreprocessingOptions : IValidatableObject
 {
-    /// <summary>Configuration section the options are bound from.</summary>
-    public const string SectionName = "Preprocessing";
+    /// <summary>Configuration section the options are bound from, as a full path (<c>Recommender__Preprocessing__*</c> as environment variables).</summary>
+    public const string SectionName = "Recommender:Preprocessing";
 
     /// <summary>Implicit feedback (weights are confidences) or explicit ratings (weights are ratings, trained with MSE).</summary>
     public FeedbackKind Feedback { get; set; } = FeedbackKind.Implicit;

@@ -12,8 +12,8 @@ namespace Recommender.Core.Training;
 /// </summary>
 public sealed record TrainingOptions : IValidatableObject
 {
-    /// <summary>Configuration section the options bind from.</summary>
-    public const string SectionName = "Training";
+    /// <summary>Configuration section the options bind from, as a full path (<c>Recommender__Training__*</c> as environment variables).</summary>
+    public const string SectionName = "Recommender:Training";
 
     /// <summary>
     /// Model to train. <see cref="ModelKind.Auto"/>: matrix factorization for explicit data; for implicit feedback the

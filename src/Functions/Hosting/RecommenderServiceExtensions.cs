@@ -17,11 +17,8 @@ namespace Recommender.Functions.Hosting;
 /// <summary>Registers everything the Functions app needs, once, from configuration.</summary>
 public static class RecommenderServiceExtensions
 {
-    /// <summary>Root of every app setting of ours (<c>Recommender__…</c> as environment variables).</summary>
-    public const string RootSection = "Recommender";
-
-    // One connection pool for the Resource Manager calls of the app's lifetime.
-    private static readonly HttpClient ManagementHttp = new() { Timeout = TimeSpan.FromSeconds(100) };
+    /// <summary>Name of the HttpClient of the Resource Manager calls (Container Apps jobs).</summary>
+    public const string ResourceManagerClient = "resource-manager";
 
     /// <summary>Adds validated options, the storage clients, the stores and the pipeline to the app.</summary>
     public static IHostApplicationBuilder AddRecommender(this IHostApplicationBuilder builder)
@@ -38,8 +35,8 @@ public static class RecommenderServiceExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         AddValidated<StorageOptions>(services, configuration, StorageOptions.SectionName);
         AddValidated<PipelineOptions>(services, configuration, PipelineOptions.SectionName);
-        AddValidated<PreprocessingOptions>(services, configuration, $"{RootSection}:{PreprocessingOptions.SectionName}");
-        AddValidated<TrainingOptions>(services, configuration, $"{RootSection}:{TrainingOptions.SectionName}");
+        AddValidated<PreprocessingOptions>(services, configuration, PreprocessingOptions.SectionName);
+        AddValidated<TrainingOptions>(services, configuration, TrainingOptions.SectionName);
         AddValidated<TrainingHostOptions>(services, configuration, TrainingHostOptions.SectionName);
 
         services.AddSingleton(TimeProvider.System);
@@ -52,15 +49,10 @@ public static class RecommenderServiceExtensions
         });
         services.AddSingleton<IInteractionLogSource>(sp =>
             new ArtifactStoreLogSource(new BlobArtifactStore(sp.GetRequiredService<StorageClients>().InteractionsContainer)));
-        services.AddSingleton(sp => new RunHistory(sp.GetRequiredService<IArtifactStore>()));
-        services.AddSingleton(sp => new PipelineStages(
-            sp.GetRequiredService<IArtifactStore>(),
-            sp.GetRequiredService<ILookupStore>(),
-            sp.GetRequiredService<IInteractionLogSource>(),
-            sp.GetRequiredService<IOptions<PreprocessingOptions>>(),
-            sp.GetRequiredService<IOptions<TrainingOptions>>(),
-            loggers: sp.GetRequiredService<ILoggerFactory>(),
-            time: sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<RunHistory>();
+
+        // By type: the column mapping is not registered, so the stages auto-detect columns (its default).
+        services.AddSingleton<PipelineStages>();
         services.AddSingleton<ITrainingHost>(sp =>
         {
             TrainingHostOptions host = sp.GetRequiredService<IOptions<TrainingHostOptions>>().Value;
@@ -74,22 +66,32 @@ public static class RecommenderServiceExtensions
                     sp.GetRequiredService<ILogger<ProcessTrainingHost>>())
                 : new InlineTrainingHost(stages);
         });
-        services.AddSingleton<IContainerJobClient>(sp =>
+        services.AddSingleton(sp =>
         {
             ContainerJobTrainingHostOptions job = sp.GetRequiredService<IOptions<TrainingHostOptions>>().Value.ContainerJob;
             // The app's identity: the one given for the job, else the one storage uses.
             string? clientId = string.IsNullOrWhiteSpace(job.ManagedIdentityClientId)
                 ? sp.GetRequiredService<IOptions<StorageOptions>>().Value.ManagedIdentityClientId
                 : job.ManagedIdentityClientId;
-            var credential = string.IsNullOrWhiteSpace(clientId)
+            return new ResourceManagerCredential(string.IsNullOrWhiteSpace(clientId)
                 ? new DefaultAzureCredential()
-                : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });
-            return new ArmContainerJobClient(ManagementHttp, credential, job);
+                : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId }));
         });
+
+        // Pooled handlers from the factory; no retrying handler: a job start must not be sent twice blindly
+        // (the start activity looks for a running execution first, and PipelineRetries decides retries per call).
+        services.AddHttpClient(ResourceManagerClient, http => http.Timeout = TimeSpan.FromSeconds(100))
+            .AddTypedClient<IContainerJobClient>((http, sp) => new ArmContainerJobClient(
+                http,
+                sp.GetRequiredService<ResourceManagerCredential>().Credential,
+                sp.GetRequiredService<IOptions<TrainingHostOptions>>().Value.ContainerJob));
         services.AddSingleton<PipelineStarter>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }
+
+    /// <summary>The identity the Resource Manager calls use, created once for the app's lifetime (it caches its tokens).</summary>
+    private sealed record ResourceManagerCredential(Azure.Core.TokenCredential Credential);
 
     private static void AddValidated<T>(IServiceCollection services, IConfiguration configuration, string section)
         where T : class

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Recommender.Core.Storage;
 
 namespace Recommender.Functions.Hosting;
 
@@ -46,7 +47,7 @@ public static class TelemetryExtensions
             return builder;
         }
 
-        string? clientId = builder.Configuration["Recommender:Storage:ManagedIdentityClientId"];
+        string? clientId = builder.Configuration[$"{StorageOptions.SectionName}:{nameof(StorageOptions.ManagedIdentityClientId)}"];
         string serviceName = builder.Configuration["WEBSITE_SITE_NAME"] is { Length: > 0 } site ? site : "recommender-functions";
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
