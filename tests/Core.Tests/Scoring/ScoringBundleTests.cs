@@ -74,11 +74,7 @@ public sealed class ScoringBundleTests : IDisposable
 
         using var scorer = new TopKScorer(run.Factors, run.Seen);
         RecommendationLists expected = scorer.ScoreUsers(5, 8_000, 8_400);
-        var written = new Dictionary<string, UserRecommendations>(StringComparer.Ordinal);
-        await foreach (UserRecommendations list in lookup.ReadAllAsync(RunId))
-        {
-            written.Add(list.UserId, list);
-        }
+        Dictionary<string, UserRecommendations> written = await WrittenListsAsync(lookup);
 
         Assert.Equal(400, written.Count);
         for (int row = 0; row < 400; row++)
@@ -102,11 +98,7 @@ public sealed class ScoringBundleTests : IDisposable
 
         using var scorer = new TopKScorer(run.Factors, run.Seen);
         RecommendationLists expected = scorer.ScoreUsers(3, 0, 6);
-        var written = new Dictionary<string, UserRecommendations>(StringComparer.Ordinal);
-        await foreach (UserRecommendations list in lookup.ReadAllAsync(RunId))
-        {
-            written.Add(list.UserId, list);
-        }
+        Dictionary<string, UserRecommendations> written = await WrittenListsAsync(lookup);
 
         Assert.Equal(6, output.ListsWritten);
         Assert.All(Enumerable.Range(0, 6), row => Assert.Equal(expected.ItemsOf(row).ToArray().Select(item => run.ItemIds[item]), written[run.UserIds[row]].ItemIds));
@@ -225,6 +217,18 @@ public sealed class ScoringBundleTests : IDisposable
     }
 
     public void Dispose() => _folder.Dispose();
+
+    /// <summary>Every list the run's version holds, by user id.</summary>
+    private static async Task<Dictionary<string, UserRecommendations>> WrittenListsAsync(ILookupStore lookup)
+    {
+        var written = new Dictionary<string, UserRecommendations>(StringComparer.Ordinal);
+        await foreach (UserRecommendations list in lookup.ReadAllAsync(RunId))
+        {
+            written.Add(list.UserId, list);
+        }
+
+        return written;
+    }
 
     /// <summary>Replaces the bytes of one file of the run's bundle with what <paramref name="damage"/> makes of them.</summary>
     private async Task RewriteAsync(string section, Func<byte[], byte[]> damage)
