@@ -19,8 +19,9 @@ namespace Recommender.Core.Models;
 /// forming a d×d system per row: a step costs a d×d product per row plus two passes over the pairs
 /// (nnz·d), in bounded chunks on the model's device, and starts from the last sweep's rows, so a few steps
 /// per sweep track the exact solution. The factors start from N(0, 0.1²/d), the paper's initialization;
-/// nothing is trained by gradient, so the factors are buffers, not parameters (a warm start, which maps
-/// parameters, does not apply).
+/// nothing is trained by gradient, so the factors are buffers, not parameters. Their names start with
+/// <c>user_</c> and <c>item_</c>, so a warm start copies the live model's rows into them like any other
+/// model's, and the first sweep starts from those.
 /// </remarks>
 internal sealed class IalsModel : EmbeddingModel, IClosedFormModel
 {

@@ -29,8 +29,8 @@ public enum ModelKind
 
     /// <summary>
     /// Implicit alternating least squares (Rendle et al. 2022) on implicit feedback: user and item factors
-    /// solved exactly in turn, every unobserved pair weighted α₀, frequency-scaled regularization. Scales to any
-    /// catalog; an epoch is one sweep.
+    /// solved in turn (conjugate-gradient steps towards each side's exact solution), every unobserved pair
+    /// weighted α₀, frequency-scaled regularization. Scales to any catalog; an epoch is one sweep.
     /// </summary>
     Ials = 5,
 }

@@ -54,6 +54,21 @@ public sealed class IalsModelTests
     }
 
     [Fact]
+    public async Task TrainAsync_WarmStartedFromAFinishedRun_FirstSweepStartsFromItsFactors()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        using var store = new TemporaryStore();
+        await new ModelTrainer().TrainAsync(data, Options, new TrainingRun("ials-live"), store.Store);
+
+        TrainingResult cold = await new ModelTrainer().TrainAsync(data, Options with { Epochs = 1 }, new TrainingRun("ials-cold"), store.Store);
+        TrainingResult warm = await new ModelTrainer().TrainAsync(data, Options with { Epochs = 1 }, new TrainingRun("ials-warm", "ials-live"), store.Store);
+        ModelManifest manifest = (await TrainedModel.ReadManifestAsync(store.Store, "ials-warm", CancellationToken.None))!;
+
+        Assert.Equal((data.UserCount, data.ItemCount), (manifest.WarmStart!.SharedUsers, manifest.WarmStart.SharedItems));
+        Assert.True(warm.Epochs[0].Loss < cold.Epochs[0].Loss, $"warm {warm.Epochs[0].Loss} vs cold {cold.Epochs[0].Loss}");
+    }
+
+    [Fact]
     public void Resolve_Ials_FillsItsRegularizationAndUnobservedWeight()
     {
         TrainingOptions resolved = new TrainingOptions { Kind = ModelKind.Ials }.Resolve(isExplicit: false);
