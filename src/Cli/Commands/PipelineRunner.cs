@@ -117,7 +117,7 @@ internal static class PipelineRunner
         }
 
         string refit = evaluation?.Refit is { } plan
-            ? string.Create(CultureInfo.InvariantCulture, $" (trained again on train + validation for {plan.Epochs} epochs; the metrics above are of the model trained on train only, measured on validation before that refit)")
+            ? string.Create(CultureInfo.InvariantCulture, $" (trained again on train + validation, {plan.Training}; the metrics above are of the model trained on train only, measured on validation before that refit)")
             : " (the model trained on train only; refit off)";
         string verdict = outcome.Result switch
         {

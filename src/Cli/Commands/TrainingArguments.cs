@@ -16,7 +16,7 @@ internal sealed class TrainingArguments
 
     private readonly Option<int?> _patience = CheckedOption.Number<int, TrainingOptions>(
         "--patience",
-        "Validations without improvement before training stops early; 0 trains every epoch. Default per model: softmax 3, BPR 10, MF 3.",
+        "Validations without improvement before training stops early; 0 trains every epoch. Default per model: softmax, MF and iALS 3, BPR 15, EASE 2.",
         nameof(TrainingOptions.EarlyStoppingPatience));
 
     private readonly Option<int?> _evaluateEvery = CheckedOption.Number<int, TrainingOptions>(

@@ -26,6 +26,7 @@ internal sealed class EaseModel : EmbeddingModel, IClosedFormModel
 
     private readonly double _firstRegularization;
     private Tensor? _gram;
+    private Tensor? _itemsByUser;
 
     /// <summary>Creates the model with empty buffers; epoch e fits λ = <paramref name="firstRegularization"/>·2^(e−1).</summary>
     public EaseModel(int userCount, int itemCount, double firstRegularization)
@@ -90,40 +91,75 @@ internal sealed class EaseModel : EmbeddingModel, IClosedFormModel
                 history.index_put_(ones, users, items);
             }
 
-            _gram = dual ? history.to(ScalarType.Float64).mm(history.t().to(ScalarType.Float64)) : history.t().mm(history);
+            _itemsByUser = SparseTranspose(users, items);
+            _gram = dual ? _itemsByUser.t().mm(history.t()).to(ScalarType.Float64) : history.t().mm(history);
         }
 
         using var scope = torch.NewDisposeScope();
-        Tensor weights = dual ? DualWeights(history, regularization) : PrimalWeights(regularization);
-        weights.diagonal().zero_();
-        ItemWeights.copy_(weights);
-
+        double squaredNorm = dual ? FitDual(regularization) : FitPrimal(regularization);
         long rows = Math.Min(objectiveUsers, UserCount);
         Tensor sample = history.narrow(0, 0, rows);
-        double reconstruction = (sample - sample.mm(weights)).square().sum().item<float>();
-        double penalty = regularization * weights.square().sum().item<float>();
-        return reconstruction / rows + penalty / UserCount;
+        Tensor reconstructed = torch.sparse_coo_tensor(sample.nonzero().t(), sample.masked_select(sample.ne(0)), [rows, ItemCount]).mm(ItemWeights);
+        double reconstruction = sample.sub(reconstructed).square().sum().item<float>();
+        return reconstruction / rows + regularization * squaredNorm / UserCount;
     }
 
-    /// <summary>B from the item-by-item inverse: B[i,j] = −P[i,j] / P[j,j].</summary>
-    private Tensor PrimalWeights(double regularization)
+    /// <summary>Xᵀ as a sparse [items, users] matrix of ones, one entry per distinct pair (sorted, so already coalesced): products with X cost pairs × columns.</summary>
+    private Tensor SparseTranspose(Tensor users, Tensor items)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor keys = torch.unique(items.mul(UserCount).add_(users), sorted: true).Item1;
+        Tensor indices = torch.stack([keys.div(UserCount, rounding_mode: RoundingMode.floor), keys.remainder(UserCount)]);
+        Tensor ones = torch.ones(keys.shape[0], dtype: ItemWeights.dtype, device: ItemWeights.device);
+        return torch.sparse_coo_tensor(indices, ones, [ItemCount, UserCount]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>B from the item-by-item inverse, B[i,j] = −P[i,j] / P[j,j], written into B's buffer; returns ‖B‖².</summary>
+    private double FitPrimal(double regularization)
     {
         Tensor regularized = _gram!.clone();
         regularized.diagonal().add_(regularization);
         Tensor inverse = torch.linalg.inv(regularized);
-        return inverse.div_(inverse.diagonal().neg().unsqueeze(0));
+        Tensor weights = ItemWeights.copy_(inverse.div_(inverse.diagonal().neg().unsqueeze(0)));
+        weights.diagonal().zero_();
+
+        // Summed in double a block of rows at a time: a float sum of catalog² terms drifts.
+        const long RowsPerBlock = 1024;
+        double squaredNorm = 0;
+        for (long row = 0; row < ItemCount; row += RowsPerBlock)
+        {
+            using var block = weights.narrow(0, row, Math.Min(RowsPerBlock, ItemCount - row)).square();
+            squaredNorm += block.sum(ScalarType.Float64).item<double>();
+        }
+
+        return squaredNorm;
     }
 
-    /// <summary>B through the users-by-users system (see <see cref="Fit"/>'s remarks).</summary>
-    private Tensor DualWeights(Tensor history, double regularization)
+    /// <summary>
+    /// B through the users-by-users system (see <see cref="Fit"/>'s remarks), written into B's buffer;
+    /// returns ‖B‖². Mᵀ = Xᵀ(XXᵀ + λI)⁻¹ and Q = XᵀM are sparse-by-dense products, so nothing of size
+    /// catalog² is computed or allocated but Q itself, in place.
+    /// </summary>
+    /// <remarks>
+    /// ‖B‖² comes from vectors, not from B: with A = (XXᵀ + λI)⁻¹, XXᵀ = A⁻¹ − λI gives Q² = Q − λXᵀA²X, so
+    /// column j of Q has squared norm Q[j,j] − λ‖Mᵀ[j]‖², and B's column j (Q's over 1 − Q[j,j], diagonal
+    /// dropped) has (Q[j,j] − Q[j,j]² − λ‖Mᵀ[j]‖²) / (1 − Q[j,j])².
+    /// </remarks>
+    private double FitDual(double regularization)
     {
         Tensor regularized = _gram!.clone();
         regularized.diagonal().add_(regularization);
-        Tensor factor = torch.linalg.cholesky(regularized);
-        Tensor solved = torch.cholesky_solve(history.to(ScalarType.Float64), factor).to(history.dtype);
-        Tensor projection = history.t().mm(solved);
-        Tensor denominator = projection.diagonal().neg().add_(1).unsqueeze(0);
-        return projection.div_(denominator);
+        Tensor inverse = torch.cholesky_inverse(torch.linalg.cholesky(regularized)).to(ItemWeights.dtype);
+        Tensor solvedTransposed = _itemsByUser!.mm(inverse);
+        Tensor projection = ItemWeights.addmm_(_itemsByUser, solvedTransposed.t().contiguous(), beta: 0, alpha: 1);
+        Tensor diagonal = projection.diagonal().to(ScalarType.Float64);
+        Tensor remainder = diagonal.neg().add_(1);
+        projection.div_(remainder.to(projection.dtype).unsqueeze(0));
+        projection.diagonal().zero_();
+
+        Tensor solvedNorms = solvedTransposed.square().sum(1, type: ScalarType.Float64);
+        Tensor columnNorms = diagonal.sub(diagonal.square()).sub_(solvedNorms.mul_(regularization)).div_(remainder.square());
+        return columnNorms.sum().item<double>();
     }
 
     /// <summary>User rows are the interaction rows; item j's row is column j of B.</summary>
@@ -135,7 +171,9 @@ internal sealed class EaseModel : EmbeddingModel, IClosedFormModel
         if (disposing)
         {
             _gram?.Dispose();
+            _itemsByUser?.Dispose();
             _gram = null;
+            _itemsByUser = null;
         }
 
         base.Dispose(disposing);

@@ -59,7 +59,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
             if (evaluation.Refit is { } refit)
             {
                 stage = PipelineStageNames.Refit;
-                stageProgress?.Report(new PipelineProgress(request.RunId, stage, $"train + validation, {refit.Epochs} epochs"));
+                stageProgress?.Report(new PipelineProgress(request.RunId, stage, $"train + validation, {refit.Training}"));
                 await stages.TrainAsync(
                     new TrainStageInput(refit.RunId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, WarmStartRunId: null, MaxEpochsThisCall: 0) { RefitOf = request.RunId },
                     trainingProgress,

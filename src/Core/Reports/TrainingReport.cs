@@ -172,7 +172,7 @@ internal static class TrainingReport
     /// <summary>Which model a passed run publishes, and which one the metrics of this report describe.</summary>
     internal static string PublishedModel(RefitPlan? refit) => refit is null
         ? "this run's model, trained on train only (refit off)"
-        : Invariant($"run {refit.RunId}: this model's options and seed trained again on train + validation for {refit.Epochs} epochs (the best epoch here). The evaluation and the gate are of this run, trained on train only, measured on validation before that refit.");
+        : Invariant($"run {refit.RunId}: this model's options and seed trained again on train + validation, {refit.Training} (as chosen by validation here). The evaluation and the gate are of this run, trained on train only, measured on validation before that refit.");
 
     private static List<MetricRow> MetricRows(ModelEvaluation evaluation)
     {

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Recommender.Core.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -31,8 +32,15 @@ public sealed class TopKScorer : IDisposable
     private readonly Tensor _userBatch;
     private readonly Tensor _scoreBufferTensor;
     private readonly Tensor _scoreBatch;
-    private readonly Tensor _itemFactors;
-    private readonly Tensor _itemFactorsTransposed;
+    /// <summary>
+    /// A batch of user rows with fewer than one value in this many nonzero is scored by adding item-table
+    /// columns rather than by the dense product: EASE's user rows are interaction rows, almost all zeros,
+    /// and summing the B rows of a user's items costs that user's items × catalog instead of catalog².
+    /// </summary>
+    private const int SparseBatchDensityDivisor = 16;
+
+    private Tensor _productRight;
+    private float[]? _columns;
     private readonly SelectionWorkspace[] _workspaces;
     private bool _disposed;
 
@@ -73,8 +81,12 @@ public sealed class TopKScorer : IDisposable
         _userBatch = _userBufferTensor.view(BatchSize, dimension);
         _scoreBufferTensor = torch.from_array(_scoreBuffer);
         _scoreBatch = _scoreBufferTensor.view(BatchSize, itemCount);
-        _itemFactors = torch.tensor(factors.ItemFactors, [itemCount, dimension]);
-        _itemFactorsTransposed = _itemFactors.t();
+
+        // The product's right side, [dimension, items]: a transposed view of the snapshot's item rows, shared, not copied.
+        using (Tensor itemFactors = torch.from_array(factors.ItemFactors).view(itemCount, dimension))
+        {
+            _productRight = itemFactors.t();
+        }
 
         SelectionThreads = selectionThreads;
         _workspaces = new SelectionWorkspace[selectionThreads == 1 ? 1 : selectionThreads * 4];
@@ -154,8 +166,7 @@ public sealed class TopKScorer : IDisposable
         }
 
         _disposed = true;
-        _itemFactorsTransposed.Dispose();
-        _itemFactors.Dispose();
+        _productRight.Dispose();
         _scoreBatch.Dispose();
         _scoreBufferTensor.Dispose();
         _userBatch.Dispose();
@@ -176,18 +187,91 @@ public sealed class TopKScorer : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             int batchUsers = Math.Min(BatchSize, toUser - batchStart);
-            userFactors.AsSpan(batchStart * dimension, batchUsers * dimension).CopyTo(_userBuffer);
-            using (var scope = torch.NewDisposeScope())
+            ReadOnlySpan<float> batch = userFactors.AsSpan(batchStart * dimension, batchUsers * dimension);
+            if (IsSparse(batch))
             {
+                AddColumns(batch, batchUsers);
+            }
+            else
+            {
+                batch.CopyTo(_userBuffer);
+                using var scope = torch.NewDisposeScope();
                 var users = _userBatch.narrow(0, 0, batchUsers);
                 var scores = _scoreBatch.narrow(0, 0, batchUsers);
-                scores.addmm_(users, _itemFactorsTransposed, beta: 0, alpha: 1);
+                scores.addmm_(users, _productRight, beta: 0, alpha: 1);
             }
 
             SelectBatch(lists, excludedItems, batchStart, batchUsers, capacity);
         }
 
         return lists;
+    }
+
+    private static bool IsSparse(ReadOnlySpan<float> rows)
+    {
+        long limit = rows.Length / SparseBatchDensityDivisor;
+        long nonzeros = 0;
+        foreach (float value in rows)
+        {
+            if (value != 0 && ++nonzeros >= limit)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Scores each row of <paramref name="rows"/> as the sum of the item table's columns at its nonzero
+    /// entries, weighted by them. The first sparse batch lays the item table out by column (then used by
+    /// dense batches as well, so the scorer still holds one copy).
+    /// </summary>
+    private void AddColumns(ReadOnlySpan<float> rows, int batchUsers)
+    {
+        int dimension = _factors.Dimension;
+        int itemCount = ItemCount;
+        if (_columns is null)
+        {
+            _columns = GC.AllocateUninitializedArray<float>(checked(dimension * itemCount), pinned: true);
+            Tensor columns = torch.from_array(_columns).view(dimension, itemCount);
+            columns.copy_(_productRight);
+            _productRight.Dispose();
+            _productRight = columns;
+        }
+
+        for (int row = 0; row < batchUsers; row++)
+        {
+            Span<float> scores = _scoreBuffer.AsSpan(row * itemCount, itemCount);
+            scores.Clear();
+            ReadOnlySpan<float> user = rows.Slice(row * dimension, dimension);
+            for (int entry = 0; entry < dimension; entry++)
+            {
+                if (user[entry] != 0)
+                {
+                    MultiplyAdd(_columns.AsSpan(entry * itemCount, itemCount), user[entry], scores);
+                }
+            }
+        }
+    }
+
+    /// <summary>target += weight · source, element by element.</summary>
+    private static void MultiplyAdd(ReadOnlySpan<float> source, float weight, Span<float> target)
+    {
+        int index = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var factor = new Vector<float>(weight);
+            for (; index <= source.Length - Vector<float>.Count; index += Vector<float>.Count)
+            {
+                (new Vector<float>(target[index..]) + (factor * new Vector<float>(source[index..]))).CopyTo(target[index..]);
+            }
+        }
+
+        for (; index < source.Length; index++)
+        {
+            target[index] += weight * source[index];
+        }
     }
 
     private void SelectBatch(RecommendationLists lists, UserItemSets? excludedItems, int batchStart, int batchUsers, int k)

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Recommender.Core.Datasets;
+using Recommender.Core.Models;
 using Recommender.Core.Storage;
 
 namespace Recommender.Core.Training;
@@ -22,17 +24,24 @@ public static class ModelRefit
         return runId + Suffix;
     }
 
-    /// <summary>The plan of refitting finished run <paramref name="source"/>: its refit's run id and epoch count.</summary>
+    /// <summary>
+    /// The plan of refitting finished run <paramref name="source"/>: its refit's run id and epoch count. EASE's
+    /// epochs are independent fits along a λ grid, so its refit is one fit at the λ of the best epoch.
+    /// </summary>
     public static RefitPlan PlanFor(ModelManifest source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return new RefitPlan(RunIdOf(source.RunId), Math.Max(1, source.BestEpoch));
+        int bestEpoch = Math.Max(1, source.BestEpoch);
+        return source.Kind == ModelKind.Ease && source.Options.Regularization is { } first
+            ? new RefitPlan(RunIdOf(source.RunId), 1, EaseModel.RegularizationOfEpoch(first, bestEpoch))
+            : new RefitPlan(RunIdOf(source.RunId), bestEpoch);
     }
 
     /// <summary>
     /// What a refit of <paramref name="sourceRunId"/> trains on and with: <paramref name="data"/> with its
     /// validation interactions moved into train, and the source run's options with the epoch count set to
-    /// its best epoch, early stopping and refit off, on <paramref name="device"/> (the source run's device when null).
+    /// its best epoch (EASE: one fit at the best epoch's λ), early stopping and refit off, on
+    /// <paramref name="device"/> (the source run's device when null).
     /// </summary>
     /// <exception cref="ArtifactNotFoundException">The source run does not exist.</exception>
     /// <exception cref="InvalidModelArtifactException">The source run has not finished.</exception>
@@ -49,7 +58,14 @@ public static class ModelRefit
         }
 
         RefitPlan plan = PlanFor(source);
-        TrainingOptions options = source.Options with { Epochs = plan.Epochs, EarlyStoppingPatience = 0, Refit = false, Device = device ?? source.Options.Device };
+        TrainingOptions options = source.Options with
+        {
+            Epochs = plan.Epochs,
+            Regularization = plan.Regularization ?? source.Options.Regularization,
+            EarlyStoppingPatience = 0,
+            Refit = false,
+            Device = device ?? source.Options.Device,
+        };
         var run = new TrainingRun(plan.RunId) { MaxEpochsThisCall = maxEpochsThisCall, RefitOf = sourceRunId };
         return (WithValidationInTrain(data), options, run);
     }
@@ -78,5 +94,12 @@ public static class ModelRefit
 
 /// <summary>A refit to do: the refit's run id and how many epochs it trains on train + validation.</summary>
 /// <param name="RunId">The refit's run id (<see cref="ModelRefit.RunIdOf"/>).</param>
-/// <param name="Epochs">Epochs to train: the best epoch of the run it refits.</param>
-public sealed record RefitPlan(string RunId, int Epochs);
+/// <param name="Epochs">Epochs to train: the best epoch of the run it refits (1 for EASE).</param>
+/// <param name="Regularization">EASE only: the λ of the best epoch, which the refit's single fit uses.</param>
+public sealed record RefitPlan(string RunId, int Epochs, double? Regularization = null)
+{
+    /// <summary>What the refit trains, for progress lines and reports: "3 epochs", or "one fit at λ=400".</summary>
+    public string Training => Regularization is { } regularization
+        ? string.Create(CultureInfo.InvariantCulture, $"one fit at λ={regularization:G4}")
+        : string.Create(CultureInfo.InvariantCulture, $"{Epochs} epochs");
+}

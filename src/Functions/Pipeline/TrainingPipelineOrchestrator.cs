@@ -82,7 +82,7 @@ public static class TrainingPipelineOrchestrator
             {
                 // The gated model stays as it is (later runs compare with it); its refit on train + validation is scored and published.
                 stage = PipelineStageNames.Refit;
-                string detail = $"train + validation, {refit.Epochs} epochs";
+                string detail = $"train + validation, {refit.Training}";
                 progress = progress with { Stage = PipelineStageNames.Refit, Detail = detail, Epoch = 0, Epochs = refit.Epochs };
                 context.SetCustomStatus(progress);
                 var refitInput = new TrainStageInput(refit.RunId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, null, request.Settings.EpochsPerActivity) { RefitOf = runId };

@@ -46,6 +46,26 @@ public sealed class EaseModelTests
                 Assert.True(Math.Abs(residual) < 1e-3 * (1 + Math.Abs(gram[i, j])), $"residual {residual} at ({i}, {j})");
             }
         }
+
+        // The reported loss is the objective per user: ‖X − XB‖² over the users, plus λ‖B‖² spread over them.
+        double reconstruction = 0;
+        double squaredNorm = factors.ItemFactors.Sum(weight => (double)weight * weight);
+        for (int user = 0; user < data.UserCount; user++)
+        {
+            for (int j = 0; j < items; j++)
+            {
+                double predicted = 0;
+                for (int m = 0; m < items; m++)
+                {
+                    predicted += factors.UserFactors[(user * items) + m] * factors.ItemFactors[(j * items) + m];
+                }
+
+                reconstruction += Math.Pow(factors.UserFactors[(user * items) + j] - predicted, 2);
+            }
+        }
+
+        double objective = (reconstruction + (lambda * squaredNorm)) / data.UserCount;
+        Assert.Equal(objective, result.Epochs[^1].Loss, objective * 1e-4);
     }
 
     [Fact]

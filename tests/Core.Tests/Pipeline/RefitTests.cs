@@ -56,6 +56,29 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_EaseRefitOn_FitsOnceAtTheRegularizationOfTheBestEpoch()
+    {
+        using Pipeline pipeline = CreatePipeline(refit: true, kind: ModelKind.Ease);
+
+        PipelineOutcome outcome = await pipeline.RunAsync("ease");
+
+        Assert.Equal(RunResults.Published, outcome.Result);
+        ModelManifest gated = (await TrainedModel.ReadManifestAsync(pipeline.Store, "ease", CancellationToken.None))!;
+        ModelManifest refit = (await TrainedModel.ReadManifestAsync(pipeline.Store, "ease.refit", CancellationToken.None))!;
+        double chosen = gated.Options.Regularization!.Value * Math.Pow(2, gated.BestEpoch - 1);
+        Assert.Equal(new RefitPlan("ease.refit", 1, chosen), outcome.Evaluation!.Refit);
+        Assert.Equal((1, chosen, TrainingStatus.Completed), (refit.Epochs.Count, refit.Options.Regularization!.Value, refit.Status));
+        Assert.Equal(await ItemFactorsOfAsync(pipeline.Store, "ease.refit"), await BundleItemFactorsAsync(pipeline.Store, "ease"));
+    }
+
+    [Fact]
+    public void Training_OfEachPlan_SaysWhatTheRefitTrains()
+    {
+        Assert.Equal("3 epochs", new RefitPlan("r.refit", 3).Training);
+        Assert.Equal("one fit at λ=400", new RefitPlan("r.refit", 1, 400).Training);
+    }
+
+    [Fact]
     public async Task RunAsync_AutoOnImplicitData_ChoosesAmongCandidatesOnValidationAndRefitsTheWinner()
     {
         using Pipeline pipeline = CreatePipeline(refit: true, kind: ModelKind.Auto);

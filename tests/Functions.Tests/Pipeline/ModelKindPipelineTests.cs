@@ -118,9 +118,13 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
         Assert.Equal(outcome.RunId, await host.Lookup.GetActiveVersionAsync());
 
         // Refit is on by default: the run's model was gated, its refit on train + validation was published.
-        Assert.Equal(new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), manifest.BestEpoch), outcome.Evaluation.Refit);
+        // EASE's epochs are fits along a λ grid, so its refit is one fit at the chosen λ.
+        RefitPlan expected = manifest.Kind == ModelKind.Ease
+            ? new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), 1, manifest.Options.Regularization!.Value * Math.Pow(2, manifest.BestEpoch - 1))
+            : new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), manifest.BestEpoch);
+        Assert.Equal(expected, outcome.Evaluation.Refit);
         ModelManifest refit = (await TrainedModel.ReadManifestAsync(host.Services.GetRequiredService<IArtifactStore>(), ModelRefit.RunIdOf(outcome.RunId), CancellationToken.None))!;
-        Assert.Equal((outcome.RunId, manifest.BestEpoch, TrainingStatus.Completed), (refit.RefitOf, refit.Epochs.Count, refit.Status));
+        Assert.Equal((outcome.RunId, expected.Epochs, TrainingStatus.Completed), (refit.RefitOf, refit.Epochs.Count, refit.Status));
     }
 
     private static Dictionary<string, string?> Settings(ModelKind kind, bool isExplicit) => new()
