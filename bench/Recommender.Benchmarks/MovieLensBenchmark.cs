@@ -51,12 +51,12 @@ internal static class MovieLensBenchmark
         PreprocessStageOutput? data = null;
         foreach ((string name, TrainingOptions options) in configurations)
         {
-            var stages = new PipelineStages(artifacts, lookup, new LocalFileLogSource([log]), Options.Create(preprocessing), Options.Create(options), mapping);
-            data ??= await stages.PreprocessAsync(new PreprocessStageInput("movielens")).ConfigureAwait(false);
+            var stages = PipelineStages.Create(artifacts, lookup, new LocalFileLogSource([log]), Options.Create(preprocessing), Options.Create(options), mapping);
+            data ??= await stages.Preprocess.RunAsync(new PreprocessStageInput("movielens")).ConfigureAwait(false);
             var clock = Stopwatch.StartNew();
-            TrainStageOutput trained = await stages.TrainAsync(new TrainStageInput($"movielens-{name}", data.DatasetVersion, 10, null, null, 0)).ConfigureAwait(false);
+            TrainStageOutput trained = await stages.Train.RunAsync(new TrainStageInput($"movielens-{name}", data.DatasetVersion, 10, null, null, 0)).ConfigureAwait(false);
             double seconds = clock.Elapsed.TotalSeconds;
-            ModelEvaluation evaluation = await stages.EvaluateModelAsync($"movielens-{name}", data.DatasetVersion, null, 10).ConfigureAwait(false);
+            ModelEvaluation evaluation = await stages.Evaluate.EvaluateModelAsync($"movielens-{name}", data.DatasetVersion, null, 10).ConfigureAwait(false);
             measurements.Add(new Measurement("movielens", name, seconds, 0, Figures(evaluation.Model, trained)));
             if (measurements.Count == 1)
             {
@@ -110,14 +110,14 @@ internal static class MovieLensBenchmark
         foreach ((string name, ModelKind kind, (PreprocessingOptions options, ColumnMapping mapping)) in models)
         {
             var training = new TrainingOptions { Kind = kind, Device = TrainingDevice.Cpu };
-            var stages = new PipelineStages(inner, lookup, new LocalFileLogSource([given]), Options.Create(options), Options.Create(training), mapping);
-            PreprocessStageOutput data = await stages.PreprocessAsync(new PreprocessStageInput(name)).ConfigureAwait(false);
+            var stages = PipelineStages.Create(inner, lookup, new LocalFileLogSource([given]), Options.Create(options), Options.Create(training), mapping);
+            PreprocessStageOutput data = await stages.Preprocess.RunAsync(new PreprocessStageInput(name)).ConfigureAwait(false);
             string runId = $"{name}-{outerSplit}";
             var clock = Stopwatch.StartNew();
-            TrainStageOutput trained = await stages.TrainAsync(new TrainStageInput(runId, data.DatasetVersion, 10, null, null, 0)).ConfigureAwait(false);
+            TrainStageOutput trained = await stages.Train.RunAsync(new TrainStageInput(runId, data.DatasetVersion, 10, null, null, 0)).ConfigureAwait(false);
             double trainSeconds = clock.Elapsed.TotalSeconds;
             clock.Restart();
-            await stages.TrainAsync(new TrainStageInput(ModelRefit.RunIdOf(runId), data.DatasetVersion, 10, null, null, 0) { RefitOf = runId }).ConfigureAwait(false);
+            await stages.Train.RunAsync(new TrainStageInput(ModelRefit.RunIdOf(runId), data.DatasetVersion, 10, null, null, 0) { RefitOf = runId }).ConfigureAwait(false);
             double refitSeconds = clock.Elapsed.TotalSeconds;
             foreach ((string contender, string model, double seconds) in new[] { (name, runId, trainSeconds), ($"{name}+refit", ModelRefit.RunIdOf(runId), trainSeconds + refitSeconds) })
             {

@@ -104,8 +104,8 @@ internal static class QualityBenchmark
         preprocessing.Split.Seed = 42;
         var artifacts = new LocalArtifactStore(Path.Combine(folder, protocol, "datasets"));
         using var lookup = new SqliteLookupStore(Path.Combine(folder, protocol, "lookup.db"));
-        var stages = new PipelineStages(artifacts, lookup, new LocalFileLogSource([log]), Options.Create(preprocessing), Options.Create(new TrainingOptions()), MovieLens.BenchmarkMapping);
-        PreprocessStageOutput data = await stages.PreprocessAsync(new PreprocessStageInput(protocol)).ConfigureAwait(false);
+        var stages = PipelineStages.Create(artifacts, lookup, new LocalFileLogSource([log]), Options.Create(preprocessing), Options.Create(new TrainingOptions()), MovieLens.BenchmarkMapping);
+        PreprocessStageOutput data = await stages.Preprocess.RunAsync(new PreprocessStageInput(protocol)).ConfigureAwait(false);
         return await new CuratedDatasetReader(artifacts).ReadAsync(data.DatasetVersion).ConfigureAwait(false);
     }
 

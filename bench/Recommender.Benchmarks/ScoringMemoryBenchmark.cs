@@ -63,14 +63,14 @@ internal static class ScoringMemoryBenchmark
     public static async Task<int> ShardAsync(string artifacts, string datasetVersion, int firstUser, int endUser)
     {
         var lookup = new CountingLookupStore();
-        var stages = new PipelineStages(
+        var stages = PipelineStages.Create(
             new LocalArtifactStore(artifacts),
             lookup,
             new LocalFileLogSource([]),
             Options.Create(new PreprocessingOptions()),
             Options.Create(new TrainingOptions()));
         var stopwatch = Stopwatch.StartNew();
-        ScoreShardOutput output = await stages.ScoreShardAsync(new ScoreShardInput(RunId, datasetVersion, firstUser, endUser, K)).ConfigureAwait(false);
+        ScoreShardOutput output = await stages.Scoring.ScoreShardAsync(new ScoreShardInput(RunId, datasetVersion, firstUser, endUser, K)).ConfigureAwait(false);
         double seconds = stopwatch.Elapsed.TotalSeconds;
         int users = output.EndUser - output.FirstUser;
         return ChildProcess.Report(new Measurement(Scenario, "shard", seconds, 0, new Dictionary<string, double>
@@ -91,9 +91,9 @@ internal static class ScoringMemoryBenchmark
             await store.DeleteAsync(file.Path).ConfigureAwait(false);
         }
 
-        var stages = new PipelineStages(store, new CountingLookupStore(), new LocalFileLogSource([]), Options.Create(new PreprocessingOptions()), Options.Create(new TrainingOptions()));
+        var stages = PipelineStages.Create(store, new CountingLookupStore(), new LocalFileLogSource([]), Options.Create(new PreprocessingOptions()), Options.Create(new TrainingOptions()));
         var stopwatch = Stopwatch.StartNew();
-        PrepareScoringOutput output = await stages.PrepareScoringAsync(new PrepareScoringInput(RunId, datasetVersion)).ConfigureAwait(false);
+        PrepareScoringOutput output = await stages.Scoring.PrepareAsync(new PrepareScoringInput(RunId, datasetVersion)).ConfigureAwait(false);
         double seconds = stopwatch.Elapsed.TotalSeconds;
         return ChildProcess.Report(new Measurement(Scenario, "prepare", seconds, 0, new Dictionary<string, double>
         {
@@ -174,8 +174,8 @@ internal static class ScoringMemoryBenchmark
         await WriteInitializedModelAsync(store, dataset).ConfigureAwait(false);
 
         Console.Error.WriteLine($"{Scenario}: writing the scoring bundle ({clock.Elapsed.TotalSeconds:F0} s) ...");
-        var stages = new PipelineStages(store, new CountingLookupStore(), new LocalFileLogSource([]), Options.Create(PreprocessBenchmark.Options()), Options.Create(new TrainingOptions()));
-        await stages.PrepareScoringAsync(new PrepareScoringInput(RunId, result.DatasetVersion)).ConfigureAwait(false);
+        var stages = PipelineStages.Create(store, new CountingLookupStore(), new LocalFileLogSource([]), Options.Create(PreprocessBenchmark.Options()), Options.Create(new TrainingOptions()));
+        await stages.Scoring.PrepareAsync(new PrepareScoringInput(RunId, result.DatasetVersion)).ConfigureAwait(false);
         Console.Error.WriteLine($"{Scenario}: {result.RowsRead:N0} rows → {result.Users:N0} users, {result.Items:N0} items, ready in {clock.Elapsed.TotalSeconds:F0} s");
 
         var prepared = new PreparedRun(artifacts, result.DatasetVersion, result.Users, result.Items, result.RowsRead);

@@ -18,7 +18,7 @@ internal sealed class LocalPipeline : IDisposable
         Artifacts = new LocalArtifactStore(layout.Artifacts);
         Lookup = new SqliteLookupStore(layout.LookupDatabase);
         History = new RunHistory(Artifacts);
-        Stages = new PipelineStages(Artifacts, Lookup, logs, Options.Create(preprocessing), Options.Create(training), mapping, loggers);
+        Stages = PipelineStages.Create(Artifacts, Lookup, logs, Options.Create(preprocessing), Options.Create(training), mapping, loggers);
     }
 
     public IInteractionLogSource Logs { get; }

@@ -2,12 +2,14 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Recommender.Core.Datasets;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Preprocessing;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
 using Recommender.Core.TrainingHosts;
 using Recommender.Functions.Hosting;
+using Recommender.Functions.Pipeline.Activities;
 using Recommender.Functions.Tests.Hosting;
 using Recommender.Integration.Tests.Infrastructure;
 
@@ -34,12 +36,7 @@ public sealed class LocalSettingsSampleTests
     [Fact]
     public void Sample_ContainerJobClient_ComesFromTheHttpClientFactoryWithTheResourceManagerTimeout()
     {
-        var withJob = new Dictionary<string, string?>(Values)
-        {
-            ["Recommender__TrainingHost__Kind"] = "ContainerJob",
-            ["Recommender__TrainingHost__ContainerJob__JobResourceId"] = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.App/jobs/train",
-        };
-        IConfiguration configuration = HostSettingResolver.ConfigurationOf(withJob);
+        IConfiguration configuration = HostSettingResolver.ConfigurationOf(WithTrainingJob);
         using ServiceProvider services = new ServiceCollection().AddLogging().AddRecommender(configuration).BuildServiceProvider();
 
         IContainerJobClient first = services.GetRequiredService<IContainerJobClient>();
@@ -50,6 +47,35 @@ public sealed class LocalSettingsSampleTests
         Assert.NotSame(first, second); // a typed client per use: handlers are pooled and rotated by the factory
         Assert.Equal(TimeSpan.FromSeconds(100), http.Timeout);
     }
+
+    [Fact]
+    public void Sample_EveryActivity_ResolvesWithItsStageAndTheStagesShareOneDatasetReader()
+    {
+        // With the training job configured, so the job activities' client is registered too.
+        IConfiguration configuration = HostSettingResolver.ConfigurationOf(WithTrainingJob);
+        var collection = new ServiceCollection().AddLogging().AddRecommender(configuration);
+        Type[] activities = typeof(PreprocessActivity).Assembly.GetTypes()
+            .Where(type => type is { IsClass: true, IsAbstract: false } && type.Name.EndsWith("Activity", StringComparison.Ordinal))
+            .ToArray();
+        foreach (Type activity in activities)
+        {
+            collection.AddTransient(activity);
+        }
+
+        using ServiceProvider services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        Assert.NotEmpty(activities);
+        Assert.All(activities, activity => Assert.NotNull(services.GetRequiredService(activity)));
+        Assert.Same(services.GetRequiredService<CuratedDatasetReader>(), services.GetRequiredService<CuratedDatasetReader>());
+        Assert.IsType<InlineTrainingHost>(services.GetRequiredService<ITrainingHost>());
+    }
+
+    /// <summary>The sample's values with training sent to a Container Apps job.</summary>
+    private static Dictionary<string, string?> WithTrainingJob => new(Values)
+    {
+        ["Recommender__TrainingHost__Kind"] = "ContainerJob",
+        ["Recommender__TrainingHost__ContainerJob__JobResourceId"] = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.App/jobs/train",
+    };
 
     [Fact]
     public void Sample_PollsForUploadsWithAzuriteAndLeavesTheEventGridTriggerOff()

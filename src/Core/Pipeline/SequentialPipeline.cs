@@ -35,12 +35,12 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
         try
         {
             stageProgress?.Report(new PipelineProgress(request.RunId, stage));
-            data = await stages.PreprocessAsync(new PreprocessStageInput(request.RunId), cancellationToken).ConfigureAwait(false);
+            data = await stages.Preprocess.RunAsync(new PreprocessStageInput(request.RunId), cancellationToken).ConfigureAwait(false);
 
             stage = PipelineStageNames.Train;
             stageProgress?.Report(new PipelineProgress(request.RunId, stage, $"{data.Users} users, {data.Items} items"));
-            string? live = await stages.GetLiveVersionAsync(cancellationToken).ConfigureAwait(false);
-            TrainStageOutput trained = await stages.TrainAsync(
+            string? live = await stages.Publish.GetLiveVersionAsync(cancellationToken).ConfigureAwait(false);
+            TrainStageOutput trained = await stages.Train.RunAsync(
                 new TrainStageInput(request.RunId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, live, MaxEpochsThisCall: 0),
                 trainingProgress,
                 cancellationToken).ConfigureAwait(false);
@@ -48,7 +48,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
 
             stage = PipelineStageNames.Evaluate;
             stageProgress?.Report(new PipelineProgress(request.RunId, stage) { Epoch = trained.EpochsDone });
-            evaluation = await stages.EvaluateAsync(new EvaluateStageInput(request.RunId, data.DatasetVersion, live, request.Settings), cancellationToken).ConfigureAwait(false);
+            evaluation = await stages.Evaluate.RunAsync(new EvaluateStageInput(request.RunId, data.DatasetVersion, live, request.Settings), cancellationToken).ConfigureAwait(false);
             if (!evaluation.Passed)
             {
                 await RecordAsync(request, started, new RunEnding(RunResults.Rejected, data, evaluation, leaderboard, null, evaluation.Reason), cancellationToken).ConfigureAwait(false);
@@ -60,7 +60,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
             {
                 stage = PipelineStageNames.Refit;
                 stageProgress?.Report(new PipelineProgress(request.RunId, stage, $"train + validation, {refit.Training}"));
-                await stages.TrainAsync(
+                await stages.Train.RunAsync(
                     new TrainStageInput(refit.RunId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, WarmStartRunId: null, MaxEpochsThisCall: 0) { RefitOf = request.RunId },
                     trainingProgress,
                     cancellationToken).ConfigureAwait(false);
@@ -71,17 +71,17 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
             int shardSize = request.Settings.ShardSize;
             int shards = (data.Users + shardSize - 1) / shardSize;
             stageProgress?.Report(new PipelineProgress(request.RunId, stage) { ShardsDone = 0, Shards = shards });
-            await stages.PrepareScoringAsync(new PrepareScoringInput(request.RunId, data.DatasetVersion, modelRunId), cancellationToken).ConfigureAwait(false);
+            await stages.Scoring.PrepareAsync(new PrepareScoringInput(request.RunId, data.DatasetVersion, modelRunId), cancellationToken).ConfigureAwait(false);
             for (int shard = 0; shard < shards; shard++)
             {
                 stageProgress?.Report(new PipelineProgress(request.RunId, stage) { ShardsDone = shard, Shards = shards });
                 int first = shard * shardSize;
-                await stages.ScoreShardAsync(new ScoreShardInput(request.RunId, data.DatasetVersion, first, Math.Min(data.Users, first + shardSize), request.Settings.TopK), cancellationToken).ConfigureAwait(false);
+                await stages.Scoring.ScoreShardAsync(new ScoreShardInput(request.RunId, data.DatasetVersion, first, Math.Min(data.Users, first + shardSize), request.Settings.TopK), cancellationToken).ConfigureAwait(false);
             }
 
             stage = PipelineStageNames.Publish;
             stageProgress?.Report(new PipelineProgress(request.RunId, stage) { ShardsDone = shards, Shards = shards });
-            PublishStageOutput published = await stages.PublishAsync(
+            PublishStageOutput published = await stages.Publish.RunAsync(
                 new PublishStageInput(request.RunId, data.DatasetVersion, data.InputFingerprint, request.Settings.TopK, request.Settings.KeepVersions),
                 cancellationToken).ConfigureAwait(false);
             await RecordAsync(request, started, new RunEnding(RunResults.Published, data, evaluation, leaderboard, null, null), cancellationToken).ConfigureAwait(false);

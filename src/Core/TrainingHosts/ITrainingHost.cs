@@ -10,9 +10,9 @@ public interface ITrainingHost
 }
 
 /// <summary>Trains in this process.</summary>
-public sealed class InlineTrainingHost(PipelineStages stages) : ITrainingHost
+public sealed class InlineTrainingHost(TrainStage train) : ITrainingHost
 {
     /// <inheritdoc />
     public Task<TrainStageOutput> TrainAsync(TrainStageInput input, CancellationToken cancellationToken = default) =>
-        stages.TrainAsync(input, cancellationToken);
+        train.RunAsync(input, cancellationToken: cancellationToken);
 }

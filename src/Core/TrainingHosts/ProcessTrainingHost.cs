@@ -19,16 +19,16 @@ namespace Recommender.Core.TrainingHosts;
 public sealed partial class ProcessTrainingHost : ITrainingHost
 {
     private const int StandardErrorTailLength = 2_000;
-    private readonly PipelineStages _stages;
+    private readonly TrainStage _train;
     private readonly ProcessTrainingHostOptions _options;
     private readonly StorageOptions _storage;
     private readonly TrainingOptions _training;
     private readonly ILogger _logger;
 
     /// <summary>Creates the host.</summary>
-    public ProcessTrainingHost(PipelineStages stages, ProcessTrainingHostOptions options, StorageOptions storage, TrainingOptions training, ILogger<ProcessTrainingHost>? logger = null)
+    public ProcessTrainingHost(TrainStage train, ProcessTrainingHostOptions options, StorageOptions storage, TrainingOptions training, ILogger<ProcessTrainingHost>? logger = null)
     {
-        _stages = stages ?? throw new ArgumentNullException(nameof(stages));
+        _train = train ?? throw new ArgumentNullException(nameof(train));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _storage = storage ?? throw new ArgumentNullException(nameof(storage));
         _training = training ?? throw new ArgumentNullException(nameof(training));
@@ -45,8 +45,8 @@ public sealed partial class ProcessTrainingHost : ITrainingHost
     public async Task<TrainStageOutput> TrainAsync(TrainStageInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        TrainingOptions options = PipelineStages.ApplyOverrides(_training, input.Overrides);
-        string? warmStart = await _stages.WarmStartForAsync(input, cancellationToken).ConfigureAwait(false);
+        TrainingOptions options = TrainStage.ApplyOverrides(_training, input.Overrides);
+        string? warmStart = await _train.WarmStartForAsync(input, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> command = Command;
         var start = new ProcessStartInfo(command[0])
         {

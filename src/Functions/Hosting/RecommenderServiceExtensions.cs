@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Recommender.Core.Datasets;
+using Recommender.Core.Ingestion;
 using Recommender.Core.Lookup;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Preprocessing;
@@ -51,20 +53,30 @@ public static class RecommenderServiceExtensions
             new ArtifactStoreLogSource(new BlobArtifactStore(sp.GetRequiredService<StorageClients>().InteractionsContainer)));
         services.AddSingleton<RunHistory>();
 
-        // By type: the column mapping is not registered, so the stages auto-detect columns (its default).
-        services.AddSingleton<PipelineStages>();
+        // The stages and their collaborators, by type. The column mapping is not registered, so
+        // preprocessing detects the columns (its default).
+        services.AddSingleton<CuratedDatasetReader>();
+        services.AddSingleton<InteractionLogReader>();
+        services.AddSingleton<InteractionPreprocessor>();
+        services.AddSingleton<PreprocessStep>();
+        services.AddSingleton<ModelTrainer>();
+        services.AddSingleton<PreprocessStage>();
+        services.AddSingleton<TrainStage>();
+        services.AddSingleton<EvaluateStage>();
+        services.AddSingleton<ScoringStage>();
+        services.AddSingleton<PublishStage>();
         services.AddSingleton<ITrainingHost>(sp =>
         {
             TrainingHostOptions host = sp.GetRequiredService<IOptions<TrainingHostOptions>>().Value;
-            PipelineStages stages = sp.GetRequiredService<PipelineStages>();
+            TrainStage train = sp.GetRequiredService<TrainStage>();
             return host.Kind is TrainingHostKind.Process
                 ? new ProcessTrainingHost(
-                    stages,
+                    train,
                     host.Process,
                     sp.GetRequiredService<IOptions<StorageOptions>>().Value,
                     sp.GetRequiredService<IOptions<TrainingOptions>>().Value,
                     sp.GetRequiredService<ILogger<ProcessTrainingHost>>())
-                : new InlineTrainingHost(stages);
+                : new InlineTrainingHost(train);
         });
         services.AddSingleton(sp =>
         {

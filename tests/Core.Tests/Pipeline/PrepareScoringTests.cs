@@ -34,16 +34,16 @@ public sealed class PrepareScoringTests : IAsyncLifetime, IDisposable
         _store = new LocalArtifactStore(_folder.Combine("artifacts"));
         _lookup = new SqliteLookupStore(_folder.Combine("lookup.db"));
         var training = new TrainingOptions { Kind = ModelKind.Bpr, Dimension = 8, Epochs = 1, Device = TrainingDevice.Cpu };
-        _stages = new PipelineStages(_store, _lookup, new LocalFileLogSource([log]), Options.Create(new PreprocessingOptions()), Options.Create(training), ColumnMapping.AutoDetect);
-        PreprocessStageOutput data = await _stages.PreprocessAsync(new PreprocessStageInput(RunId));
+        _stages = PipelineStages.Create(_store, _lookup, new LocalFileLogSource([log]), Options.Create(new PreprocessingOptions()), Options.Create(training), ColumnMapping.AutoDetect);
+        PreprocessStageOutput data = await _stages.Preprocess.RunAsync(new PreprocessStageInput(RunId));
         _datasetVersion = data.DatasetVersion;
-        await _stages.TrainAsync(new TrainStageInput(RunId, _datasetVersion, 10, null, null, MaxEpochsThisCall: 0));
+        await _stages.Train.RunAsync(new TrainStageInput(RunId, _datasetVersion, 10, null, null, MaxEpochsThisCall: 0));
     }
 
     [Fact]
     public async Task PrepareScoringAsync_TrainedRun_BundleHoldsEveryUsersTrainAndHeldOutItems()
     {
-        PrepareScoringOutput output = await _stages.PrepareScoringAsync(new PrepareScoringInput(RunId, _datasetVersion));
+        PrepareScoringOutput output = await _stages.Scoring.PrepareAsync(new PrepareScoringInput(RunId, _datasetVersion));
 
         CuratedDataset dataset = await new CuratedDatasetReader(_store).ReadAsync(_datasetVersion);
         ScoringBundleHeader header = await ScoringBundleReader.ReadHeaderAsync(_store, RunId, CancellationToken.None);
@@ -61,11 +61,11 @@ public sealed class PrepareScoringTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task PrepareScoringAsync_CompleteBundleAlreadyThere_DoesNotWriteItAgain()
     {
-        await _stages.PrepareScoringAsync(new PrepareScoringInput(RunId, _datasetVersion));
+        await _stages.Scoring.PrepareAsync(new PrepareScoringInput(RunId, _datasetVersion));
         string before = (await _store.GetInfoAsync(ScoringBundle.HeaderPath(RunId)))!.ETag;
         await Task.Delay(20);
 
-        await _stages.PrepareScoringAsync(new PrepareScoringInput(RunId, _datasetVersion));
+        await _stages.Scoring.PrepareAsync(new PrepareScoringInput(RunId, _datasetVersion));
 
         Assert.Equal(before, (await _store.GetInfoAsync(ScoringBundle.HeaderPath(RunId)))!.ETag);
     }
@@ -73,11 +73,11 @@ public sealed class PrepareScoringTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task PrepareScoringAsync_BundleMissingAFile_WritesItAgainAndShardsScore()
     {
-        await _stages.PrepareScoringAsync(new PrepareScoringInput(RunId, _datasetVersion));
+        await _stages.Scoring.PrepareAsync(new PrepareScoringInput(RunId, _datasetVersion));
         await _store.DeleteAsync(ScoringBundle.PathOf(RunId, ScoringBundle.SeenItems));
 
-        PrepareScoringOutput output = await _stages.PrepareScoringAsync(new PrepareScoringInput(RunId, _datasetVersion));
-        ScoreShardOutput shard = await _stages.ScoreShardAsync(new ScoreShardInput(RunId, _datasetVersion, 0, output.Users, 10));
+        PrepareScoringOutput output = await _stages.Scoring.PrepareAsync(new PrepareScoringInput(RunId, _datasetVersion));
+        ScoreShardOutput shard = await _stages.Scoring.ScoreShardAsync(new ScoreShardInput(RunId, _datasetVersion, 0, output.Users, 10));
 
         Assert.Equal(output.Users, shard.ListsWritten);
     }

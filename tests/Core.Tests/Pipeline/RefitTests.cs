@@ -101,7 +101,7 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
 
         PipelineOutcome outcome = await pipeline.RunAsync("judged");
 
-        ModelEvaluation beforeRefit = await pipeline.Stages.EvaluateModelAsync("judged", outcome.DatasetVersion!, null, 10);
+        ModelEvaluation beforeRefit = await pipeline.Stages.Evaluate.EvaluateModelAsync("judged", outcome.DatasetVersion!, null, 10);
         Assert.Equal(beforeRefit.Model["ndcg@10"], outcome.Evaluation!.Model["ndcg@10"]);
         string report = await ReadTextAsync(pipeline.Store, "models/judged/report.md");
         Assert.Contains("trained again on train + validation", report, StringComparison.Ordinal);
@@ -131,15 +131,15 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
         await whole.TrainGatedAsync("chunks");
         var refit = new TrainStageInput("chunks.refit", version, 10, null, null, MaxEpochsThisCall: 1) { RefitOf = "chunks" };
 
-        TrainStageOutput first = await chunked.Stages.TrainAsync(refit);
+        TrainStageOutput first = await chunked.Stages.Train.RunAsync(refit);
         TrainStageOutput last = first;
         while (!last.Finished)
         {
-            last = await chunked.Stages.TrainAsync(refit);
+            last = await chunked.Stages.Train.RunAsync(refit);
         }
 
-        TrainStageOutput again = await chunked.Stages.TrainAsync(refit);
-        await whole.Stages.TrainAsync(refit with { MaxEpochsThisCall = 0 });
+        TrainStageOutput again = await chunked.Stages.Train.RunAsync(refit);
+        await whole.Stages.Train.RunAsync(refit with { MaxEpochsThisCall = 0 });
         Assert.Equal(1, first.EpochsDone);
         Assert.Equal(last.MaxEpochs, last.EpochsDone);
         Assert.Equal(last.EpochsDone, again.EpochsDone);
@@ -153,7 +153,7 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
         string version = await pipeline.TrainGatedAsync("source");
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() =>
-            pipeline.Stages.TrainAsync(new TrainStageInput("elsewhere", version, 10, null, null, 0) { RefitOf = "source" }));
+            pipeline.Stages.Train.RunAsync(new TrainStageInput("elsewhere", version, 10, null, null, 0) { RefitOf = "source" }));
 
         Assert.Contains("'source.refit'", error.Message, StringComparison.Ordinal);
     }
@@ -165,7 +165,7 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
         string version = await pipeline.TrainGatedAsync("present");
 
         await Assert.ThrowsAsync<ArtifactNotFoundException>(() =>
-            pipeline.Stages.TrainAsync(new TrainStageInput("absent.refit", version, 10, null, null, 0) { RefitOf = "absent" }));
+            pipeline.Stages.Train.RunAsync(new TrainStageInput("absent.refit", version, 10, null, null, 0) { RefitOf = "absent" }));
     }
 
     [Fact]
@@ -211,7 +211,7 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
             Store = new LocalArtifactStore(Path.Combine(folder, "artifacts"));
             _lookup = new SqliteLookupStore(Path.Combine(folder, "lookup.db"));
             var training = new TrainingOptions { Kind = kind, Dimension = 8, Epochs = 4, Device = TrainingDevice.Cpu, LearningRate = kind == ModelKind.Auto ? null : 0.02, BatchSize = 256, Refit = refit };
-            Stages = new PipelineStages(Store, _lookup, new LocalFileLogSource([log]), Options.Create(new PreprocessingOptions()), Options.Create(training), ColumnMapping.AutoDetect);
+            Stages = PipelineStages.Create(Store, _lookup, new LocalFileLogSource([log]), Options.Create(new PreprocessingOptions()), Options.Create(training), ColumnMapping.AutoDetect);
             History = new RunHistory(Store);
         }
 
@@ -228,8 +228,8 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
         /// <summary>Preprocesses and trains <paramref name="runId"/> (no gate, no refit); returns the dataset version.</summary>
         public async Task<string> TrainGatedAsync(string runId)
         {
-            PreprocessStageOutput data = await Stages.PreprocessAsync(new PreprocessStageInput(runId));
-            await Stages.TrainAsync(new TrainStageInput(runId, data.DatasetVersion, 10, null, null, 0));
+            PreprocessStageOutput data = await Stages.Preprocess.RunAsync(new PreprocessStageInput(runId));
+            await Stages.Train.RunAsync(new TrainStageInput(runId, data.DatasetVersion, 10, null, null, 0));
             return data.DatasetVersion;
         }
 

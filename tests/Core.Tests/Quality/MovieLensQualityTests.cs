@@ -28,11 +28,11 @@ public sealed class MovieLensQualityTests
         var training = new TrainingOptions { Kind = ModelKind.Softmax, Epochs = 12, Device = TrainingDevice.Cpu };
         var artifacts = new LocalArtifactStore(folder.Combine("artifacts"));
         using var lookup = new SqliteLookupStore(folder.Combine("lookup.db"));
-        var stages = new PipelineStages(artifacts, lookup, new LocalFileLogSource([log]), Options.Create(MovieLens.BenchmarkPreprocessing()), Options.Create(training), MovieLens.BenchmarkMapping);
+        var stages = PipelineStages.Create(artifacts, lookup, new LocalFileLogSource([log]), Options.Create(MovieLens.BenchmarkPreprocessing()), Options.Create(training), MovieLens.BenchmarkMapping);
 
-        PreprocessStageOutput data = await stages.PreprocessAsync(new PreprocessStageInput("ml"));
-        await stages.TrainAsync(new TrainStageInput("ml-softmax", data.DatasetVersion, 10, null, null, 0));
-        ModelEvaluation evaluation = await stages.EvaluateModelAsync("ml-softmax", data.DatasetVersion, null, 10);
+        PreprocessStageOutput data = await stages.Preprocess.RunAsync(new PreprocessStageInput("ml"));
+        await stages.Train.RunAsync(new TrainStageInput("ml-softmax", data.DatasetVersion, 10, null, null, 0));
+        ModelEvaluation evaluation = await stages.Evaluate.EvaluateModelAsync("ml-softmax", data.DatasetVersion, null, 10);
 
         Assert.Equal((943, 1682, 100_000), (data.Users, data.Items, data.Interactions));
         double ndcg = evaluation.Model["ndcg@10"];

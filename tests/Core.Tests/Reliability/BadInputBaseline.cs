@@ -170,7 +170,7 @@ public sealed class LocalPipelineParts : IDisposable
         Artifacts = new LocalArtifactStore(Path.Combine(storeFolder, "artifacts"));
         Lookup = new SqliteLookupStore(Path.Combine(storeFolder, "lookup.db"));
         History = new RunHistory(Artifacts);
-        Stages = new PipelineStages(Artifacts, Lookup, new LocalFileLogSource(logs), Options.Create(BadInputBaseline.Preprocessing), Options.Create(BadInputBaseline.Training), ColumnMapping.AutoDetect);
+        Stages = PipelineStages.Create(Artifacts, Lookup, new LocalFileLogSource(logs), Options.Create(BadInputBaseline.Preprocessing), Options.Create(BadInputBaseline.Training), ColumnMapping.AutoDetect);
     }
 
     public LocalArtifactStore Artifacts { get; }

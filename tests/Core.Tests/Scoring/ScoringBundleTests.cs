@@ -46,7 +46,7 @@ public sealed class ScoringBundleTests : IDisposable
         await run.WriteAsync(_store);
         var counting = new CountingArtifactStore(_store);
         using var lookup = new SqliteLookupStore(_folder.Combine("lookup.db"));
-        PipelineStages stages = Stages(counting, lookup);
+        ScoringStage scoring = Scoring(counting, lookup);
         string[] userFiles = [ScoringBundle.UserFactors, ScoringBundle.UserIds, ScoringBundle.SeenItems];
         long userFileBytes = 0;
         foreach (string file in userFiles)
@@ -54,7 +54,7 @@ public sealed class ScoringBundleTests : IDisposable
             userFileBytes += (await _store.GetInfoAsync(ScoringBundle.PathOf(RunId, file)))!.Size;
         }
 
-        ScoreShardOutput output = await stages.ScoreShardAsync(new ScoreShardInput(RunId, DatasetVersion, 20_000, 20_010, 10));
+        ScoreShardOutput output = await scoring.ScoreShardAsync(new ScoreShardInput(RunId, DatasetVersion, 20_000, 20_010, 10));
 
         long read = userFiles.Sum(file => counting.BytesRead(ScoringBundle.PathOf(RunId, file)));
         Assert.Equal(10, output.ListsWritten);
@@ -68,9 +68,9 @@ public sealed class ScoringBundleTests : IDisposable
         SyntheticRun run = SyntheticRun.Create(users: 9_000, items: 30, dimension: 4, seed: 8);
         await run.WriteAsync(_store);
         using var lookup = new SqliteLookupStore(_folder.Combine("lookup.db"));
-        PipelineStages stages = Stages(_store, lookup);
+        ScoringStage scoring = Scoring(_store, lookup);
 
-        await stages.ScoreShardAsync(new ScoreShardInput(RunId, DatasetVersion, 8_000, 8_400, 5));
+        await scoring.ScoreShardAsync(new ScoreShardInput(RunId, DatasetVersion, 8_000, 8_400, 5));
 
         using var scorer = new TopKScorer(run.Factors, run.Seen);
         RecommendationLists expected = scorer.ScoreUsers(5, 8_000, 8_400);
@@ -94,7 +94,7 @@ public sealed class ScoringBundleTests : IDisposable
         await run.WriteAsync(_store);
         using var lookup = new SqliteLookupStore(_folder.Combine("lookup.db"));
 
-        ScoreShardOutput output = await Stages(_store, lookup).ScoreShardAsync(new ScoreShardInput(RunId, DatasetVersion, 0, 6, 3));
+        ScoreShardOutput output = await Scoring(_store, lookup).ScoreShardAsync(new ScoreShardInput(RunId, DatasetVersion, 0, 6, 3));
 
         using var scorer = new TopKScorer(run.Factors, run.Seen);
         RecommendationLists expected = scorer.ScoreUsers(3, 0, 6);
@@ -211,7 +211,7 @@ public sealed class ScoringBundleTests : IDisposable
         await SyntheticRun.Create(users: 10, items: 20, dimension: 2, seed: 4).WriteAsync(_store);
         using var lookup = new SqliteLookupStore(_folder.Combine("lookup.db"));
 
-        var error = await Assert.ThrowsAsync<InvalidModelArtifactException>(() => Stages(_store, lookup).ScoreShardAsync(new ScoreShardInput(RunId, "d-2", 0, 10, 5)));
+        var error = await Assert.ThrowsAsync<InvalidModelArtifactException>(() => Scoring(_store, lookup).ScoreShardAsync(new ScoreShardInput(RunId, "d-2", 0, 10, 5)));
 
         Assert.Contains("'d-1', not 'd-2'", error.Message, StringComparison.Ordinal);
     }
@@ -237,8 +237,7 @@ public sealed class ScoringBundleTests : IDisposable
         await File.WriteAllBytesAsync(file, damage(await File.ReadAllBytesAsync(file)));
     }
 
-    private static PipelineStages Stages(IArtifactStore store, ILookupStore lookup) =>
-        new(store, lookup, new LocalFileLogSource([]), Options.Create(new PreprocessingOptions()), Options.Create(new TrainingOptions()));
+    private static ScoringStage Scoring(IArtifactStore store, ILookupStore lookup) => new(store, lookup, new CuratedDatasetReader(store));
 
     /// <summary>Seeded factors, ids (some non-ASCII, of varying length) and seen items of a run, without training.</summary>
     private sealed record SyntheticRun(FactorSnapshot Factors, string[] UserIds, string[] ItemIds, UserItemSets Seen)

@@ -12,7 +12,7 @@ public sealed class TrainingCommandLineTests
     public void Arguments_RunWithOverrides_CarryDatasetRunChunkAndOptions()
     {
         var input = new TrainStageInput("run-1", "ds-7", 10, new TrainingOverrides { Dimension = 32 }, "live-0", 5);
-        TrainingOptions options = PipelineStages.ApplyOverrides(new TrainingOptions { Kind = ModelKind.Softmax, LearningRate = 0.02 }, input.Overrides);
+        TrainingOptions options = TrainStage.ApplyOverrides(new TrainingOptions { Kind = ModelKind.Softmax, LearningRate = 0.02 }, input.Overrides);
 
         IReadOnlyList<string> args = TrainingCommandLine.Arguments(input, options, warmStartRunId: "live-0");
 

@@ -108,7 +108,7 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
     {
         var jobs = new InProcessTrainingJobs();
         await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: JobHost(TimeSpan.FromMinutes(2)), configure: services => services.AddSingleton<IContainerJobClient>(sp =>
-            jobs.Bind(sp.GetRequiredService<PipelineStages>())));
+            jobs.Bind(sp.GetRequiredService<TrainStage>())));
         await host.UploadLogAsync("day-1.parquet");
 
         OrchestrationMetadata run = await host.RunToCompletionAsync();
@@ -131,7 +131,7 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
         var jobs = new InProcessTrainingJobs { AnswersToLose = 1 };
         var faults = new ActivityFaults();
         await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, faults, JobHost(TimeSpan.FromMinutes(2)), configure: services => services.AddSingleton<IContainerJobClient>(sp =>
-            jobs.Bind(sp.GetRequiredService<PipelineStages>())));
+            jobs.Bind(sp.GetRequiredService<TrainStage>())));
         await host.UploadLogAsync("day-1.parquet");
 
         OrchestrationMetadata run = await host.RunToCompletionAsync();
@@ -148,7 +148,7 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
     {
         var jobs = new InProcessTrainingJobs { NeverEnds = true };
         await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: JobHost(TimeSpan.FromSeconds(2)), configure: services => services.AddSingleton<IContainerJobClient>(sp =>
-            jobs.Bind(sp.GetRequiredService<PipelineStages>())));
+            jobs.Bind(sp.GetRequiredService<TrainStage>())));
         await host.UploadLogAsync("day-1.parquet");
 
         OrchestrationMetadata run = await host.RunToCompletionAsync();
@@ -184,7 +184,7 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
     private sealed class InProcessTrainingJobs : IContainerJobClient
     {
         private readonly Dictionary<string, (string Key, TaskCompletionSource Polled, Task Training)> _executions = new(StringComparer.Ordinal);
-        private PipelineStages? _stages;
+        private TrainStage? _train;
         private int _polls;
         private int _answersToLose;
 
@@ -197,9 +197,9 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
 
         public int Polls => _polls;
 
-        public InProcessTrainingJobs Bind(PipelineStages stages)
+        public InProcessTrainingJobs Bind(TrainStage train)
         {
-            _stages = stages;
+            _train = train;
             return this;
         }
 
@@ -218,7 +218,7 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
                 var polled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 Task training = NeverEnds
                     ? Task.Delay(Timeout.Infinite, CancellationToken.None)
-                    : polled.Task.ContinueWith(_ => _stages!.TrainAsync(input), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                    : polled.Task.ContinueWith(_ => _train!.RunAsync(input), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
                 _executions[name] = (key, polled, training);
             }
 
@@ -231,7 +231,7 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
         {
             lock (_executions)
             {
-                return Task.FromResult(_executions.FirstOrDefault(e => e.Value.Key == key && !e.Value.Training.IsCompleted).Key);
+                return Task.FromResult<string?>(_executions.FirstOrDefault(e => e.Value.Key == key && !e.Value.Training.IsCompleted).Key);
             }
         }
 

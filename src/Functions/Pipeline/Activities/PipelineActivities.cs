@@ -13,21 +13,21 @@ namespace Recommender.Functions.Pipeline.Activities;
 // itself so (see StartTrainingJobActivity).
 
 /// <summary>Stage 1: every raw log (left untouched) into the run's curated dataset.</summary>
-public sealed class PreprocessActivity(PipelineStages stages) : PipelineActivity<PreprocessActivity, PreprocessStageInput, PreprocessStageOutput>
+public sealed class PreprocessActivity(PreprocessStage preprocess) : PipelineActivity<PreprocessActivity, PreprocessStageInput, PreprocessStageOutput>
 {
     /// <inheritdoc />
     [Function(nameof(PreprocessActivity))]
     public override Task<PreprocessStageOutput> Run([ActivityTrigger] PreprocessStageInput input, CancellationToken cancellationToken) =>
-        stages.PreprocessAsync(input, cancellationToken);
+        preprocess.RunAsync(input, cancellationToken);
 }
 
 /// <summary>The version the API serves now (the model a new run warm-starts from and is compared with); the input is the asking run's id.</summary>
-public sealed class GetLiveVersionActivity(PipelineStages stages) : PipelineActivity<GetLiveVersionActivity, string, string?>
+public sealed class GetLiveVersionActivity(PublishStage publish) : PipelineActivity<GetLiveVersionActivity, string, string?>
 {
     /// <inheritdoc />
     [Function(nameof(GetLiveVersionActivity))]
     public override Task<string?> Run([ActivityTrigger] string input, CancellationToken cancellationToken) =>
-        stages.GetLiveVersionAsync(cancellationToken);
+        publish.GetLiveVersionAsync(cancellationToken);
 }
 
 /// <summary>Stage 2: a few epochs from the run's newest checkpoint, in this process or a child process (<see cref="ITrainingHost"/>).</summary>
@@ -44,7 +44,7 @@ public sealed class TrainActivity(ITrainingHost host) : PipelineActivity<TrainAc
 /// A start whose answer was lost may have been accepted, so a retry first looks for the running execution
 /// with this start's key and returns that one: one run never has two executions writing its checkpoints.
 /// </summary>
-public sealed class StartTrainingJobActivity(PipelineStages stages, IContainerJobClient jobs, IOptions<TrainingOptions> training)
+public sealed class StartTrainingJobActivity(TrainStage train, IContainerJobClient jobs, IOptions<TrainingOptions> training)
     : PipelineActivity<StartTrainingJobActivity, TrainingJobStart, string>
 {
     /// <inheritdoc />
@@ -59,8 +59,8 @@ public sealed class StartTrainingJobActivity(PipelineStages stages, IContainerJo
         }
 
         TrainStageInput job = input.Training;
-        TrainingOptions options = PipelineStages.ApplyOverrides(training.Value, job.Overrides);
-        string? warmStart = await stages.WarmStartForAsync(job, cancellationToken).ConfigureAwait(false);
+        TrainingOptions options = TrainStage.ApplyOverrides(training.Value, job.Overrides);
+        string? warmStart = await train.WarmStartForAsync(job, cancellationToken).ConfigureAwait(false);
         return await jobs.StartExecutionAsync(key, TrainingCommandLine.Arguments(job, options, warmStart), cancellationToken).ConfigureAwait(false);
     }
 }
@@ -75,57 +75,57 @@ public sealed class GetTrainingJobStatusActivity(IContainerJobClient jobs) : Pip
 }
 
 /// <summary>Stage 2 on the training job: where the run stands after an execution, from <c>models/{runId}/model.json</c>.</summary>
-public sealed class ReadTrainingProgressActivity(PipelineStages stages) : PipelineActivity<ReadTrainingProgressActivity, TrainStageInput, TrainStageOutput>
+public sealed class ReadTrainingProgressActivity(TrainStage train) : PipelineActivity<ReadTrainingProgressActivity, TrainStageInput, TrainStageOutput>
 {
     /// <inheritdoc />
     [Function(nameof(ReadTrainingProgressActivity))]
     public override Task<TrainStageOutput> Run([ActivityTrigger] TrainStageInput input, CancellationToken cancellationToken) =>
-        stages.ReadTrainingProgressAsync(input, cancellationToken);
+        train.ReadProgressAsync(input, cancellationToken);
 }
 
 /// <summary>Stage 3: the new model against popularity and the live model, and the quality gate's verdict.</summary>
-public sealed class EvaluateActivity(PipelineStages stages) : PipelineActivity<EvaluateActivity, EvaluateStageInput, EvaluateStageOutput>
+public sealed class EvaluateActivity(EvaluateStage evaluate) : PipelineActivity<EvaluateActivity, EvaluateStageInput, EvaluateStageOutput>
 {
     /// <inheritdoc />
     [Function(nameof(EvaluateActivity))]
     public override Task<EvaluateStageOutput> Run([ActivityTrigger] EvaluateStageInput input, CancellationToken cancellationToken) =>
-        stages.EvaluateAsync(input, cancellationToken);
+        evaluate.RunAsync(input, cancellationToken);
 }
 
 /// <summary>Stage 4, once before the shards: the run's scoring bundle (item table, per-user rows by byte range).</summary>
-public sealed class PrepareScoringActivity(PipelineStages stages) : PipelineActivity<PrepareScoringActivity, PrepareScoringInput, PrepareScoringOutput>
+public sealed class PrepareScoringActivity(ScoringStage scoring) : PipelineActivity<PrepareScoringActivity, PrepareScoringInput, PrepareScoringOutput>
 {
     /// <inheritdoc />
     [Function(nameof(PrepareScoringActivity))]
     public override Task<PrepareScoringOutput> Run([ActivityTrigger] PrepareScoringInput input, CancellationToken cancellationToken) =>
-        stages.PrepareScoringAsync(input, cancellationToken);
+        scoring.PrepareAsync(input, cancellationToken);
 }
 
 /// <summary>Stage 4: one shard of users' top-K lists, written under the run's version.</summary>
-public sealed class ScoreShardActivity(PipelineStages stages) : PipelineActivity<ScoreShardActivity, ScoreShardInput, ScoreShardOutput>
+public sealed class ScoreShardActivity(ScoringStage scoring) : PipelineActivity<ScoreShardActivity, ScoreShardInput, ScoreShardOutput>
 {
     /// <inheritdoc />
     [Function(nameof(ScoreShardActivity))]
     public override Task<ScoreShardOutput> Run([ActivityTrigger] ScoreShardInput input, CancellationToken cancellationToken) =>
-        stages.ScoreShardAsync(input, cancellationToken);
+        scoring.ScoreShardAsync(input, cancellationToken);
 }
 
 /// <summary>Stage 5: the fallback list, the switch of the active version, and the pruning of old versions.</summary>
-public sealed class PublishActivity(PipelineStages stages) : PipelineActivity<PublishActivity, PublishStageInput, PublishStageOutput>
+public sealed class PublishActivity(PublishStage publish) : PipelineActivity<PublishActivity, PublishStageInput, PublishStageOutput>
 {
     /// <inheritdoc />
     [Function(nameof(PublishActivity))]
     public override Task<PublishStageOutput> Run([ActivityTrigger] PublishStageInput input, CancellationToken cancellationToken) =>
-        stages.PublishAsync(input, cancellationToken);
+        publish.RunAsync(input, cancellationToken);
 }
 
 /// <summary>True when the raw logs no longer match the fingerprint given (new data arrived during the run).</summary>
-public sealed class InputChangedActivity(PipelineStages stages) : PipelineActivity<InputChangedActivity, string, bool>
+public sealed class InputChangedActivity(PreprocessStage preprocess) : PipelineActivity<InputChangedActivity, string, bool>
 {
     /// <inheritdoc />
     [Function(nameof(InputChangedActivity))]
     public override Task<bool> Run([ActivityTrigger] string input, CancellationToken cancellationToken) =>
-        stages.InputChangedAsync(input, cancellationToken);
+        preprocess.InputChangedAsync(input, cancellationToken);
 }
 
 /// <summary>Stores how a run ended (what <c>GET api/runs/{runId}</c> shows); returns the run id.</summary>

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Recommender.Core.Datasets;
+using Recommender.Core.Evaluation;
+using Recommender.Core.Models;
+using Recommender.Core.Storage;
+using Recommender.Core.Training;
+
+namespace Recommender.Core.Pipeline;
+
+/// <summary>
+/// Stage 2: trains a run's model (or its refit) a bounded number of epochs per call, resuming from the run's
+/// checkpoints, so a host can spread one training over several short calls and a crash loses one epoch at most.
+/// </summary>
+public sealed class TrainStage
+{
+    private readonly IArtifactStore _artifacts;
+    private readonly CuratedDatasetReader _datasets;
+    private readonly ModelTrainer _trainer;
+    private readonly TrainingOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the stage.</summary>
+    /// <param name="artifacts">Holds the datasets, checkpoints and manifests.</param>
+    /// <param name="datasets">Reads the curated dataset a run trains on.</param>
+    /// <param name="trainer">Trains one run.</param>
+    /// <param name="options">The configured training options, before a run's overrides.</param>
+    /// <param name="logger">Receives the automatic choice's lines.</param>
+    public TrainStage(IArtifactStore artifacts, CuratedDatasetReader datasets, ModelTrainer trainer, IOptions<TrainingOptions> options, ILogger<TrainStage>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _artifacts = artifacts ?? throw new ArgumentNullException(nameof(artifacts));
+        _datasets = datasets ?? throw new ArgumentNullException(nameof(datasets));
+        _trainer = trainer ?? throw new ArgumentNullException(nameof(trainer));
+        _options = options.Value;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>
+    /// Trains up to <see cref="TrainStageInput.MaxEpochsThisCall"/> more epochs. With
+    /// <see cref="TrainStageInput.RefitOf"/> set, it trains that run's refit instead: on train + validation, for
+    /// the run's best epoch count, unvalidated. With kind Auto on implicit feedback, it trains the candidates in
+    /// turn and then the one validation chose.
+    /// </summary>
+    /// <param name="input">The run, its dataset and overrides.</param>
+    /// <param name="progress">Receives each epoch (the CLI draws it); null for none.</param>
+    /// <param name="cancellationToken">Stops between batches; the checkpoints stay.</param>
+    public async Task<TrainStageOutput> RunAsync(TrainStageInput input, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CuratedDataset dataset = await _datasets.ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
+        TrainingOptions options;
+        TrainingRun run;
+        ITrainingValidator? validator = null;
+        if (input.RefitOf is { } source)
+        {
+            if (input.RunId != ModelRefit.RunIdOf(source))
+            {
+                throw new ArgumentException($"The refit of run '{source}' is run '{ModelRefit.RunIdOf(source)}', not '{input.RunId}'.", nameof(input));
+            }
+
+            (dataset, options, run) = await ModelRefit.PrepareAsync(_artifacts, dataset, source, input.MaxEpochsThisCall, _options.Device, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            TrainingOptions requested = ApplyOverrides(_options, input.Overrides);
+            options = requested.Resolve(dataset.IsExplicit);
+            validator = TrainingValidators.For(dataset, options.Kind, input.EvaluationK);
+            if (requested.Kind == ModelKind.Auto && !dataset.IsExplicit)
+            {
+                // The candidates fill in their own kind's defaults, so they get the options as requested.
+                var choice = new AutomaticModelChoice(_artifacts, _trainer, _logger);
+                return await choice.TrainAsync(input, dataset, requested, validator, progress, cancellationToken).ConfigureAwait(false);
+            }
+
+            string? warmStart = await UsableWarmStartAsync(input.WarmStartRunId, input.RunId, options, dataset, cancellationToken).ConfigureAwait(false);
+            run = new TrainingRun(input.RunId, warmStart) { MaxEpochsThisCall = input.MaxEpochsThisCall };
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        TrainingResult result = await _trainer.TrainAsync(dataset, options, run, _artifacts, validator, progress, cancellationToken).ConfigureAwait(false);
+        return new TrainStageOutput(
+            result.RunId,
+            result.Epochs.Count,
+            options.Epochs!.Value,
+            result.Status is not TrainingStatus.Running,
+            result.BestEpoch,
+            result.MetricName ?? validator?.MetricName ?? string.Empty,
+            result.BestMetric,
+            result.Device,
+            stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The run <paramref name="input"/> may warm-start from: its warm-start run when that one finished with the same kind and dimension, else null.</summary>
+    public async Task<string?> WarmStartForAsync(TrainStageInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.WarmStartRunId is null || input.WarmStartRunId == input.RunId)
+        {
+            return null;
+        }
+
+        CuratedDataset dataset = await _datasets.ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
+        return await UsableWarmStartAsync(input.WarmStartRunId, input.RunId, ApplyOverrides(_options, input.Overrides), dataset, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Where a run trained elsewhere (a job execution) stands, from its manifest <c>models/{runId}/model.json</c>.</summary>
+    /// <exception cref="ArtifactNotFoundException">The run wrote no manifest.</exception>
+    public async Task<TrainStageOutput> ReadProgressAsync(TrainStageInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ModelManifest manifest = await TrainedModel.ReadManifestAsync(_artifacts, input.RunId, cancellationToken).ConfigureAwait(false)
+            ?? throw new ArtifactNotFoundException(ModelArtifactPaths.Manifest(input.RunId));
+        return new TrainStageOutput(
+            manifest.RunId,
+            manifest.Epochs.Count,
+            manifest.Options.Epochs ?? manifest.Epochs.Count,
+            manifest.Status is not TrainingStatus.Running,
+            manifest.BestEpoch,
+            manifest.MetricName ?? string.Empty,
+            manifest.BestMetric,
+            manifest.Device,
+            manifest.Epochs.Sum(e => e.WallSeconds));
+    }
+
+    /// <summary>Training options with a run's overrides applied.</summary>
+    /// <exception cref="ArgumentException">The overrides name a model kind that does not exist.</exception>
+    public static TrainingOptions ApplyOverrides(TrainingOptions options, TrainingOverrides? overrides)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (overrides is null)
+        {
+            return options;
+        }
+
+        ModelKind kind = options.Kind;
+        if (overrides.Kind is not null && !ModelKindNames.TryParse(overrides.Kind, out kind))
+        {
+            throw new ArgumentException($"Unknown model kind '{overrides.Kind}'; use one of {string.Join(", ", ModelKindNames.ShortNames)}.");
+        }
+
+        return options with
+        {
+            Kind = kind,
+            Dimension = overrides.Dimension ?? options.Dimension,
+            Epochs = overrides.Epochs ?? options.Epochs,
+            LearningRate = overrides.LearningRate ?? options.LearningRate,
+            Seed = overrides.Seed ?? options.Seed,
+        };
+    }
+
+    private async Task<string?> UsableWarmStartAsync(string? liveRunId, string runId, TrainingOptions options, CuratedDataset dataset, CancellationToken cancellationToken)
+    {
+        if (liveRunId is null || liveRunId == runId)
+        {
+            return null;
+        }
+
+        ModelManifest? live = await TrainedModel.ReadManifestAsync(_artifacts, liveRunId, cancellationToken).ConfigureAwait(false);
+        bool compatible = live is not null
+            && live.Dimension == options.Dimension
+            && live.Kind == ModelFactory.Resolve(options.Kind, dataset.IsExplicit)
+            && live.Status is TrainingStatus.Completed or TrainingStatus.EarlyStopped;
+        return compatible ? liveRunId : null;
+    }
+}
