@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -70,6 +71,24 @@ public sealed class LocalSettingsSampleTests
         Assert.IsType<InlineTrainingHost>(services.GetRequiredService<ITrainingHost>());
     }
 
+    [Fact]
+    public async Task Sample_ResourceManagerClient_RetriesATransientReadButSendsAJobStartOnce()
+    {
+        var resourceManager = new FailingFirstHandler();
+        IServiceCollection collection = new ServiceCollection().AddLogging().AddRecommender(HostSettingResolver.ConfigurationOf(WithTrainingJob));
+        collection.AddHttpClient(RecommenderServiceExtensions.ResourceManagerClient).ConfigurePrimaryHttpMessageHandler(() => resourceManager);
+        using ServiceProvider services = collection.BuildServiceProvider();
+        HttpClient http = services.GetRequiredService<IHttpClientFactory>().CreateClient(RecommenderServiceExtensions.ResourceManagerClient);
+
+        using HttpResponseMessage read = await http.GetAsync(new Uri("https://management.azure.com/jobs/train"));
+        using HttpResponseMessage start = await http.PostAsync(new Uri("https://management.azure.com/jobs/train/start"), content: null);
+
+        // The read answered 503 and was sent again; the start answered 503 and was left to the activity, which
+        // looks for a running execution before it starts another.
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable), (read.StatusCode, start.StatusCode));
+        Assert.Equal(["GET", "GET", "POST"], resourceManager.Methods);
+    }
+
     /// <summary>The sample's values with training sent to a Container Apps job.</summary>
     private static Dictionary<string, string?> WithTrainingJob => new(Values)
     {
@@ -90,5 +109,23 @@ public sealed class LocalSettingsSampleTests
         string path = Path.Combine(AzuriteFixture.RepositoryRoot(), "local.settings.sample.json");
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
         return document.RootElement.GetProperty("Values").EnumerateObject().ToDictionary(p => p.Name, p => (string?)p.Value.GetString());
+    }
+
+    /// <summary>Answers the first request of each method 503 and every later one 200, and records the methods it saw.</summary>
+    private sealed class FailingFirstHandler : HttpMessageHandler
+    {
+        private readonly HashSet<HttpMethod> _failed = [];
+
+        public List<string> Methods { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            lock (Methods)
+            {
+                Methods.Add(request.Method.Method);
+                HttpStatusCode status = _failed.Add(request.Method) ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
+                return Task.FromResult(new HttpResponseMessage(status) { RequestMessage = request });
+            }
+        }
     }
 }

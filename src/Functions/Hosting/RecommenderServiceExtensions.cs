@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Recommender.Core.Datasets;
@@ -21,6 +23,13 @@ public static class RecommenderServiceExtensions
 {
     /// <summary>Name of the HttpClient of the Resource Manager calls (Container Apps jobs).</summary>
     public const string ResourceManagerClient = "resource-manager";
+
+    /// <summary>
+    /// Retries of a Resource Manager read (a job's or an execution's state) that failed transiently: a
+    /// timeout, a 408, 429 or 5xx, or a dropped connection; exponential delays from 2 s with jitter, or the
+    /// Retry-After the answer gives. Writes are never retried by the client.
+    /// </summary>
+    public const int ResourceManagerReadRetries = 3;
 
     /// <summary>Adds validated options, the storage clients, the stores and the pipeline to the app.</summary>
     public static IHostApplicationBuilder AddRecommender(this IHostApplicationBuilder builder)
@@ -90,13 +99,20 @@ public static class RecommenderServiceExtensions
                 : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId }));
         });
 
-        // Pooled handlers from the factory; no retrying handler: a job start must not be sent twice blindly
-        // (the start activity looks for a running execution first, and PipelineRetries decides retries per call).
-        services.AddHttpClient(ResourceManagerClient, http => http.Timeout = TimeSpan.FromSeconds(100))
-            .AddTypedClient<IContainerJobClient>((http, sp) => new ArmContainerJobClient(
-                http,
-                sp.GetRequiredService<ResourceManagerCredential>().Credential,
-                sp.GetRequiredService<IOptions<TrainingHostOptions>>().Value.ContainerJob));
+        // Pooled handlers from the factory, and a retry of reads only: a job start (a POST) that failed or timed
+        // out may have been accepted, so it is never resent here; the start activity looks for the running
+        // execution first, and PipelineRetries decides how often each activity runs.
+        IHttpClientBuilder resourceManager = services.AddHttpClient(ResourceManagerClient, http => http.Timeout = TimeSpan.FromSeconds(100));
+        resourceManager.AddResilienceHandler(ResourceManagerClient, pipeline => pipeline.AddRetry(new HttpRetryStrategyOptions
+        {
+            MaxRetryAttempts = ResourceManagerReadRetries,
+            ShouldHandle = attempt => ValueTask.FromResult(
+                attempt.Context.GetRequestMessage()?.Method == HttpMethod.Get && HttpClientResiliencePredicates.IsTransient(attempt.Outcome)),
+        }));
+        resourceManager.AddTypedClient<IContainerJobClient>((http, sp) => new ArmContainerJobClient(
+            http,
+            sp.GetRequiredService<ResourceManagerCredential>().Credential,
+            sp.GetRequiredService<IOptions<TrainingHostOptions>>().Value.ContainerJob));
         services.AddSingleton<PipelineStarter>();
         services.AddHostedService<StorageInitializer>();
         return services;
