@@ -73,6 +73,28 @@ public static class RankingEvaluator
             coverage);
     }
 
+    /// <summary>
+    /// Each user's NDCG at <paramref name="k"/>, row by row of <paramref name="predictions"/>: NaN for a row
+    /// <see cref="Evaluate"/> leaves out (no relevant item or no recommendation), so two models' rows on the same
+    /// held-out data pair up user by user.
+    /// </summary>
+    public static double[] NdcgByUser(RecommendationLists predictions, UserItemSets relevant, int k)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(relevant);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var discounts = new Discounts(k);
+        var values = new double[predictions.UserCount];
+        for (int row = 0; row < values.Length; row++)
+        {
+            var list = predictions.ItemsOf(row);
+            var truth = relevant.ItemsOf(predictions.FirstUser + row);
+            values[row] = list.IsEmpty || truth.IsEmpty ? double.NaN : UserMetrics(list[..Math.Min(k, list.Length)], truth, k, discounts).Ndcg;
+        }
+
+        return values;
+    }
+
     /// <summary>Distinct items among the first <paramref name="k"/> entries of every list, divided by <paramref name="catalogSize"/>.</summary>
     public static double CatalogCoverage(RecommendationLists predictions, int k, int catalogSize)
     {

@@ -48,18 +48,25 @@ public sealed class RankingValidator : ITrainingValidator
     public bool HigherIsBetter => true;
 
     /// <summary>Computes the ranking metrics without wrapping them in a <see cref="ValidationResult"/>.</summary>
-    public RankingMetrics Evaluate(FactorSnapshot factors, CancellationToken cancellationToken = default)
-    {
-        ValidatorGuards.RequireMatchingFactors(factors, _dataset);
-        using var scorer = new TopKScorer(factors, _seen, _batchSize);
-        var lists = scorer.ScoreAll(_k, cancellationToken);
-        return RankingEvaluator.Evaluate(lists, _relevant, _k);
-    }
+    public RankingMetrics Evaluate(FactorSnapshot factors, CancellationToken cancellationToken = default) =>
+        RankingEvaluator.Evaluate(TopK(factors, cancellationToken), _relevant, _k);
+
+    /// <summary>Each user's NDCG@K on validation, in user order (NaN for users without held-out items).</summary>
+    public double[] NdcgByUser(FactorSnapshot factors, CancellationToken cancellationToken = default) =>
+        RankingEvaluator.NdcgByUser(TopK(factors, cancellationToken), _relevant, _k);
 
     /// <inheritdoc/>
     public ValidationResult Validate(FactorSnapshot factors, CancellationToken cancellationToken = default)
     {
         var metrics = Evaluate(factors, cancellationToken);
         return new ValidationResult(metrics.Ndcg, metrics.ToDictionary());
+    }
+
+    /// <summary>Every user's top K, training items excluded.</summary>
+    private RecommendationLists TopK(FactorSnapshot factors, CancellationToken cancellationToken)
+    {
+        ValidatorGuards.RequireMatchingFactors(factors, _dataset);
+        using var scorer = new TopKScorer(factors, _seen, _batchSize);
+        return scorer.ScoreAll(_k, cancellationToken);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Recommender.Core.Datasets;
+using Recommender.Core.Evaluation;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
 
@@ -8,7 +9,8 @@ namespace Recommender.Core.Pipeline;
 /// <summary>
 /// The train stage when the model kind is automatic on implicit feedback: each candidate
 /// (<see cref="ModelCandidates.For"/>) trains as a run of its own (<c>{runId}.{candidate}</c>) with early
-/// stopping on the validation part, the best validation value wins, and the run itself becomes the winner
+/// stopping on the validation part, the best validation value wins unless its lead is within the noise
+/// (<see cref="ChooseAboveNoise"/>), and the run itself becomes the winner
 /// trained with its options for its best number of epochs: the winner's checkpoint of that epoch is exactly
 /// that model (same data, options and seed give the same epochs), so it is copied under the run's id rather
 /// than trained again. Only the validation part decides: nothing here looks at data the
@@ -54,7 +56,9 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
             spent += entry.Seconds;
         }
 
-        LeaderboardEntry winner = Best(board, validator.HigherIsBetter);
+        IReadOnlyList<double[]?> byUser = await NdcgByUserAsync(input.RunId, candidates, board, validator, cancellationToken).ConfigureAwait(false);
+        (int winnerIndex, string? note) = ChooseAboveNoise(board, byUser, validator.HigherIsBetter);
+        LeaderboardEntry winner = board[winnerIndex];
         ModelCandidate chosen = candidates.Single(candidate => candidate.Name == winner.Candidate);
         LogChosen(logger, input.RunId, chosen.Name, winner.Metric, winner.Validation ?? double.NaN, winner.BestEpoch);
         TrainingOptions final = chosen.Options with { Epochs = winner.BestEpoch, EarlyStoppingPatience = 0 };
@@ -66,7 +70,12 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
             return Unfinished(input, trained, final.Epochs ?? 0, validator, clock.Elapsed.TotalSeconds);
         }
 
-        IReadOnlyList<LeaderboardEntry> leaderboard = [.. board.Select(entry => entry with { Chosen = entry.Candidate == winner.Candidate })];
+        int leader = LeaderIndex(board, validator.HigherIsBetter);
+        IReadOnlyList<LeaderboardEntry> leaderboard = [.. board.Select((entry, index) => entry with
+        {
+            Chosen = index == winnerIndex,
+            Note = index == leader ? note : null,
+        })];
         await ModelArtifactJson.WriteAsync(store, ModelArtifactPaths.Leaderboard(input.RunId), leaderboard, cancellationToken).ConfigureAwait(false);
         foreach (ModelCandidate candidate in candidates)
         {
@@ -136,11 +145,123 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
             Math.Round(result.Epochs.Sum(epoch => epoch.WallSeconds), 2));
     }
 
-    private static LeaderboardEntry Best(List<LeaderboardEntry> board, bool higherIsBetter)
+    /// <summary>
+    /// The candidate to publish and, when it is not the one with the best validation value, why. Candidates are
+    /// taken in the listed order (closed forms first: deterministic, and fitted again exactly), and a later one
+    /// replaces the one held only when its lead is more than twice the standard error of the users' paired
+    /// differences (<paramref name="byUser"/>: each user's validation value per candidate). A model picked as
+    /// the best of many noisy epochs otherwise wins ties it only reached by chance: on MovieLens 100K softmax
+    /// led EASE by 0.001 on validation and trailed it by 0.016 on the held-out test. Without per-user values
+    /// the best value wins outright.
+    /// </summary>
+    internal static (int Winner, string? Note) ChooseAboveNoise(IReadOnlyList<LeaderboardEntry> board, IReadOnlyList<double[]?> byUser, bool higherIsBetter)
     {
-        IEnumerable<LeaderboardEntry> trained = board.Where(entry => entry.Validation is { } value && double.IsFinite(value));
-        LeaderboardEntry? best = higherIsBetter ? trained.MaxBy(entry => entry.Validation) : trained.MinBy(entry => entry.Validation);
-        return best ?? throw new InvalidOperationException("No candidate of the automatic model choice produced a finite validation value.");
+        int held = -1;
+        for (int index = 0; index < board.Count; index++)
+        {
+            if (board[index].Validation is not { } value || !double.IsFinite(value))
+            {
+                continue;
+            }
+
+            if (held < 0)
+            {
+                held = index;
+                continue;
+            }
+
+            double lead = (higherIsBetter ? 1 : -1) * (value - board[held].Validation!.Value);
+            double margin = 2 * PairedStandardError(byUser[index], byUser[held]);
+            if (lead > margin)
+            {
+                held = index;
+            }
+        }
+
+        if (held < 0)
+        {
+            throw new InvalidOperationException("No candidate of the automatic model choice produced a finite validation value.");
+        }
+
+        int leader = LeaderIndex(board, higherIsBetter);
+        string? note = leader == held ? null : FormattableString.Invariant(
+            $"{Math.Abs(board[leader].Validation!.Value - board[held].Validation!.Value):F4} ahead of {board[held].Candidate}, within the noise (2 SE = {2 * PairedStandardError(byUser[leader], byUser[held]):F4})");
+        return (held, note);
+    }
+
+    /// <summary>
+    /// Each trained candidate's per-user validation values, read from its best model, when the choice needs
+    /// them: only when a candidate other than the first trained one leads (else the first is kept whatever
+    /// the noise, and a catalog-wide scoring per candidate is saved).
+    /// </summary>
+    private async Task<IReadOnlyList<double[]?>> NdcgByUserAsync(
+        string runId, IReadOnlyList<ModelCandidate> candidates, IReadOnlyList<LeaderboardEntry> board, ITrainingValidator validator, CancellationToken cancellationToken)
+    {
+        var values = new double[]?[board.Count];
+        int firstTrained = board.ToList().FindIndex(entry => entry.Validation is { } value && double.IsFinite(value));
+        if (validator is not RankingValidator ranking || LeaderIndex(board, validator.HigherIsBetter) == firstTrained)
+        {
+            return values;
+        }
+
+        for (int index = 0; index < board.Count; index++)
+        {
+            if (board[index].Validation is { } value && double.IsFinite(value))
+            {
+                TrainedModel model = await TrainedModel.LoadAsync(store, candidates[index].RunIdFor(runId), cancellationToken).ConfigureAwait(false);
+                values[index] = ranking.NdcgByUser(model.Factors, cancellationToken);
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>Standard error of the mean of the per-user differences, over users both have a value for; 0 without values.</summary>
+    private static double PairedStandardError(double[]? first, double[]? second)
+    {
+        if (first is null || second is null || first.Length != second.Length)
+        {
+            return 0;
+        }
+
+        double sum = 0;
+        double squares = 0;
+        int users = 0;
+        for (int user = 0; user < first.Length; user++)
+        {
+            double difference = first[user] - second[user];
+            if (double.IsFinite(difference))
+            {
+                users++;
+                sum += difference;
+                squares += difference * difference;
+            }
+        }
+
+        if (users < 2)
+        {
+            return 0;
+        }
+
+        double mean = sum / users;
+        double variance = Math.Max(0, (squares - (users * mean * mean)) / (users - 1));
+        return Math.Sqrt(variance / users);
+    }
+
+    /// <summary>Index of the trained candidate with the best validation value (the first of equals).</summary>
+    private static int LeaderIndex(IReadOnlyList<LeaderboardEntry> board, bool higherIsBetter)
+    {
+        int leader = -1;
+        for (int index = 0; index < board.Count; index++)
+        {
+            if (board[index].Validation is { } value && double.IsFinite(value)
+                && (leader < 0 || (higherIsBetter ? value > board[leader].Validation : value < board[leader].Validation)))
+            {
+                leader = index;
+            }
+        }
+
+        return leader;
     }
 
     private static TrainStageOutput Unfinished(TrainStageInput input, TrainingResult result, int maxEpochs, ITrainingValidator validator, double seconds) =>

@@ -47,6 +47,9 @@ public sealed record LeaderboardEntry(
 
     /// <summary>Why the candidate was not trained (the search's time budget was spent), when it was not.</summary>
     public string? Skipped { get; init; }
+
+    /// <summary>Why a candidate with the best validation value was not chosen: its lead was within the noise.</summary>
+    public string? Note { get; init; }
 }
 
 /// <summary>The candidates of the automatic choice (<see cref="ModelKind.Auto"/> on implicit feedback).</summary>
@@ -111,7 +114,7 @@ public static class LeaderboardTable
                 entry.BestEpoch.ToString(CultureInfo.InvariantCulture),
                 entry.Epochs.ToString(CultureInfo.InvariantCulture),
                 entry.Seconds.ToString("F1", CultureInfo.InvariantCulture),
-                entry.Chosen ? "chosen" : entry.Skipped ?? string.Empty,
+                entry.Chosen ? "chosen" : entry.Skipped ?? entry.Note ?? string.Empty,
             ]);
         }
 

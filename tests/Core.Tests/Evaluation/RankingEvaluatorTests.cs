@@ -136,6 +136,20 @@ public sealed class RankingEvaluatorTests
     }
 
     [Fact]
+    public void NdcgByUser_ReferenceData_PairsUsersByRowAndAveragesToTheNdcg()
+    {
+        var predictions = Lists(10, [], [3, 10, 12], [10, 3, 5, 11, 13], [4, 10, 7, 13, 1, 3, 5, 2, 11, 14]);
+        var relevant = Sets(15, [], [1, 2, 3], [1, 4, 5, 6, 7], [2, 5, 6, 8, 9, 10, 11, 12, 13, 14]);
+
+        double[] byUser = RankingEvaluator.NdcgByUser(predictions, relevant, 10);
+
+        Assert.Equal(4, byUser.Length);
+        Assert.True(double.IsNaN(byUser[0]), "a user without held-out items has no value");
+        Assert.Equal(RankingEvaluator.Evaluate(predictions, relevant, 10).Ndcg, byUser.Skip(1).Average(), 1e-12);
+        Assert.Equal(1 / Math.Log2(2) / (1 + (1 / Math.Log2(3)) + (1 / Math.Log2(4))), byUser[1], 1e-12);
+    }
+
+    [Fact]
     public void ToDictionary_K10_NamesMetricsWithTheCutOff()
     {
         var metrics = new RankingMetrics(10, 3, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6);
