@@ -2,10 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Recommender.Core.Datasets;
-using Recommender.Core.Evaluation;
+using Recommender.Core.Pipeline;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
+using Recommender.Core.TrainingHosts;
 using Spectre.Console;
 
 namespace Recommender.Cli.Commands;
@@ -37,44 +39,24 @@ internal static class TrainCommand
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             TrainingOptions options = training.Options(parse, TrainingDefaultsFromEnvironment());
-            var run = new TrainingRun(parse.GetValue(runId)!, parse.GetValue(warmStart)) { MaxEpochsThisCall = parse.GetValue(maxEpochs) ?? 0 };
-            TrainingRun.ValidateRunId(run.RunId, "--run-id");
+            string id = parse.GetValue(runId)!;
+            TrainingRun.ValidateRunId(id, "--run-id");
             IArtifactStore artifacts = (IArtifactStore?)ArtifactsFromEnvironment() ?? new LocalArtifactStore(new StoreLayout(parse.GetValue(store)).Artifacts);
-            CuratedDataset data = await new CuratedDatasetReader(artifacts).ReadAsync(parse.GetValue(dataset)!, cancellationToken).ConfigureAwait(false);
-            ITrainingValidator? validator = null;
-            if (parse.GetValue(refitOf) is { } source)
-            {
-                if (run.RunId != ModelRefit.RunIdOf(source))
-                {
-                    throw new ArgumentException($"--run-id of the refit of '{source}' must be '{ModelRefit.RunIdOf(source)}'.");
-                }
 
-                (data, options, run) = await ModelRefit.PrepareAsync(artifacts, data, source, run.MaxEpochsThisCall, options.Device, cancellationToken).ConfigureAwait(false);
-            }
-            else
+            // The train stage itself, so a host that trains in a child process or a job gets what the app's own
+            // training gets: the automatic choice (kind Auto), the refit, the warm-start check.
+            var stage = new TrainStage(artifacts, new CuratedDatasetReader(artifacts), new ModelTrainer(), Options.Create(options));
+            var input = new TrainStageInput(id, parse.GetValue(dataset)!, parse.GetValue(evaluationK), Overrides: null, parse.GetValue(warmStart), parse.GetValue(maxEpochs) ?? 0)
             {
-                validator = TrainingValidators.For(data, options.Kind, parse.GetValue(evaluationK));
-            }
-
-            var progress = EpochLines.Create(string.Empty);
-            TrainingResult result = await new ModelTrainer().TrainAsync(data, options, run, artifacts, validator, progress, cancellationToken).ConfigureAwait(false);
-            if (result.FellBackToCpu)
+                RefitOf = parse.GetValue(refitOf),
+            };
+            TrainStageOutput output = await stage.RunAsync(input, EpochLines.Create(string.Empty), cancellationToken).ConfigureAwait(false);
+            if ((await TrainedModel.ReadManifestAsync(artifacts, output.RunId, cancellationToken).ConfigureAwait(false))?.FellBackToCpu == true)
             {
                 ConsoleOutput.Error.MarkupLine("[yellow]CUDA is not available: trained on the CPU.[/]");
             }
 
-            Console.Out.WriteLine(JsonSerializer.Serialize(new
-            {
-                runId = result.RunId,
-                status = result.Status.ToString(),
-                epochs = result.Epochs.Count,
-                maxEpochs = options.Resolve(data.IsExplicit).Epochs,
-                bestEpoch = result.BestEpoch,
-                metric = result.MetricName,
-                best = result.BestMetric,
-                device = result.Device,
-                resumedFromEpoch = result.ResumedFromEpoch,
-            }));
+            Console.Out.WriteLine(TrainingCommandLine.FormatOutput(output));
         }));
         return command;
     }

@@ -122,6 +122,9 @@ public sealed record TrainStageOutput(string RunId, int EpochsDone, int MaxEpoch
 {
     /// <summary>The automatic model choice's candidates and their validation figures, once it has chosen.</summary>
     public IReadOnlyList<LeaderboardEntry>? Leaderboard { get; init; }
+
+    /// <summary>The epoch of the checkpoint this call resumed from (0: it started the run).</summary>
+    public int ResumedFromEpoch { get; init; }
 }
 
 /// <summary>Stage 3 input.</summary>

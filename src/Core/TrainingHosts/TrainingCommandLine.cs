@@ -61,6 +61,25 @@ public static class TrainingCommandLine
         return args;
     }
 
+    /// <summary>The result line <c>recommender train</c> prints last: the stage output as one JSON object (<see cref="ParseOutput"/> reads it).</summary>
+    public static string FormatOutput(TrainStageOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return JsonSerializer.Serialize(new
+        {
+            runId = output.RunId,
+            status = output.Finished ? nameof(TrainingStatus.Completed) : nameof(TrainingStatus.Running),
+            epochs = output.EpochsDone,
+            maxEpochs = output.MaxEpochs,
+            bestEpoch = output.BestEpoch,
+            metric = output.Metric,
+            best = output.BestValue,
+            device = output.Device,
+            resumedFromEpoch = output.ResumedFromEpoch,
+            leaderboard = output.Leaderboard,
+        });
+    }
+
     /// <summary>
     /// The stage output from the child's standard output: its last line that is a JSON object
     /// (<paramref name="maxEpochs"/> stands in when the line does not say how many epochs were planned).
@@ -91,7 +110,13 @@ public static class TrainingCommandLine
                 root.TryGetProperty("metric", out JsonElement metric) && metric.ValueKind == JsonValueKind.String ? metric.GetString()! : string.Empty,
                 root.TryGetProperty("best", out JsonElement best) && best.ValueKind == JsonValueKind.Number ? best.GetDouble() : null,
                 root.TryGetProperty("device", out JsonElement device) && device.ValueKind == JsonValueKind.String ? device.GetString()! : string.Empty,
-                seconds);
+                seconds)
+            {
+                ResumedFromEpoch = root.TryGetProperty("resumedFromEpoch", out JsonElement resumed) && resumed.ValueKind == JsonValueKind.Number ? resumed.GetInt32() : 0,
+                Leaderboard = root.TryGetProperty("leaderboard", out JsonElement board) && board.ValueKind == JsonValueKind.Array
+                    ? board.Deserialize<List<LeaderboardEntry>>()
+                    : null,
+            };
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

@@ -61,6 +61,24 @@ public sealed class TrainingCommandLineTests
     }
 
     [Fact]
+    public void ParseOutput_OfFormatOutputWithALeaderboard_GivesBackTheStageOutput()
+    {
+        LeaderboardEntry[] board =
+        [
+            new("ease", ModelKind.Ease, "λ=25·2^(epoch-1)", "ndcg@10", 0.44, new Dictionary<string, double> { ["ndcg@10"] = 0.44 }, 2, 4, 16.8) { Chosen = true },
+            new("ials", ModelKind.Ials, "d=64", "ndcg@10", 0.45, null, 16, 16, 3.0) { Note = "0.0100 ahead of ease, within the noise (2 SE = 0.0200)" },
+        ];
+        var written = new TrainStageOutput("r", 2, 30, true, 2, "ndcg@10", 0.44, "cpu", 20) { Leaderboard = board, ResumedFromEpoch = 1 };
+
+        TrainStageOutput read = TrainingCommandLine.ParseOutput("r", "epoch 1\n" + TrainingCommandLine.FormatOutput(written) + "\n", maxEpochs: 0, seconds: 20);
+
+        Assert.Equal(written with { Leaderboard = null }, read with { Leaderboard = null });
+        Assert.Equal(2, read.Leaderboard!.Count);
+        Assert.Equal((board[0].Candidate, board[0].Chosen, board[0].Metrics!["ndcg@10"]), (read.Leaderboard[0].Candidate, read.Leaderboard[0].Chosen, read.Leaderboard[0].Metrics!["ndcg@10"]));
+        Assert.Equal((board[1].Kind, board[1].Note), (read.Leaderboard[1].Kind, read.Leaderboard[1].Note));
+    }
+
+    [Fact]
     public void ParseOutput_NoJsonLine_ThrowsNamingTheRun()
     {
         var ex = Assert.Throws<TrainingHostException>(() => TrainingCommandLine.ParseOutput("run-9", "nothing useful", 30, 1));

@@ -49,10 +49,12 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
         await AssertPublishedAsync(host, run, trainedKind, gateMetric);
     }
 
-    [Fact]
-    public async Task Pipeline_MatrixFactorizationTrainedByTheChildProcessHost_EveryStageSucceedsAndPublishes()
+    [Theory]
+    [InlineData(ModelKind.MatrixFactorization, true, ModelKind.MatrixFactorization, "rmse")]
+    [InlineData(ModelKind.Auto, false, null, "ndcg@10")] // the child runs the automatic choice too, and reports its leaderboard
+    public async Task Pipeline_TrainedByTheChildProcessHost_EveryStageSucceedsAndPublishes(ModelKind kind, bool isExplicit, ModelKind? trainedKind, string gateMetric)
     {
-        Dictionary<string, string?> settings = Settings(ModelKind.MatrixFactorization, isExplicit: true);
+        Dictionary<string, string?> settings = Settings(kind, isExplicit);
         settings["Recommender:TrainingHost:Kind"] = "Process";
         settings["Recommender:TrainingHost:Process:Command"] = $"dotnet \"{CliAssembly}\"";
         settings["Recommender:TrainingHost:Process:Timeout"] = "00:02:00";
@@ -61,7 +63,7 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
 
         OrchestrationMetadata run = await host.RunToCompletionAsync();
 
-        await AssertPublishedAsync(host, run, ModelKind.MatrixFactorization, "rmse");
+        await AssertPublishedAsync(host, run, trainedKind, gateMetric);
     }
 
     [Fact]

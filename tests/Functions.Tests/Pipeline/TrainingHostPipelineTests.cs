@@ -87,9 +87,10 @@ public sealed class TrainingHostPipelineTests(AzuriteFixture azurite)
             echo "$out"
             if [ ! -e "{{calls}}.crashed" ]; then touch "{{calls}}.crashed"; echo "crashed after training" >&2; exit 3; fi
             """);
-        // Without the refit, the child's only calls are the gated training's.
+        // One model kind and no refit: the child's only calls are the gated training's, epoch by epoch.
         Dictionary<string, string?> settings = ProcessHost($"sh \"{script}\" dotnet \"{CliAssembly}\"");
         settings["Recommender:Training:Refit"] = "false";
+        settings["Recommender:Training:Kind"] = "Softmax";
         await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: settings);
         await host.UploadLogAsync("day-1.parquet");
 

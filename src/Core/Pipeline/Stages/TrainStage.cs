@@ -16,6 +16,8 @@ namespace Recommender.Core.Pipeline;
 /// </summary>
 public sealed class TrainStage
 {
+    private const long MaxLeaderboardBytes = 1 << 20;
+
     private readonly IArtifactStore _artifacts;
     private readonly CuratedDatasetReader _datasets;
     private readonly ModelTrainer _trainer;
@@ -90,7 +92,10 @@ public sealed class TrainStage
             result.MetricName ?? validator?.MetricName ?? string.Empty,
             result.BestMetric,
             result.Device,
-            stopwatch.Elapsed.TotalSeconds);
+            stopwatch.Elapsed.TotalSeconds)
+        {
+            ResumedFromEpoch = result.ResumedFromEpoch,
+        };
     }
 
     /// <summary>The run <paramref name="input"/> may warm-start from: its warm-start run when that one finished with the same kind and dimension, else null.</summary>
@@ -106,7 +111,10 @@ public sealed class TrainStage
         return await UsableWarmStartAsync(input.WarmStartRunId, input.RunId, ApplyOverrides(_options, input.Overrides), dataset, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Where a run trained elsewhere (a job execution) stands, from its manifest <c>models/{runId}/model.json</c>.</summary>
+    /// <summary>
+    /// Where a run trained elsewhere (a job execution) stands, from its manifest <c>models/{runId}/model.json</c>,
+    /// with the leaderboard of its automatic choice when it made one.
+    /// </summary>
     /// <exception cref="ArtifactNotFoundException">The run wrote no manifest.</exception>
     public async Task<TrainStageOutput> ReadProgressAsync(TrainStageInput input, CancellationToken cancellationToken = default)
     {
@@ -122,7 +130,10 @@ public sealed class TrainStage
             manifest.MetricName ?? string.Empty,
             manifest.BestMetric,
             manifest.Device,
-            manifest.Epochs.Sum(e => e.WallSeconds));
+            manifest.Epochs.Sum(e => e.WallSeconds))
+        {
+            Leaderboard = await ModelArtifactJson.ReadAsync<List<LeaderboardEntry>>(_artifacts, ModelArtifactPaths.Leaderboard(input.RunId), MaxLeaderboardBytes, cancellationToken).ConfigureAwait(false),
+        };
     }
 
     /// <summary>Training options with a run's overrides applied.</summary>
