@@ -30,10 +30,14 @@ internal static class TrainCommand
         {
             Description = "Train the refit of this finished run: on train + validation for its best epoch count, with its options (--run-id must be RUN.refit).",
         };
+        var candidate = new Option<string?>("--candidate")
+        {
+            Description = "With --model Auto: train only this candidate of the automatic choice (ease, ials or softmax), as run RUN.CANDIDATE.",
+        };
         var evaluationK = CommonOptions.EvaluationK("Cut-off of the validation NDCG.");
         var maxEpochs = CheckedOption.Number("--max-epochs-this-call", "Stop after this many epochs (0: train to the end); the run resumes later. Default 0.", 0, int.MaxValue);
         var training = new TrainingArguments();
-        var command = new Command("train", "Train (or resume) a model on a curated dataset, checkpointing every epoch.") { store, dataset, runId, warmStart, refitOf, evaluationK, maxEpochs };
+        var command = new Command("train", "Train (or resume) a model on a curated dataset, checkpointing every epoch.") { store, dataset, runId, warmStart, refitOf, candidate, evaluationK, maxEpochs };
         training.AddTo(command);
 
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
@@ -49,6 +53,7 @@ internal static class TrainCommand
             var input = new TrainStageInput(id, parse.GetValue(dataset)!, parse.GetValue(evaluationK), Overrides: null, parse.GetValue(warmStart), parse.GetValue(maxEpochs) ?? 0)
             {
                 RefitOf = parse.GetValue(refitOf),
+                Candidate = parse.GetValue(candidate),
             };
             TrainStageOutput output = await stage.RunAsync(input, EpochLines.Create(string.Empty), cancellationToken).ConfigureAwait(false);
             if ((await TrainedModel.ReadManifestAsync(artifacts, output.RunId, cancellationToken).ConfigureAwait(false))?.FellBackToCpu == true)

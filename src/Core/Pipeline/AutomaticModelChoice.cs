@@ -20,7 +20,13 @@ namespace Recommender.Core.Pipeline;
 /// </summary>
 internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTrainer trainer, ILogger logger)
 {
-    /// <summary>Runs (or continues) the choice and the winner's training.</summary>
+    private const long MaxLeaderboardBytes = 1 << 20;
+
+    /// <summary>
+    /// Runs (or continues) the whole choice in turn: each candidate to the end, then the choice. What the
+    /// CLI and a training job do; the Functions app trains the candidates as parallel activities instead
+    /// (<see cref="TrainCandidateAsync"/>) and then calls <see cref="ChooseAsync"/>.
+    /// </summary>
     public async Task<TrainStageOutput> TrainAsync(
         TrainStageInput input,
         CuratedDataset dataset,
@@ -30,63 +36,127 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
         CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        IReadOnlyList<ModelCandidate> candidates = ModelCandidates.For(options, dataset);
-        var board = new List<LeaderboardEntry>();
-        double spent = 0;
-        foreach (ModelCandidate candidate in candidates)
+        var skipped = new List<string>();
+        if (!await ChosenAsync(input.RunId, cancellationToken).ConfigureAwait(false))
         {
-            if (spent >= options.SelectionTimeBudget.TotalSeconds && board.Any(entry => entry.Validation is not null))
+            double spent = 0;
+            bool anyTrained = false;
+            foreach (ModelCandidate candidate in ModelCandidates.For(options, dataset))
             {
-                board.Add(new LeaderboardEntry(candidate.Name, candidate.Options.Kind, candidate.Settings, validator.MetricName, null, null, 0, 0, 0)
+                if (spent >= options.SelectionTimeBudget.TotalSeconds && anyTrained)
                 {
-                    Skipped = FormattableString.Invariant($"the search's time budget ({options.SelectionTimeBudget}) was spent"),
-                });
-                continue;
-            }
+                    skipped.Add(candidate.Name);
+                    continue;
+                }
 
-            var run = new TrainingRun(candidate.RunIdFor(input.RunId)) { MaxEpochsThisCall = input.MaxEpochsThisCall };
-            TrainingResult result = await trainer.TrainAsync(dataset, candidate.Options, run, store, validator, progress, cancellationToken).ConfigureAwait(false);
-            if (result.Status is TrainingStatus.Running)
+                TrainingResult result = await TrainCandidateRunAsync(input, dataset, candidate, validator, progress, cancellationToken).ConfigureAwait(false);
+                if (result.Status is TrainingStatus.Running)
+                {
+                    return Unfinished(input, result, candidate.Options.Epochs ?? 0, validator, clock.Elapsed.TotalSeconds);
+                }
+
+                anyTrained |= result.BestMetric is { } value && double.IsFinite(value);
+                spent += result.Epochs.Sum(epoch => epoch.WallSeconds);
+            }
+        }
+
+        return await ChooseAsync(input, dataset, options, validator, skipped, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Trains (or continues) one candidate, <paramref name="name"/>, as its own run <c>{runId}.{name}</c>, up to
+    /// <see cref="TrainStageInput.MaxEpochsThisCall"/> epochs; the output describes that run.
+    /// </summary>
+    /// <exception cref="ArgumentException">No candidate of this dataset and these options has that name.</exception>
+    public async Task<TrainStageOutput> TrainCandidateAsync(
+        TrainStageInput input,
+        CuratedDataset dataset,
+        TrainingOptions options,
+        ITrainingValidator validator,
+        string name,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ModelCandidate> candidates = ModelCandidates.For(options, dataset);
+        ModelCandidate candidate = candidates.FirstOrDefault(c => c.Name == name)
+            ?? throw new ArgumentException($"Run '{input.RunId}' has no candidate '{name}'; its candidates are {string.Join(", ", candidates.Select(c => c.Name))}.", nameof(name));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TrainingResult result = await TrainCandidateRunAsync(input, dataset, candidate, validator, progress, cancellationToken).ConfigureAwait(false);
+        return new TrainStageOutput(
+            result.RunId,
+            result.Epochs.Count,
+            candidate.Options.Epochs ?? 0,
+            result.Status is not TrainingStatus.Running,
+            result.BestEpoch,
+            result.MetricName ?? validator.MetricName,
+            result.BestMetric,
+            result.Device,
+            clock.Elapsed.TotalSeconds)
+        {
+            ResumedFromEpoch = result.ResumedFromEpoch,
+        };
+    }
+
+    /// <summary>
+    /// Chooses among the trained candidates (those in <paramref name="skipped"/> were not trained), makes the
+    /// winner the run's model and writes the leaderboard; then deletes the candidates' runs. Once the
+    /// leaderboard is written, a call again returns the same choice.
+    /// </summary>
+    /// <exception cref="InvalidModelArtifactException">A candidate not skipped has not finished.</exception>
+    public async Task<TrainStageOutput> ChooseAsync(
+        TrainStageInput input,
+        CuratedDataset dataset,
+        TrainingOptions options,
+        ITrainingValidator validator,
+        IReadOnlyCollection<string> skipped,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        IReadOnlyList<ModelCandidate> candidates = ModelCandidates.For(options, dataset);
+        IReadOnlyList<LeaderboardEntry>? leaderboard = await ModelArtifactJson.ReadAsync<List<LeaderboardEntry>>(
+            store, ModelArtifactPaths.Leaderboard(input.RunId), MaxLeaderboardBytes, cancellationToken).ConfigureAwait(false);
+        if (leaderboard is null)
+        {
+            var board = new List<LeaderboardEntry>();
+            foreach (ModelCandidate candidate in candidates)
             {
-                return Unfinished(input, result, candidate.Options.Epochs ?? 0, validator, clock.Elapsed.TotalSeconds);
+                board.Add(skipped.Contains(candidate.Name)
+                    ? new LeaderboardEntry(candidate.Name, candidate.Options.Kind, candidate.Settings, validator.MetricName, null, null, 0, 0, 0)
+                    {
+                        Skipped = FormattableString.Invariant($"the search's time budget ({options.SelectionTimeBudget}) was spent"),
+                    }
+                    : EntryOf(candidate, await TrainedModel.ReadFinishedManifestAsync(store, candidate.RunIdFor(input.RunId), cancellationToken).ConfigureAwait(false), validator));
             }
 
-            LeaderboardEntry entry = EntryOf(candidate, result, validator);
-            board.Add(entry);
-            spent += entry.Seconds;
+            IReadOnlyList<double[]?> byUser = await NdcgByUserAsync(input.RunId, candidates, board, validator, cancellationToken).ConfigureAwait(false);
+            (int winnerIndex, string? note) = ChooseAboveNoise(board, byUser, validator.HigherIsBetter);
+            LeaderboardEntry winner = board[winnerIndex];
+            LogChosen(logger, input.RunId, winner.Candidate, winner.Metric, winner.Validation ?? double.NaN, winner.BestEpoch);
+            await AdoptAsync(candidates[winnerIndex].RunIdFor(input.RunId), input.RunId, FinalOptions(candidates[winnerIndex], winner), winner.BestEpoch, cancellationToken).ConfigureAwait(false);
+            int leader = LeaderIndex(board, validator.HigherIsBetter);
+            leaderboard = [.. board.Select((entry, index) => entry with
+            {
+                Chosen = index == winnerIndex,
+                Note = index == leader ? note : null,
+            })];
+            await ModelArtifactJson.WriteAsync(store, ModelArtifactPaths.Leaderboard(input.RunId), leaderboard, cancellationToken).ConfigureAwait(false);
         }
 
-        IReadOnlyList<double[]?> byUser = await NdcgByUserAsync(input.RunId, candidates, board, validator, cancellationToken).ConfigureAwait(false);
-        (int winnerIndex, string? note) = ChooseAboveNoise(board, byUser, validator.HigherIsBetter);
-        LeaderboardEntry winner = board[winnerIndex];
-        ModelCandidate chosen = candidates.Single(candidate => candidate.Name == winner.Candidate);
-        LogChosen(logger, input.RunId, chosen.Name, winner.Metric, winner.Validation ?? double.NaN, winner.BestEpoch);
-        TrainingOptions final = chosen.Options with { Epochs = winner.BestEpoch, EarlyStoppingPatience = 0 };
-        await AdoptAsync(chosen.RunIdFor(input.RunId), input.RunId, final, winner.BestEpoch, cancellationToken).ConfigureAwait(false);
-        var finalRun = new TrainingRun(input.RunId) { MaxEpochsThisCall = input.MaxEpochsThisCall };
-        TrainingResult trained = await trainer.TrainAsync(dataset, final, finalRun, store, validator, progress, cancellationToken).ConfigureAwait(false);
-        if (trained.Status is TrainingStatus.Running)
-        {
-            return Unfinished(input, trained, final.Epochs ?? 0, validator, clock.Elapsed.TotalSeconds);
-        }
-
-        int leader = LeaderIndex(board, validator.HigherIsBetter);
-        IReadOnlyList<LeaderboardEntry> leaderboard = [.. board.Select((entry, index) => entry with
-        {
-            Chosen = index == winnerIndex,
-            Note = index == leader ? note : null,
-        })];
-        await ModelArtifactJson.WriteAsync(store, ModelArtifactPaths.Leaderboard(input.RunId), leaderboard, cancellationToken).ConfigureAwait(false);
         foreach (ModelCandidate candidate in candidates)
         {
             await store.DeleteUnderAsync(ModelArtifactPaths.Run(candidate.RunIdFor(input.RunId)), cancellationToken).ConfigureAwait(false);
         }
 
+        // The adopted run is finished: this loads its model and returns.
+        LeaderboardEntry chosen = leaderboard.Single(entry => entry.Chosen);
+        TrainingOptions final = FinalOptions(candidates.Single(candidate => candidate.Name == chosen.Candidate), chosen);
+        TrainingResult trained = await trainer.TrainAsync(dataset, final, new TrainingRun(input.RunId), store, validator, progress, cancellationToken).ConfigureAwait(false);
         return new TrainStageOutput(
             input.RunId,
             trained.Epochs.Count,
             final.Epochs ?? 0,
-            Finished: true,
+            Finished: trained.Status is not TrainingStatus.Running,
             trained.BestEpoch,
             trained.MetricName ?? validator.MetricName,
             trained.BestMetric,
@@ -96,6 +166,20 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
             Leaderboard = leaderboard,
         };
     }
+
+    /// <summary>The winner's options, trained for its best number of epochs: what the adopted checkpoint is.</summary>
+    private static TrainingOptions FinalOptions(ModelCandidate candidate, LeaderboardEntry entry) =>
+        candidate.Options with { Epochs = entry.BestEpoch, EarlyStoppingPatience = 0 };
+
+    private Task<TrainingResult> TrainCandidateRunAsync(
+        TrainStageInput input, CuratedDataset dataset, ModelCandidate candidate, ITrainingValidator validator, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var run = new TrainingRun(candidate.RunIdFor(input.RunId)) { MaxEpochsThisCall = input.MaxEpochsThisCall };
+        return trainer.TrainAsync(dataset, candidate.Options, run, store, validator, progress, cancellationToken);
+    }
+
+    private async Task<bool> ChosenAsync(string runId, CancellationToken cancellationToken) =>
+        await store.GetInfoAsync(ModelArtifactPaths.Leaderboard(runId), cancellationToken).ConfigureAwait(false) is not null;
 
     /// <summary>
     /// Makes <paramref name="runId"/> the finished run of <paramref name="final"/>: the candidate's checkpoint of
@@ -130,19 +214,19 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
         await ModelArtifactJson.WriteAsync(store, ModelArtifactPaths.Manifest(runId), adopted, cancellationToken).ConfigureAwait(false);
     }
 
-    private static LeaderboardEntry EntryOf(ModelCandidate candidate, TrainingResult result, ITrainingValidator validator)
+    private static LeaderboardEntry EntryOf(ModelCandidate candidate, ModelManifest manifest, ITrainingValidator validator)
     {
-        EpochRecord? best = result.Epochs.FirstOrDefault(epoch => epoch.Epoch == result.BestEpoch);
+        EpochRecord? best = manifest.Epochs.FirstOrDefault(epoch => epoch.Epoch == manifest.BestEpoch);
         return new LeaderboardEntry(
             candidate.Name,
             candidate.Options.Kind,
             candidate.Settings,
-            result.MetricName ?? validator.MetricName,
-            result.BestMetric,
+            manifest.MetricName ?? validator.MetricName,
+            manifest.BestMetric,
             best?.Metrics,
-            result.BestEpoch,
-            result.Epochs.Count,
-            Math.Round(result.Epochs.Sum(epoch => epoch.WallSeconds), 2));
+            manifest.BestEpoch,
+            manifest.Epochs.Count,
+            Math.Round(manifest.Epochs.Sum(epoch => epoch.WallSeconds), 2));
     }
 
     /// <summary>

@@ -29,8 +29,14 @@ public sealed record PipelineRunSettings(int TopK, int EvaluationK, int ShardSiz
     public static PipelineRunSettings From(PipelineOptions options, int epochsPerActivity = 5)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new(options.TopK, options.EvaluationK, options.ShardSize, options.MaxParallelShards, options.KeepVersions, options.MinNdcgVersusPopularity, options.MaxRegressionVersusLive, epochsPerActivity);
+        return new(options.TopK, options.EvaluationK, options.ShardSize, options.MaxParallelShards, options.KeepVersions, options.MinNdcgVersusPopularity, options.MaxRegressionVersusLive, epochsPerActivity)
+        {
+            MaxParallelCandidates = options.MaxParallelCandidates,
+        };
     }
+
+    /// <summary>Candidates of the automatic choice trained at once (<see cref="PipelineOptions.MaxParallelCandidates"/>).</summary>
+    public int MaxParallelCandidates { get; init; } = 3;
 
     /// <summary>When set, training runs as executions of the training job, polled on this schedule; null: the training activity trains.</summary>
     public TrainingJobSchedule? TrainingJob { get; init; }
@@ -94,7 +100,23 @@ public sealed record TrainStageInput(string RunId, string DatasetVersion, int Ev
     /// validation or warm start (see <see cref="Training.ModelRefit"/>).
     /// </summary>
     public string? RefitOf { get; init; }
+
+    /// <summary>
+    /// When set, this call trains (or continues) that candidate of the run's automatic choice, as the run
+    /// <c>{RunId}.{Candidate}</c> (see <see cref="TrainStage.PlanCandidatesAsync"/>).
+    /// </summary>
+    public string? Candidate { get; init; }
 }
+
+/// <summary>The automatic choice's candidates of a run, when it makes one.</summary>
+/// <param name="Candidates">Candidate names in the order the choice prefers them; empty when the run trains one model.</param>
+/// <param name="TimeBudget">Once the candidates trained so far have taken this long, the others are skipped.</param>
+public sealed record CandidatePlan(IReadOnlyList<string> Candidates, TimeSpan TimeBudget);
+
+/// <summary>The choice among a run's trained candidates.</summary>
+/// <param name="Training">The run's training input.</param>
+/// <param name="Skipped">Candidates not trained (the time budget was spent).</param>
+public sealed record ChooseModelInput(TrainStageInput Training, IReadOnlyList<string> Skipped);
 
 /// <summary>Stage 2 on the training job: start execution number <paramref name="Execution"/> (from 1) of a training call.</summary>
 /// <param name="Training">What the execution trains.</param>

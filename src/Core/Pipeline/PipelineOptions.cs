@@ -28,6 +28,13 @@ public sealed class PipelineOptions
     [Range(1, 256)]
     public int MaxParallelShards { get; set; } = 8;
 
+    /// <summary>
+    /// Candidates of the automatic model choice the Functions app trains at once, each as its own chain of
+    /// training activities. Default 3: every candidate at once.
+    /// </summary>
+    [Range(1, 16)]
+    public int MaxParallelCandidates { get; set; } = 3;
+
     /// <summary>Published versions kept for rollback, the active one included.</summary>
     [Range(1, 100)]
     public int KeepVersions { get; set; } = 3;

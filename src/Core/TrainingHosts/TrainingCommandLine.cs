@@ -58,6 +58,11 @@ public static class TrainingCommandLine
             args.AddRange(["--refit-of", source]);
         }
 
+        if (input.Candidate is { } candidate)
+        {
+            args.AddRange(["--candidate", candidate]);
+        }
+
         return args;
     }
 

@@ -9,7 +9,8 @@ namespace Recommender.Functions.Pipeline;
 
 /// <summary>
 /// The training pipeline: preprocess → (end here when a trigger's run finds the live version's dataset) →
-/// train (in resumable chunks) → evaluate → quality gate → refit on train + validation (resumable chunks,
+/// train (in resumable chunks; the automatic choice's candidates as parallel chains of such chunks, then the
+/// choice) → evaluate → quality gate → refit on train + validation (resumable chunks,
 /// when on) → prepare scoring → score fan-out over user shards (capped parallelism) → publish. It only
 /// sequences activities: no clock, no I/O, no delays, so replays are deterministic. A failed stage is
 /// reported in the custom status and the run record; the live version stays live. When new
@@ -63,7 +64,14 @@ public static class TrainingPipelineOrchestrator
             stage = PipelineStageNames.Train;
             string? liveRunId = await GetLiveVersionActivity.CallAsync(context, runId, retry);
             var trainInput = new TrainStageInput(runId, data.DatasetVersion, request.Settings.EvaluationK, request.Overrides, liveRunId, request.Settings.EpochsPerActivity);
-            (progress, leaderboard) = await TrainToEndAsync(context, request, trainInput, progress, detail: null, retries);
+
+            // A training job runs a whole choice in one execution; in the app the candidates fan out.
+            CandidatePlan plan = request.Settings.TrainingJob is null
+                ? await PlanCandidatesActivity.CallAsync(context, trainInput, retry)
+                : new CandidatePlan([], TimeSpan.Zero);
+            (progress, leaderboard) = plan.Candidates.Count > 0
+                ? await ChooseAmongCandidatesAsync(context, request, trainInput, plan, progress, retries)
+                : await TrainToEndAsync(context, request, trainInput, progress, detail: null, retries);
 
             stage = PipelineStageNames.Evaluate;
             progress = progress with { Stage = PipelineStageNames.Evaluate, Detail = null };
@@ -136,6 +144,64 @@ public static class TrainingPipelineOrchestrator
         }
         while (!trained.Finished);
         return (progress, trained.Leaderboard);
+    }
+
+    /// <summary>
+    /// The automatic choice in the app: each candidate trains as its own chain of training calls, at most
+    /// <see cref="PipelineRunSettings.MaxParallelCandidates"/> at once (each call resumes from the candidate's
+    /// checkpoints, so a retry loses an epoch at most); once the candidates trained so far have taken the plan's
+    /// time budget, those not started are skipped. Then one call chooses and makes the winner the run's model.
+    /// </summary>
+    private static async Task<(PipelineProgress Progress, IReadOnlyList<LeaderboardEntry>? Leaderboard)> ChooseAmongCandidatesAsync(
+        TaskOrchestrationContext context, PipelineRunRequest request, TrainStageInput input, CandidatePlan plan, PipelineProgress progress, PipelineRetries retries)
+    {
+        DateTime started = context.CurrentUtcDateTime;
+        var running = new List<Task>();
+        var skipped = new List<string>();
+        int done = 0;
+        string Trained() => $"candidates {string.Join(", ", plan.Candidates)}: {done} of {plan.Candidates.Count} trained";
+        context.SetCustomStatus(progress with { Detail = Trained() });
+        foreach (string candidate in plan.Candidates)
+        {
+            if (running.Count == request.Settings.MaxParallelCandidates)
+            {
+                Task finished = await Task.WhenAny(running);
+                running.Remove(finished);
+                await finished;
+                done++;
+                context.SetCustomStatus(progress with { Detail = Trained() });
+            }
+
+            if (done > 0 && context.CurrentUtcDateTime - started >= plan.TimeBudget)
+            {
+                skipped.Add(candidate);
+                continue;
+            }
+
+            running.Add(TrainCandidateToEndAsync(context, input with { Candidate = candidate, WarmStartRunId = null }, retries.Activity));
+        }
+
+        await Task.WhenAll(running);
+        TrainStageOutput chosen = await ChooseModelActivity.CallAsync(context, new ChooseModelInput(input, skipped), retries.Activity);
+        progress = progress with
+        {
+            Epoch = chosen.EpochsDone,
+            Epochs = chosen.MaxEpochs,
+            Metrics = chosen.BestValue is { } best ? new Dictionary<string, double> { [chosen.Metric] = best } : progress.Metrics,
+            Detail = chosen.Leaderboard?.SingleOrDefault(entry => entry.Chosen) is { } winner ? $"chose {winner.Candidate}" : null,
+        };
+        context.SetCustomStatus(progress);
+        return (progress, chosen.Leaderboard);
+    }
+
+    private static async Task TrainCandidateToEndAsync(TaskOrchestrationContext context, TrainStageInput input, TaskOptions retry)
+    {
+        TrainStageOutput trained;
+        do
+        {
+            trained = await TrainActivity.CallAsync(context, input, retry);
+        }
+        while (!trained.Finished);
     }
 
     /// <summary>

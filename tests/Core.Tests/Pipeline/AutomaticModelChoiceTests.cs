@@ -65,6 +65,46 @@ public sealed class AutomaticModelChoiceTests
         Assert.Equal(expected.BestValue!.Value, output.BestValue!.Value, 6);
     }
 
+    [Fact]
+    public async Task TrainCandidateAsyncThenChooseAsync_CandidatesAloneInAnyOrder_ChooseWhatTrainingInTurnChooses()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        using var inTurnStore = new TemporaryStore();
+        using var fannedOutStore = new TemporaryStore();
+        TrainStageOutput inTurn = await ChooseAsync(data, inTurnStore.Store, "run", maxEpochsThisCall: 0);
+        var choice = new AutomaticModelChoice(fannedOutStore.Store, new ModelTrainer(), NullLogger.Instance);
+        var input = new TrainStageInput("run", data.Version, 5, null, null, MaxEpochsThisCall: 0);
+        var validator = new NdcgValidator(data);
+
+        foreach (string candidate in new[] { "softmax", "ials", "ease" })
+        {
+            TrainStageOutput trained = await choice.TrainCandidateAsync(input, data, Options, validator, candidate, progress: null, CancellationToken.None);
+            Assert.Equal(($"run.{candidate}", true), (trained.RunId, trained.Finished));
+        }
+
+        TrainStageOutput chosen = await choice.ChooseAsync(input, data, Options, validator, skipped: [], progress: null, CancellationToken.None);
+        TrainStageOutput again = await choice.ChooseAsync(input, data, Options, validator, skipped: [], progress: null, CancellationToken.None);
+
+        var expected = inTurn.Leaderboard!.Select(entry => (entry.Candidate, entry.Validation, entry.BestEpoch, entry.Chosen)).ToList();
+        Assert.Equal(expected, chosen.Leaderboard!.Select(entry => (entry.Candidate, entry.Validation, entry.BestEpoch, entry.Chosen)));
+        Assert.Equal(expected, again.Leaderboard!.Select(entry => (entry.Candidate, entry.Validation, entry.BestEpoch, entry.Chosen)));
+        Assert.Null(await TrainedModel.ReadManifestAsync(fannedOutStore.Store, "run.softmax", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TrainCandidateAsync_NameThatIsNoCandidate_ThrowsNamingTheCandidates()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        using var store = new TemporaryStore();
+        var choice = new AutomaticModelChoice(store.Store, new ModelTrainer(), NullLogger.Instance);
+        var input = new TrainStageInput("run", data.Version, 5, null, null, MaxEpochsThisCall: 0);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            choice.TrainCandidateAsync(input, data, Options, new NdcgValidator(data), "bpr", progress: null, CancellationToken.None));
+
+        Assert.Contains("no candidate 'bpr'; its candidates are ease, ials, softmax", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(true)] // every candidate: the best of EASE, iALS and softmax wins
     [InlineData(false)] // EASE and softmax left out by their catalog caps: iALS wins

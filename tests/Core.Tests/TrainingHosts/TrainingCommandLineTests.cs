@@ -41,6 +41,16 @@ public sealed class TrainingCommandLineTests
     }
 
     [Fact]
+    public void Arguments_CandidateCall_NameTheCandidateUnderTheRunsId()
+    {
+        var input = new TrainStageInput("run-1", "ds-7", 10, null, null, 5) { Candidate = "ials" };
+
+        IReadOnlyList<string> args = TrainingCommandLine.Arguments(input, new TrainingOptions(), warmStartRunId: null);
+
+        Assert.Equal(("ials", "run-1", "Auto"), (After(args, "--candidate"), After(args, "--run-id"), After(args, "--model")));
+    }
+
+    [Fact]
     public void ParseOutput_LineWithMaxEpochs_TakesThePlannedEpochsFromIt()
     {
         string stdout = "{\"runId\":\"r\",\"status\":\"Completed\",\"epochs\":9,\"maxEpochs\":9,\"bestEpoch\":9,\"metric\":null,\"best\":null,\"device\":\"cpu\",\"resumedFromEpoch\":0}\n";

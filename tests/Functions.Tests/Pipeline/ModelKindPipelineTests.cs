@@ -101,6 +101,35 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
         Assert.True(faults.Calls(nameof(TrainActivity)) >= 4, $"{faults.Calls(nameof(TrainActivity))} train calls");
     }
 
+    [Fact]
+    public async Task Pipeline_AutomaticChoice_TrainsTheCandidatesAsParallelActivitiesAndChoosesAsInTurn()
+    {
+        var faults = new ActivityFaults();
+
+        // A candidate's chunk crashes after checkpointing (the second training call): its retry resumes.
+        faults.FailAfterCall(nameof(TrainActivity), 2);
+        Dictionary<string, string?> settings = Settings(ModelKind.Auto, isExplicit: false);
+        settings["Recommender:Pipeline:MaxParallelCandidates"] = "3";
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, faults, settings);
+        await host.UploadLogAsync("ratings.parquet", RatingsLog());
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync();
+
+        await AssertPublishedAsync(host, run, trainedKind: null, "ndcg@10");
+        Assert.Equal((1, 1), (faults.Calls(nameof(PlanCandidatesActivity)), faults.Calls(nameof(ChooseModelActivity))));
+        IReadOnlyList<LeaderboardEntry> fannedOut = run.ReadOutputAs<PipelineOutcome>()!.Leaderboard!;
+
+        // The same run one candidate at a time, in turn, chooses the same model from the same figures.
+        Dictionary<string, string?> oneAtATime = Settings(ModelKind.Auto, isExplicit: false);
+        oneAtATime["Recommender:Pipeline:MaxParallelCandidates"] = "1";
+        await using PipelineTestHost serial = await PipelineTestHost.StartAsync(azurite, settings: oneAtATime);
+        await serial.UploadLogAsync("ratings.parquet", RatingsLog());
+        IReadOnlyList<LeaderboardEntry> inTurn = (await serial.RunToCompletionAsync()).ReadOutputAs<PipelineOutcome>()!.Leaderboard!;
+        Assert.Equal(
+            inTurn.Select(entry => (entry.Candidate, entry.Validation, entry.BestEpoch, entry.Chosen)),
+            fannedOut.Select(entry => (entry.Candidate, entry.Validation, entry.BestEpoch, entry.Chosen)));
+    }
+
     private static async Task AssertPublishedAsync(PipelineTestHost host, OrchestrationMetadata run, ModelKind? trainedKind, string gateMetric)
     {
         PipelineProgress? status = run.ReadCustomStatusAs<PipelineProgress>();

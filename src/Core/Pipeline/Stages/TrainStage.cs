@@ -70,11 +70,18 @@ public sealed class TrainStage
             TrainingOptions requested = ApplyOverrides(_options, input.Overrides);
             options = requested.Resolve(dataset.IsExplicit);
             validator = TrainingValidators.For(dataset, options.Kind, input.EvaluationK);
-            if (requested.Kind == ModelKind.Auto && !dataset.IsExplicit)
+            if (MakesAChoice(requested, dataset))
             {
                 // The candidates fill in their own kind's defaults, so they get the options as requested.
                 var choice = new AutomaticModelChoice(_artifacts, _trainer, _logger);
-                return await choice.TrainAsync(input, dataset, requested, validator, progress, cancellationToken).ConfigureAwait(false);
+                return input.Candidate is { } candidate
+                    ? await choice.TrainCandidateAsync(input, dataset, requested, validator, candidate, progress, cancellationToken).ConfigureAwait(false)
+                    : await choice.TrainAsync(input, dataset, requested, validator, progress, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (input.Candidate is not null)
+            {
+                throw new ArgumentException($"Run '{input.RunId}' trains one {options.Kind} model, so it has no candidate '{input.Candidate}'.", nameof(input));
             }
 
             string? warmStart = await UsableWarmStartAsync(input.WarmStartRunId, input.RunId, options, dataset, cancellationToken).ConfigureAwait(false);
@@ -96,6 +103,42 @@ public sealed class TrainStage
         {
             ResumedFromEpoch = result.ResumedFromEpoch,
         };
+    }
+
+    /// <summary>
+    /// The candidates of <paramref name="input"/>'s automatic choice (kind Auto on implicit feedback), none when
+    /// the run trains one model. A host may train them in parallel, each with <see cref="TrainStageInput.Candidate"/>
+    /// set, and then call <see cref="ChooseAsync"/>; <see cref="RunAsync"/> without a candidate does all of it in turn.
+    /// </summary>
+    public async Task<CandidatePlan> PlanCandidatesAsync(TrainStageInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CuratedDataset dataset = await _datasets.ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
+        TrainingOptions requested = ApplyOverrides(_options, input.Overrides);
+        IReadOnlyList<string> candidates = input.RefitOf is null && MakesAChoice(requested, dataset)
+            ? [.. ModelCandidates.For(requested, dataset).Select(candidate => candidate.Name)]
+            : [];
+        return new CandidatePlan(candidates, requested.SelectionTimeBudget);
+    }
+
+    /// <summary>
+    /// The automatic choice once its candidates are trained: picks on validation, makes the winner the run's
+    /// model and returns the run's output with the leaderboard. Calling it again returns the same choice.
+    /// </summary>
+    public async Task<TrainStageOutput> ChooseAsync(ChooseModelInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        TrainStageInput training = input.Training;
+        CuratedDataset dataset = await _datasets.ReadAsync(training.DatasetVersion, cancellationToken).ConfigureAwait(false);
+        TrainingOptions requested = ApplyOverrides(_options, training.Overrides);
+        if (!MakesAChoice(requested, dataset))
+        {
+            throw new ArgumentException($"Run '{training.RunId}' trains one model; there is nothing to choose.", nameof(input));
+        }
+
+        ITrainingValidator validator = TrainingValidators.For(dataset, requested.Resolve(dataset.IsExplicit).Kind, training.EvaluationK);
+        var choice = new AutomaticModelChoice(_artifacts, _trainer, _logger);
+        return await choice.ChooseAsync(training, dataset, requested, validator, input.Skipped, progress: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The run <paramref name="input"/> may warm-start from: its warm-start run when that one finished with the same kind and dimension, else null.</summary>
@@ -161,6 +204,9 @@ public sealed class TrainStage
             Seed = overrides.Seed ?? options.Seed,
         };
     }
+
+    private static bool MakesAChoice(TrainingOptions requested, CuratedDataset dataset) =>
+        requested.Kind == ModelKind.Auto && !dataset.IsExplicit;
 
     private async Task<string?> UsableWarmStartAsync(string? liveRunId, string runId, TrainingOptions options, CuratedDataset dataset, CancellationToken cancellationToken)
     {

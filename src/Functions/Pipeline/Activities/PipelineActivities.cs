@@ -39,6 +39,24 @@ public sealed class TrainActivity(ITrainingHost host) : PipelineActivity<TrainAc
         host.TrainAsync(input, cancellationToken);
 }
 
+/// <summary>Stage 2: the candidates of the run's automatic choice (none when it trains one model), which the orchestration trains in parallel.</summary>
+public sealed class PlanCandidatesActivity(TrainStage train) : PipelineActivity<PlanCandidatesActivity, TrainStageInput, CandidatePlan>
+{
+    /// <inheritdoc />
+    [Function(nameof(PlanCandidatesActivity))]
+    public override Task<CandidatePlan> Run([ActivityTrigger] TrainStageInput input, CancellationToken cancellationToken) =>
+        train.PlanCandidatesAsync(input, cancellationToken);
+}
+
+/// <summary>Stage 2, once the candidates are trained: the choice on validation, the winner made the run's model, the leaderboard.</summary>
+public sealed class ChooseModelActivity(TrainStage train) : PipelineActivity<ChooseModelActivity, ChooseModelInput, TrainStageOutput>
+{
+    /// <inheritdoc />
+    [Function(nameof(ChooseModelActivity))]
+    public override Task<TrainStageOutput> Run([ActivityTrigger] ChooseModelInput input, CancellationToken cancellationToken) =>
+        train.ChooseAsync(input, cancellationToken);
+}
+
 /// <summary>
 /// Stage 2 on the training job: starts an execution that trains the run to the end and returns its name.
 /// A start whose answer was lost may have been accepted, so a retry first looks for the running execution
