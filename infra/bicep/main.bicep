@@ -81,6 +81,11 @@ param shardSize int = 5000
 @maxValue(256)
 param maxParallelShards int = 8
 
+@description('Candidates of the automatic model choice trained at the same time.')
+@minValue(1)
+@maxValue(16)
+param maxParallelCandidates int = 3
+
 @description('Published versions kept for rollback, the active one included.')
 @minValue(1)
 @maxValue(100)
@@ -301,6 +306,7 @@ var pipelineSettings = {
   Recommender__Pipeline__TopK: string(topK)
   Recommender__Pipeline__ShardSize: string(shardSize)
   Recommender__Pipeline__MaxParallelShards: string(maxParallelShards)
+  Recommender__Pipeline__MaxParallelCandidates: string(maxParallelCandidates)
   Recommender__Pipeline__KeepVersions: string(keepVersions)
   Recommender__Training__Kind: trainingKind
   Recommender__Training__Dimension: string(trainingDimension)

@@ -10,8 +10,11 @@ internal sealed record ModelShape(ModelKind Kind, int UserCount, int ItemCount, 
     /// <summary>Largest embedding dimension a run trains and a stored model or scoring bundle may declare.</summary>
     public const int MaxEmbeddingDimension = 4096;
 
-    /// <summary>Largest catalog EASE fits; its "dimension" is the catalog size, so this also bounds its scoring rows.</summary>
-    public const int MaxEaseItems = 65_536;
+    /// <summary>
+    /// Largest catalog EASE fits: the largest whose item × item table fits one array (the factor snapshot
+    /// holds B as one <c>float[]</c>). Its "dimension" is the catalog size, so this also bounds its scoring rows.
+    /// </summary>
+    public const int MaxEaseItems = 46_340;
 
     /// <summary>
     /// True when <paramref name="dimension"/> can be the width of the scoring rows of a model over

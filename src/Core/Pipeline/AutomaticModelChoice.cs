@@ -8,7 +8,7 @@ namespace Recommender.Core.Pipeline;
 
 /// <summary>
 /// The train stage when the model kind is automatic on implicit feedback: each candidate
-/// (<see cref="ModelCandidates.For"/>) trains as a run of its own (<c>{runId}.{candidate}</c>) with early
+/// (<see cref="ModelCandidates.For(TrainingOptions, CuratedDataset)"/>) trains as a run of its own (<c>{runId}.{candidate}</c>) with early
 /// stopping on the validation part, the best validation value wins unless its lead is within the noise
 /// (<see cref="ChooseAboveNoise"/>), and the run itself becomes the winner
 /// trained with its options for its best number of epochs: the winner's checkpoint of that epoch is exactly

@@ -65,16 +65,22 @@ public static class ModelCandidates
     /// </summary>
     public static IReadOnlyList<ModelCandidate> For(TrainingOptions options, CuratedDataset data)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(data);
+        return For(options, data.UserCount, data.ItemCount);
+    }
+
+    /// <summary>The candidates for a dataset of <paramref name="userCount"/> users and <paramref name="itemCount"/> items (see the other overload).</summary>
+    public static IReadOnlyList<ModelCandidate> For(TrainingOptions options, int userCount, int itemCount)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         var candidates = new List<ModelCandidate>();
-        if (EaseFits(options, data))
+        if (EaseFits(options, userCount, itemCount))
         {
             candidates.Add(new ModelCandidate("ease", (options with { Kind = ModelKind.Ease, LearningRate = null, Regularization = null }).Resolve(isExplicit: false)));
         }
 
         candidates.Add(new ModelCandidate("ials", (options with { Kind = ModelKind.Ials, LearningRate = null, Regularization = null }).Resolve(isExplicit: false)));
-        if (data.ItemCount <= options.SelectionSoftmaxMaxItems)
+        if (itemCount <= options.SelectionSoftmaxMaxItems)
         {
             candidates.Add(new ModelCandidate("softmax", (options with { Kind = ModelKind.Softmax }).Resolve(isExplicit: false)));
         }
@@ -82,12 +88,11 @@ public static class ModelCandidates
         return candidates;
     }
 
-    /// <summary>True when EASE's matrices fit the configured cap and one array.</summary>
-    public static bool EaseFits(TrainingOptions options, CuratedDataset data)
+    /// <summary>True when EASE's matrices fit the configured cap and its interaction rows fit one array.</summary>
+    public static bool EaseFits(TrainingOptions options, int userCount, int itemCount)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(data);
-        return data.ItemCount <= options.EaseMaxItems && (long)data.UserCount * data.ItemCount <= Array.MaxLength;
+        return itemCount <= options.EaseMaxItems && (long)userCount * itemCount <= Array.MaxLength;
     }
 }
 

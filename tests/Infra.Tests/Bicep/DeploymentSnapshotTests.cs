@@ -88,6 +88,7 @@ public sealed class DeploymentSnapshotTests
             ["Recommender__Pipeline__TopK"] = "100",
             ["Recommender__Pipeline__ShardSize"] = "5000",
             ["Recommender__Pipeline__MaxParallelShards"] = "8",
+            ["Recommender__Pipeline__MaxParallelCandidates"] = "3",
             ["Recommender__Pipeline__KeepVersions"] = "3",
             ["Recommender__Training__Kind"] = "auto",
             ["Recommender__Training__Dimension"] = "64",

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Recommender.Core.Datasets;
 using Recommender.Core.Evaluation;
 using Recommender.Core.Models;
+using Recommender.Core.Preprocessing;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
 
@@ -113,10 +114,13 @@ public sealed class TrainStage
     public async Task<CandidatePlan> PlanCandidatesAsync(TrainStageInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        CuratedDataset dataset = await _datasets.ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
+
+        // The manifest says all the plan needs (feedback kind and counts), without reading the interactions.
+        DatasetManifest dataset = await _datasets.ReadManifestAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
         TrainingOptions requested = ApplyOverrides(_options, input.Overrides);
-        IReadOnlyList<string> candidates = input.RefitOf is null && MakesAChoice(requested, dataset)
-            ? [.. ModelCandidates.For(requested, dataset).Select(candidate => candidate.Name)]
+        bool choice = input.RefitOf is null && requested.Kind == ModelKind.Auto && dataset.Feedback != FeedbackKind.Explicit;
+        IReadOnlyList<string> candidates = choice
+            ? [.. ModelCandidates.For(requested, dataset.Statistics.Users, dataset.Statistics.Items).Select(candidate => candidate.Name)]
             : [];
         return new CandidatePlan(candidates, requested.SelectionTimeBudget);
     }
