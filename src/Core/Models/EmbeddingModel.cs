@@ -70,7 +70,8 @@ internal abstract class EmbeddingModel : nn.Module
     private static float[] ToArray(Tensor rows)
     {
         float[] values = GC.AllocateUninitializedArray<float>(checked((int)rows.numel()));
-        using Tensor target = torch.from_array(values).view(rows.shape);
+        using Tensor flat = torch.from_array(values);
+        using Tensor target = flat.view(rows.shape);
         target.copy_(rows);
         return values;
     }

@@ -52,7 +52,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
                 TrainingResult result = await TrainCandidateRunAsync(input, dataset, candidate, validator, progress, cancellationToken).ConfigureAwait(false);
                 if (result.Status is TrainingStatus.Running)
                 {
-                    return Unfinished(input, result, candidate.Options.Epochs ?? 0, validator, clock.Elapsed.TotalSeconds);
+                    return TrainStageOutput.Of(input.RunId, result, candidate.Options.Epochs ?? 0, validator.MetricName, clock.Elapsed.TotalSeconds);
                 }
 
                 anyTrained |= result.BestMetric is { } value && double.IsFinite(value);
@@ -82,16 +82,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
             ?? throw new ArgumentException($"Run '{input.RunId}' has no candidate '{name}'; its candidates are {string.Join(", ", candidates.Select(c => c.Name))}.", nameof(name));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         TrainingResult result = await TrainCandidateRunAsync(input, dataset, candidate, validator, progress, cancellationToken).ConfigureAwait(false);
-        return new TrainStageOutput(
-            result.RunId,
-            result.Epochs.Count,
-            candidate.Options.Epochs ?? 0,
-            result.Status is not TrainingStatus.Running,
-            result.BestEpoch,
-            result.MetricName ?? validator.MetricName,
-            result.BestMetric,
-            result.Device,
-            clock.Elapsed.TotalSeconds)
+        return TrainStageOutput.Of(result.RunId, result, candidate.Options.Epochs ?? 0, validator.MetricName, clock.Elapsed.TotalSeconds) with
         {
             ResumedFromEpoch = result.ResumedFromEpoch,
         };
@@ -152,16 +143,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
         LeaderboardEntry chosen = leaderboard.Single(entry => entry.Chosen);
         TrainingOptions final = FinalOptions(candidates.Single(candidate => candidate.Name == chosen.Candidate), chosen);
         TrainingResult trained = await trainer.TrainAsync(dataset, final, new TrainingRun(input.RunId), store, validator, progress, cancellationToken).ConfigureAwait(false);
-        return new TrainStageOutput(
-            input.RunId,
-            trained.Epochs.Count,
-            final.Epochs ?? 0,
-            Finished: trained.Status is not TrainingStatus.Running,
-            trained.BestEpoch,
-            trained.MetricName ?? validator.MetricName,
-            trained.BestMetric,
-            trained.Device,
-            clock.Elapsed.TotalSeconds)
+        return TrainStageOutput.Of(input.RunId, trained, final.Epochs ?? 0, validator.MetricName, clock.Elapsed.TotalSeconds) with
         {
             Leaderboard = leaderboard,
         };
@@ -347,9 +329,6 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
 
         return leader;
     }
-
-    private static TrainStageOutput Unfinished(TrainStageInput input, TrainingResult result, int maxEpochs, ITrainingValidator validator, double seconds) =>
-        new(input.RunId, result.Epochs.Count, maxEpochs, Finished: false, result.BestEpoch, result.MetricName ?? validator.MetricName, result.BestMetric, result.Device, seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: automatic choice picked {Candidate} ({Metric} {Value:F4} on validation at epoch {BestEpoch})")]
     private static partial void LogChosen(ILogger logger, string runId, string candidate, string metric, double value, int bestEpoch);

@@ -147,6 +147,13 @@ public sealed record TrainStageOutput(string RunId, int EpochsDone, int MaxEpoch
 
     /// <summary>The epoch of the checkpoint this call resumed from (0: it started the run).</summary>
     public int ResumedFromEpoch { get; init; }
+
+    /// <summary>
+    /// The output of a training call that ended with <paramref name="result"/>, reported under <paramref name="runId"/>:
+    /// finished unless the run is still running; <paramref name="metric"/> names the metric when the run recorded none.
+    /// </summary>
+    internal static TrainStageOutput Of(string runId, TrainingResult result, int maxEpochs, string metric, double seconds) =>
+        new(runId, result.Epochs.Count, maxEpochs, result.Status is not TrainingStatus.Running, result.BestEpoch, result.MetricName ?? metric, result.BestMetric, result.Device, seconds);
 }
 
 /// <summary>Stage 3 input.</summary>

@@ -83,7 +83,8 @@ public sealed class TopKScorer : IDisposable
         _scoreBatch = _scoreBufferTensor.view(BatchSize, itemCount);
 
         // The product's right side, [dimension, items]: a transposed view of the snapshot's item rows, shared, not copied.
-        using (Tensor itemFactors = torch.from_array(factors.ItemFactors).view(itemCount, dimension))
+        using (Tensor flat = torch.from_array(factors.ItemFactors))
+        using (Tensor itemFactors = flat.view(itemCount, dimension))
         {
             _productRight = itemFactors.t();
         }
@@ -234,7 +235,12 @@ public sealed class TopKScorer : IDisposable
         if (_columns is null)
         {
             _columns = GC.AllocateUninitializedArray<float>(checked(dimension * itemCount), pinned: true);
-            Tensor columns = torch.from_array(_columns).view(dimension, itemCount);
+            Tensor columns;
+            using (Tensor flat = torch.from_array(_columns))
+            {
+                columns = flat.view(dimension, itemCount);
+            }
+
             columns.copy_(_productRight);
             _productRight.Dispose();
             _productRight = columns;

@@ -131,15 +131,7 @@ public static class TrainingPipelineOrchestrator
             trained = request.Settings.TrainingJob is { } job
                 ? await TrainOnJobAsync(context, input, job, progress, retries)
                 : await TrainActivity.CallAsync(context, input, retries.Activity);
-            progress = progress with
-            {
-                Epoch = trained.EpochsDone,
-                Epochs = trained.MaxEpochs,
-
-                // A refit has no validation: the gated model's metrics stay on show.
-                Metrics = trained.Metric.Length == 0 || trained.BestValue is not { } best ? progress.Metrics : new Dictionary<string, double> { [trained.Metric] = best },
-                Detail = detail,
-            };
+            progress = AfterTraining(progress, trained, detail);
             context.SetCustomStatus(progress);
         }
         while (!trained.Finished);
@@ -183,16 +175,21 @@ public static class TrainingPipelineOrchestrator
 
         await Task.WhenAll(running);
         TrainStageOutput chosen = await ChooseModelActivity.CallAsync(context, new ChooseModelInput(input, skipped), retries.Activity);
-        progress = progress with
-        {
-            Epoch = chosen.EpochsDone,
-            Epochs = chosen.MaxEpochs,
-            Metrics = chosen.BestValue is { } best ? new Dictionary<string, double> { [chosen.Metric] = best } : progress.Metrics,
-            Detail = chosen.Leaderboard?.SingleOrDefault(entry => entry.Chosen) is { } winner ? $"chose {winner.Candidate}" : null,
-        };
+        progress = AfterTraining(progress, chosen, chosen.Leaderboard?.SingleOrDefault(entry => entry.Chosen) is { } winner ? $"chose {winner.Candidate}" : null);
         context.SetCustomStatus(progress);
         return (progress, chosen.Leaderboard);
     }
+
+    /// <summary>The progress shown once a training call returned <paramref name="trained"/>.</summary>
+    private static PipelineProgress AfterTraining(PipelineProgress progress, TrainStageOutput trained, string? detail) => progress with
+    {
+        Epoch = trained.EpochsDone,
+        Epochs = trained.MaxEpochs,
+
+        // A refit has no validation: the gated model's metrics stay on show.
+        Metrics = trained.Metric.Length == 0 || trained.BestValue is not { } best ? progress.Metrics : new Dictionary<string, double> { [trained.Metric] = best },
+        Detail = detail,
+    };
 
     private static async Task TrainCandidateToEndAsync(TaskOrchestrationContext context, TrainStageInput input, TaskOptions retry)
     {

@@ -71,7 +71,7 @@ public sealed class TrainStage
             TrainingOptions requested = ApplyOverrides(_options, input.Overrides);
             options = requested.Resolve(dataset.IsExplicit);
             validator = TrainingValidators.For(dataset, options.Kind, input.EvaluationK);
-            if (MakesAChoice(requested, dataset))
+            if (MakesAChoice(requested, dataset.IsExplicit))
             {
                 // The candidates fill in their own kind's defaults, so they get the options as requested.
                 var choice = new AutomaticModelChoice(_artifacts, _trainer, _logger);
@@ -91,16 +91,7 @@ public sealed class TrainStage
 
         var stopwatch = Stopwatch.StartNew();
         TrainingResult result = await _trainer.TrainAsync(dataset, options, run, _artifacts, validator, progress, cancellationToken).ConfigureAwait(false);
-        return new TrainStageOutput(
-            result.RunId,
-            result.Epochs.Count,
-            options.Epochs!.Value,
-            result.Status is not TrainingStatus.Running,
-            result.BestEpoch,
-            result.MetricName ?? validator?.MetricName ?? string.Empty,
-            result.BestMetric,
-            result.Device,
-            stopwatch.Elapsed.TotalSeconds)
+        return TrainStageOutput.Of(result.RunId, result, options.Epochs!.Value, validator?.MetricName ?? string.Empty, stopwatch.Elapsed.TotalSeconds) with
         {
             ResumedFromEpoch = result.ResumedFromEpoch,
         };
@@ -118,7 +109,7 @@ public sealed class TrainStage
         // The manifest says all the plan needs (feedback kind and counts), without reading the interactions.
         DatasetManifest dataset = await _datasets.ReadManifestAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
         TrainingOptions requested = ApplyOverrides(_options, input.Overrides);
-        bool choice = input.RefitOf is null && requested.Kind == ModelKind.Auto && dataset.Feedback != FeedbackKind.Explicit;
+        bool choice = input.RefitOf is null && MakesAChoice(requested, dataset.Feedback == FeedbackKind.Explicit);
         IReadOnlyList<string> candidates = choice
             ? [.. ModelCandidates.For(requested, dataset.Statistics.Users, dataset.Statistics.Items).Select(candidate => candidate.Name)]
             : [];
@@ -135,7 +126,7 @@ public sealed class TrainStage
         TrainStageInput training = input.Training;
         CuratedDataset dataset = await _datasets.ReadAsync(training.DatasetVersion, cancellationToken).ConfigureAwait(false);
         TrainingOptions requested = ApplyOverrides(_options, training.Overrides);
-        if (!MakesAChoice(requested, dataset))
+        if (!MakesAChoice(requested, dataset.IsExplicit))
         {
             throw new ArgumentException($"Run '{training.RunId}' trains one model; there is nothing to choose.", nameof(input));
         }
@@ -209,8 +200,9 @@ public sealed class TrainStage
         };
     }
 
-    private static bool MakesAChoice(TrainingOptions requested, CuratedDataset dataset) =>
-        requested.Kind == ModelKind.Auto && !dataset.IsExplicit;
+    /// <summary>True when a run with these options on such feedback chooses among candidates: kind Auto on implicit feedback.</summary>
+    private static bool MakesAChoice(TrainingOptions requested, bool isExplicit) =>
+        requested.Kind == ModelKind.Auto && !isExplicit;
 
     private async Task<string?> UsableWarmStartAsync(string? liveRunId, string runId, TrainingOptions options, CuratedDataset dataset, CancellationToken cancellationToken)
     {
