@@ -69,7 +69,8 @@ internal static class QualityBenchmark
             RecommendationLists popular = PopularityRecommender.FromDataset(outer).Recommend(K, 0, outer.UserCount, seen);
             measurements.Add(Measure(protocol, "popularity", 0, popular, relevant, validation: null, bestEpoch: null));
 
-            var candidates = new List<(string Name, double Validation, double[] ByUser, double Seconds, Measurement Refitted)>();
+            var candidates = new List<(string Name, double Validation, double[] ByUser, double Seconds, Measurement Refitted, FactorSnapshot Chosen, FactorSnapshot Refit)>();
+            var innerValidator = new RankingValidator(inner, K);
             foreach ((string name, ModelKind kind) in Kinds)
             {
                 var options = new TrainingOptions { Kind = kind, Device = TrainingDevice.Cpu };
@@ -87,18 +88,32 @@ internal static class QualityBenchmark
                 double seconds = clock.Elapsed.TotalSeconds;
                 Measurement refit = Measure(protocol, name, seconds, Score(refitted.Factors, seen), relevant, validation, chosen.BestEpoch);
                 measurements.Add(refit);
-                candidates.Add((name, validation, validator.NdcgByUser(chosen.Factors), seconds, refit));
+                candidates.Add((name, validation, validator.NdcgByUser(chosen.Factors), seconds, refit, chosen.Factors, refitted.Factors));
             }
 
+            // The automatic choice as the pipeline makes it: the candidates, then their best blend on validation,
+            // a later one winning only by more than the noise; a blend's refit blends the refitted parts.
             var automatic = candidates.Take(AutomaticCandidates).ToList();
-            (int winner, _) = AutomaticModelChoice.ChooseAboveNoise(
-                [.. automatic.Select(candidate => new LeaderboardEntry(candidate.Name, ModelKind.Auto, string.Empty, "ndcg@10", candidate.Validation, null, 0, 0, 0))],
-                [.. automatic.Select(candidate => candidate.ByUser)],
-                higherIsBetter: true);
-            measurements.Add(automatic[winner].Refitted with
+            var blendClock = Stopwatch.StartNew();
+            BlendSearchResult? blend = BlendSearch.Search([.. automatic.Select(candidate => candidate.Chosen)], [.. automatic.Select(candidate => candidate.ByUser)], innerValidator, CancellationToken.None);
+            double blendSeconds = blendClock.Elapsed.TotalSeconds;
+            var board = automatic.Select(candidate => new LeaderboardEntry(candidate.Name, ModelKind.Auto, string.Empty, "ndcg@10", candidate.Validation, null, 0, 0, 0)).ToList();
+            var byUser = automatic.Select(candidate => candidate.ByUser).ToList();
+            if (blend is not null)
             {
-                Contender = $"auto ({automatic[winner].Name})",
-                Seconds = automatic.Sum(candidate => candidate.Seconds),
+                board.Add(new LeaderboardEntry("blend", ModelKind.Blend, string.Empty, "ndcg@10", blend.Metrics.Ndcg, null, 0, 0, 0));
+                byUser.Add(blend.ByUser);
+                FactorSnapshot blendRefit = BlendFactors.Combine([.. blend.Parts.Select(index => automatic[index].Refit)], blend.Weights);
+                string parts = string.Join(" + ", blend.Parts.Select((index, position) => $"{blend.Weights[position]:0.###}·{automatic[index].Name}"));
+                measurements.Add(Measure(protocol, $"blend ({parts})", automatic.Sum(candidate => candidate.Seconds) + blendSeconds, Score(blendRefit, seen), relevant, blend.Metrics.Ndcg, bestEpoch: null));
+            }
+
+            (int winner, _) = AutomaticModelChoice.ChooseAboveNoise(board, byUser, higherIsBetter: true);
+            Measurement picked = winner < automatic.Count ? automatic[winner].Refitted : measurements[^1];
+            measurements.Add(picked with
+            {
+                Contender = $"auto ({board[winner].Candidate})",
+                Seconds = automatic.Sum(candidate => candidate.Seconds) + blendSeconds,
             });
         }
 

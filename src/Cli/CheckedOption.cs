@@ -72,12 +72,13 @@ internal static class CheckedOption
         typeof(TSettings).GetProperty(property)?.GetCustomAttribute<RangeAttribute>()
             ?? throw new InvalidOperationException($"{typeof(TSettings).Name}.{property} has no [Range].");
 
-    /// <summary>One of <typeparamref name="TEnum"/>'s names, in any case (numbers are refused).</summary>
-    public static Option<TEnum?> Choice<TEnum>(string name, string description)
+    /// <summary>One of <typeparamref name="TEnum"/>'s names but <paramref name="excluded"/>, in any case (numbers are refused).</summary>
+    public static Option<TEnum?> Choice<TEnum>(string name, string description, params TEnum[] excluded)
         where TEnum : struct, Enum => new(name)
         {
             Description = description,
-            CustomParser = result => ParseChoice<TEnum>(name, result),
+            HelpName = string.Join('|', Allowed(excluded)),
+            CustomParser = result => ParseChoice(name, result, excluded),
         };
 
     /// <summary>One of <typeparamref name="TEnum"/>'s names, <paramref name="defaultValue"/> when the option is absent.</summary>
@@ -89,19 +90,23 @@ internal static class CheckedOption
             CustomParser = result => ParseChoice<TEnum>(name, result) ?? defaultValue,
         };
 
-    private static TEnum? ParseChoice<TEnum>(string name, ArgumentResult result)
+    private static TEnum? ParseChoice<TEnum>(string name, ArgumentResult result, params TEnum[] excluded)
         where TEnum : struct, Enum
     {
         string text = string.Join(' ', result.Tokens.Select(token => token.Value));
         if (text.Length > 0 && !char.IsAsciiDigit(text[0]) && text[0] != '-'
-            && Enum.TryParse(text, ignoreCase: true, out TEnum value) && Enum.IsDefined(value))
+            && Enum.TryParse(text, ignoreCase: true, out TEnum value) && Enum.IsDefined(value) && !excluded.Contains(value))
         {
             return value;
         }
 
-        result.AddError($"{name} must be one of {string.Join(", ", Enum.GetNames<TEnum>())}; got '{text}'.");
+        result.AddError($"{name} must be one of {string.Join(", ", Allowed(excluded))}; got '{text}'.");
         return null;
     }
+
+    private static IEnumerable<string> Allowed<TEnum>(TEnum[] excluded)
+        where TEnum : struct, Enum =>
+        Enum.GetValues<TEnum>().Where(value => !excluded.Contains(value)).Select(value => value.ToString());
 
     private static T Bound<T>(object bound)
         where T : struct, INumber<T>, IMinMaxValue<T> =>

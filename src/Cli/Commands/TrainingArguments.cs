@@ -8,7 +8,7 @@ namespace Recommender.Cli.Commands;
 /// <summary>Training options shared by <c>run</c>, <c>demo</c> and <c>train</c>; every value is checked while parsing.</summary>
 internal sealed class TrainingArguments
 {
-    private readonly Option<ModelKind?> _kind = CheckedOption.Choice<ModelKind>("--model", "Model: Auto (MF for explicit ratings; for implicit feedback, the best on validation of EASE, iALS and softmax, where a lead within the noise keeps the earlier one), MatrixFactorization, Bpr, Softmax, Ease (closed-form item-to-item model, catalogs up to 20,000 items) or Ials (implicit alternating least squares, any catalog).");
+    private readonly Option<ModelKind?> _kind = CheckedOption.Choice<ModelKind>("--model", "Model: Auto (MF for explicit ratings; for implicit feedback, the best on validation of EASE, iALS, softmax and their blend, where a lead within the noise keeps the earlier one), MatrixFactorization, Bpr, Softmax, Ease (closed-form item-to-item model, catalogs up to 20,000 items) or Ials (implicit alternating least squares, any catalog).", excluded: ModelKind.Blend);
 
     private readonly Option<int?> _dimension = CheckedOption.Number<int, TrainingOptions>("--dimension", "Embedding dimension.", nameof(TrainingOptions.Dimension));
 

@@ -1,3 +1,5 @@
+using Recommender.Core.Training;
+
 namespace Recommender.Core.Models;
 
 /// <summary>What fixes a model's parameter shapes: its kind, the vocabulary sizes and the embedding dimension.</summary>
@@ -21,9 +23,38 @@ internal sealed record ModelShape(ModelKind Kind, int UserCount, int ItemCount, 
     /// <paramref name="itemCount"/> items: an embedding dimension, or the catalog size itself (EASE's layout).
     /// </summary>
     public static bool IsScoringDimension(int dimension, int itemCount) =>
-        dimension is >= 1 and <= MaxEmbeddingDimension || (dimension == itemCount && itemCount <= MaxEaseItems);
+        dimension is >= 1 and <= MaxEmbeddingDimension || (dimension == itemCount && itemCount <= MaxEaseItems) || IsBlendDimension(dimension, itemCount);
 
-    /// <summary>The shape a run of <paramref name="kind"/> trains: EASE's dimension is the catalog size whatever the options say.</summary>
+    /// <summary>
+    /// True when a blend with EASE among its parts may have <paramref name="dimension"/> columns: the catalog size plus
+    /// up to <see cref="MaxBlendedEmbeddings"/> embedding models' dimensions, its item rows in one array.
+    /// </summary>
+    public static bool IsBlendDimension(int dimension, int itemCount) =>
+        itemCount <= MaxEaseItems && dimension > itemCount && dimension <= itemCount + ((long)MaxBlendedEmbeddings * (MaxEmbeddingDimension + 2))
+        && (long)itemCount * dimension <= Array.MaxLength;
+
+    /// <summary>
+    /// Columns of the scoring rows (<see cref="FactorSnapshot.Dimension"/>) of a model of this shape: the embedding
+    /// with its biases folded in (matrix factorization two more, BPR and softmax one), EASE's catalog, a blend's own.
+    /// </summary>
+    public int ScoringWidth => Kind switch
+    {
+        ModelKind.MatrixFactorization => Dimension + 2,
+        ModelKind.Bpr or ModelKind.Softmax => Dimension + 1,
+        _ => Dimension,
+    };
+
+    /// <summary>The scoring width (<see cref="ScoringWidth"/>) of a model of <paramref name="options"/>' kind and dimension over <paramref name="itemCount"/> items.</summary>
+    public static int ScoringWidthOf(TrainingOptions options, int itemCount) =>
+        Of(options.Kind, 1, itemCount, options.Dimension).ScoringWidth;
+
+    /// <summary>Most embedding models a blend holds besides EASE.</summary>
+    public const int MaxBlendedEmbeddings = 4;
+
+    /// <summary>
+    /// The shape a run of <paramref name="kind"/> trains: EASE's dimension is the catalog size whatever the options say,
+    /// and a blend's is its parts' summed (<see cref="BlendFactors.DimensionOf"/>, passed as <paramref name="dimension"/>).
+    /// </summary>
     public static ModelShape Of(ModelKind kind, int userCount, int itemCount, int dimension) =>
         new(kind, userCount, itemCount, kind == ModelKind.Ease ? itemCount : dimension);
 }
@@ -59,6 +90,7 @@ internal static class ModelFactory
             ModelKind.Softmax => new SoftmaxModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.FullSoftmaxMaxItems, loss.SampledNegatives, sampler),
             ModelKind.Ease => new EaseModel(shape.UserCount, shape.ItemCount, loss.Regularization),
             ModelKind.Ials => new IalsModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.UnobservedWeight),
+            ModelKind.Blend => new BlendModel(shape.UserCount, shape.ItemCount, shape.Dimension),
             _ => throw new ArgumentOutOfRangeException(nameof(shape), shape.Kind, "A concrete model kind is needed; resolve Auto from the data first."),
         };
     }
@@ -89,6 +121,11 @@ internal static class ModelFactory
             [
                 new TensorShape(IalsModel.UserFactorsName, Float32, [shape.UserCount, shape.Dimension]),
                 new TensorShape(IalsModel.ItemFactorsName, Float32, [shape.ItemCount, shape.Dimension]),
+            ],
+            ModelKind.Blend =>
+            [
+                new TensorShape(BlendModel.UserFactorsName, Float32, [shape.UserCount, shape.Dimension]),
+                new TensorShape(BlendModel.ItemFactorsName, Float32, [shape.ItemCount, shape.Dimension]),
             ],
             ModelKind.Ease =>
             [

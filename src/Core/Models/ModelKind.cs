@@ -33,4 +33,11 @@ public enum ModelKind
     /// weighted α₀, frequency-scaled regularization. Scales to any catalog; an epoch is one sweep.
     /// </summary>
     Ials = 5,
+
+    /// <summary>
+    /// A weighted blend of trained models of the other implicit kinds, each user's scores from each part put on one
+    /// scale. Only the automatic choice builds one, from its candidates, when the blend beats every single
+    /// candidate on validation by more than the noise; it cannot be asked for on its own.
+    /// </summary>
+    Blend = 6,
 }

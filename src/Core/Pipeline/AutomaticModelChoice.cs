@@ -1,6 +1,8 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Recommender.Core.Datasets;
 using Recommender.Core.Evaluation;
+using Recommender.Core.Models;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
 
@@ -9,11 +11,12 @@ namespace Recommender.Core.Pipeline;
 /// <summary>
 /// The train stage when the model kind is automatic on implicit feedback: each candidate
 /// (<see cref="ModelCandidates.For(TrainingOptions, CuratedDataset)"/>) trains as a run of its own (<c>{runId}.{candidate}</c>) with early
-/// stopping on the validation part, the best validation value wins unless its lead is within the noise
+/// stopping on the validation part; with ranking validation the best blend of the trained candidates
+/// (<see cref="BlendSearch"/>) joins them last; the best validation value wins unless its lead is within the noise
 /// (<see cref="ChooseAboveNoise"/>), and the run itself becomes the winner
 /// trained with its options for its best number of epochs: the winner's checkpoint of that epoch is exactly
 /// that model (same data, options and seed give the same epochs), so it is copied under the run's id rather
-/// than trained again. Only the validation part decides: nothing here looks at data the
+/// than trained again (a blend's parts are copied so, and the blend made from them). Only the validation part decides: nothing here looks at data the
 /// evaluation holds out later. Every step resumes from checkpoints, so a call that trains a bounded number
 /// of epochs (<see cref="TrainStageInput.MaxEpochsThisCall"/>) returns unfinished and the next call goes on.
 /// Candidates left when the search's time budget is spent are skipped and shown as such.
@@ -21,6 +24,9 @@ namespace Recommender.Core.Pipeline;
 internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTrainer trainer, ILogger logger)
 {
     private const long MaxLeaderboardBytes = 1 << 20;
+
+    /// <summary>The leaderboard's name for the blend of the candidates.</summary>
+    public const string BlendCandidateName = "blend";
 
     /// <summary>
     /// Runs (or continues) the whole choice in turn: each candidate to the end, then the choice. What the
@@ -120,11 +126,33 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
                     : EntryOf(candidate, await TrainedModel.ReadFinishedManifestAsync(store, candidate.RunIdFor(input.RunId), cancellationToken).ConfigureAwait(false), validator));
             }
 
-            IReadOnlyList<double[]?> byUser = await NdcgByUserAsync(input.RunId, candidates, board, validator, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<FactorSnapshot?>? blendable = await LoadBlendableAsync(input.RunId, dataset, candidates, board, validator, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<double[]?> byUser = blendable is null
+                ? await NdcgByUserAsync(input.RunId, candidates, board, validator, cancellationToken).ConfigureAwait(false)
+                : [.. blendable.Select(factors => factors is null ? null : ((RankingValidator)validator).NdcgByUser(factors, cancellationToken))];
+            if (blendable is not null && SearchBlend(candidates, board, blendable, byUser, (RankingValidator)validator, cancellationToken) is { } blend)
+            {
+                board.Add(blend.Entry);
+                byUser = [.. byUser, blend.ByUser];
+            }
+
             (int winnerIndex, string? note) = ChooseAboveNoise(board, byUser, validator.HigherIsBetter);
             LeaderboardEntry winner = board[winnerIndex];
             LogChosen(logger, input.RunId, winner.Candidate, winner.Metric, winner.Validation ?? double.NaN, winner.BestEpoch);
-            await AdoptAsync(candidates[winnerIndex].RunIdFor(input.RunId), input.RunId, FinalOptions(candidates[winnerIndex], winner), winner.BestEpoch, cancellationToken).ConfigureAwait(false);
+            if (winner.Parts is { } parts)
+            {
+                // The blend is made from its parts' runs when the run trains below; each is the candidate's best epoch.
+                foreach (BlendPart part in parts)
+                {
+                    int index = candidates.ToList().FindIndex(candidate => candidate.Name == part.Name);
+                    await AdoptAsync(candidates[index].RunIdFor(input.RunId), TrainingRun.BlendPartRunId(input.RunId, part.Name), part.Options, board[index].BestEpoch, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                await AdoptAsync(candidates[winnerIndex].RunIdFor(input.RunId), input.RunId, FinalOptions(candidates[winnerIndex], winner), winner.BestEpoch, cancellationToken).ConfigureAwait(false);
+            }
+
             int leader = LeaderIndex(board, validator.HigherIsBetter);
             leaderboard = [.. board.Select((entry, index) => entry with
             {
@@ -139,9 +167,11 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
             await store.DeleteUnderAsync(ModelArtifactPaths.Run(candidate.RunIdFor(input.RunId)), cancellationToken).ConfigureAwait(false);
         }
 
-        // The adopted run is finished: this loads its model and returns.
+        // The adopted run is finished, and this loads its model and returns; a blend is made from its adopted parts.
         LeaderboardEntry chosen = leaderboard.Single(entry => entry.Chosen);
-        TrainingOptions final = FinalOptions(candidates.Single(candidate => candidate.Name == chosen.Candidate), chosen);
+        TrainingOptions final = chosen.Parts is { } chosenParts
+            ? BlendOptions(options, chosenParts)
+            : FinalOptions(candidates.Single(candidate => candidate.Name == chosen.Candidate), chosen);
         TrainingResult trained = await trainer.TrainAsync(dataset, final, new TrainingRun(input.RunId), store, validator, progress, cancellationToken).ConfigureAwait(false);
         return TrainStageOutput.Of(input.RunId, trained, final.Epochs ?? 0, validator.MetricName, clock.Elapsed.TotalSeconds) with
         {
@@ -152,6 +182,55 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
     /// <summary>The winner's options, trained for its best number of epochs: what the adopted checkpoint is.</summary>
     private static TrainingOptions FinalOptions(ModelCandidate candidate, LeaderboardEntry entry) =>
         candidate.Options with { Epochs = entry.BestEpoch, EarlyStoppingPatience = 0 };
+
+    /// <summary>The options of a blend of <paramref name="parts"/> in a run of <paramref name="options"/>.</summary>
+    private static TrainingOptions BlendOptions(TrainingOptions options, IReadOnlyList<BlendPart> parts) =>
+        (options with { Kind = ModelKind.Blend, LearningRate = null, Regularization = null, Epochs = null, EarlyStoppingPatience = null, BlendParts = parts }).Resolve(isExplicit: false);
+
+    /// <summary>
+    /// Each candidate's factors at its best epoch (null for one not trained), when a blend of the trained ones may be
+    /// searched: ranking validation, at least two trained, and scoring cheap enough (<see cref="BlendSearch.IsAffordable"/>).
+    /// </summary>
+    private async Task<IReadOnlyList<FactorSnapshot?>?> LoadBlendableAsync(
+        string runId, CuratedDataset dataset, IReadOnlyList<ModelCandidate> candidates, IReadOnlyList<LeaderboardEntry> board, ITrainingValidator validator, CancellationToken cancellationToken)
+    {
+        bool[] trained = [.. board.Select(entry => entry.Validation is { } value && double.IsFinite(value))];
+        int[] dimensions = [.. candidates.Where((_, index) => trained[index]).Select(candidate => ModelShape.ScoringWidthOf(candidate.Options, dataset.ItemCount))];
+        if (validator is not RankingValidator || !BlendSearch.IsAffordable(dataset.UserCount, dataset.ItemCount, dimensions))
+        {
+            return null;
+        }
+
+        var factors = new FactorSnapshot?[board.Count];
+        for (int index = 0; index < board.Count; index++)
+        {
+            if (trained[index])
+            {
+                factors[index] = (await TrainedModel.LoadAsync(store, candidates[index].RunIdFor(runId), cancellationToken).ConfigureAwait(false)).Factors;
+            }
+        }
+
+        return factors;
+    }
+
+    /// <summary>The leaderboard row of the best blend of the trained candidates, with its per-user values; null when no blend beats them.</summary>
+    private static (LeaderboardEntry Entry, double[] ByUser)? SearchBlend(
+        IReadOnlyList<ModelCandidate> candidates, IReadOnlyList<LeaderboardEntry> board, IReadOnlyList<FactorSnapshot?> factors, IReadOnlyList<double[]?> byUser, RankingValidator validator, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        if (BlendSearch.Search(factors, byUser, validator, cancellationToken) is not { } found)
+        {
+            return null;
+        }
+
+        BlendPart[] parts = [.. found.Parts.Select((index, position) => new BlendPart(candidates[index].Name, FinalOptions(candidates[index], board[index]), found.Weights[position]))];
+        string settings = string.Join(" + ", parts.Select(part => string.Create(CultureInfo.InvariantCulture, $"{part.Weight:0.###}·{part.Name}")));
+        var entry = new LeaderboardEntry(BlendCandidateName, ModelKind.Blend, settings, validator.MetricName, found.Metrics.Ndcg, found.Metrics.ToDictionary(), 1, 1, Math.Round(clock.Elapsed.TotalSeconds, 2))
+        {
+            Parts = parts,
+        };
+        return (entry, found.ByUser);
+    }
 
     private Task<TrainingResult> TrainCandidateRunAsync(
         TrainStageInput input, CuratedDataset dataset, ModelCandidate candidate, ITrainingValidator validator, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)

@@ -174,12 +174,12 @@ public static class FactorAlignment
         int d = source.Dimension;
         int[] userSources = SourceRows(model.UserIds, dataset.UserIds);
         int[] itemSources = SourceRows(model.ItemIds, dataset.ItemIds);
-        if (model.Manifest.Kind == ModelKind.Ease)
+        if (ColumnSources(model.Manifest, itemSources) is { } columnSources)
         {
             // EASE's columns are items too (interaction rows, B's columns): both axes move to the new catalog.
-            float[] history = Gather(source.UserFactors, d, userSources, itemSources);
-            float[] weights = Gather(source.ItemFactors, d, itemSources, itemSources);
-            return new FactorSnapshot(history, weights, dataset.UserCount, dataset.ItemCount, dataset.ItemCount);
+            float[] history = Gather(source.UserFactors, d, userSources, columnSources);
+            float[] weights = Gather(source.ItemFactors, d, itemSources, columnSources);
+            return new FactorSnapshot(history, weights, dataset.UserCount, dataset.ItemCount, columnSources.Length);
         }
 
         float[] users = Gather(source.UserFactors, d, userSources, columnSources: null);
@@ -249,6 +249,43 @@ public static class FactorAlignment
 
         var set = new HashSet<string>(known, StringComparer.Ordinal);
         return (double)wanted.Count(set.Contains) / wanted.Count;
+    }
+
+    /// <summary>
+    /// Where each column of a model's rows comes from once its catalog is <paramref name="itemSources"/>'s, when
+    /// its columns include items (EASE, or a blend with an EASE part); null when every column is an embedding one.
+    /// </summary>
+    private static int[]? ColumnSources(ModelManifest manifest, int[] itemSources)
+    {
+        if (manifest.Kind == ModelKind.Ease)
+        {
+            return itemSources;
+        }
+
+        if (manifest.Kind != ModelKind.Blend || manifest.Options.BlendParts is not { } parts || parts.All(part => part.Options.Kind != ModelKind.Ease))
+        {
+            return null;
+        }
+
+        var columns = new List<int>();
+        int offset = 0;
+        foreach (BlendPart part in parts)
+        {
+            if (part.Options.Kind == ModelKind.Ease)
+            {
+                int start = offset;
+                columns.AddRange(itemSources.Select(source => source < 0 ? -1 : start + source));
+                offset += manifest.ItemCount;
+            }
+            else
+            {
+                int width = ModelShape.ScoringWidthOf(part.Options, manifest.ItemCount);
+                columns.AddRange(Enumerable.Range(offset, width));
+                offset += width;
+            }
+        }
+
+        return [.. columns];
     }
 
     /// <summary>Target rows gathered from source rows (zeros where there is none); columns too when <paramref name="columnSources"/> is given.</summary>

@@ -58,17 +58,31 @@ public static class ModelRefit
         }
 
         RefitPlan plan = PlanFor(source);
-        TrainingOptions options = source.Options with
-        {
-            Epochs = plan.Epochs,
-            Regularization = plan.Regularization ?? source.Options.Regularization,
-            EarlyStoppingPatience = 0,
-            Refit = false,
-            Device = device ?? source.Options.Device,
-        };
         var run = new TrainingRun(plan.RunId) { MaxEpochsThisCall = maxEpochsThisCall, RefitOf = sourceRunId };
-        return (WithValidationInTrain(data), options, run);
+        return (WithValidationInTrain(data), RefitOptions(source.Options, source.Kind, plan, device), run);
     }
+
+    /// <summary>
+    /// The options of a refit by <paramref name="plan"/>; a blend's parts are each refit by their own plan (each
+    /// already trains its chosen epoch count, EASE at the λ of its last epoch).
+    /// </summary>
+    private static TrainingOptions RefitOptions(TrainingOptions source, ModelKind kind, RefitPlan plan, TrainingDevice? device) => source with
+    {
+        Epochs = plan.Epochs,
+        Regularization = plan.Regularization ?? source.Regularization,
+        EarlyStoppingPatience = 0,
+        Refit = false,
+        Device = device ?? source.Device,
+        BlendParts = kind == ModelKind.Blend && source.BlendParts is { } parts
+            ? [.. parts.Select(part => part with { Options = RefitOptions(part.Options, part.Options.Kind, PartPlan(part.Options), device) })]
+            : source.BlendParts,
+    };
+
+    /// <summary>A blend part's refit: its options' epoch count (EASE: one fit at the λ of its last epoch).</summary>
+    private static RefitPlan PartPlan(TrainingOptions part) =>
+        part.Kind == ModelKind.Ease && part.Regularization is { } first && part.Epochs is { } epochs
+            ? new RefitPlan(string.Empty, 1, EaseModel.RegularizationOfEpoch(first, epochs))
+            : new RefitPlan(string.Empty, part.Epochs ?? 1);
 
     /// <summary><paramref name="data"/> with its validation interactions appended to train and none held out.</summary>
     public static CuratedDataset WithValidationInTrain(CuratedDataset data)

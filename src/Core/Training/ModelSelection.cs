@@ -50,6 +50,9 @@ public sealed record LeaderboardEntry(
 
     /// <summary>Why a candidate with the best validation value was not chosen: its lead was within the noise.</summary>
     public string? Note { get; init; }
+
+    /// <summary>The blend's parts and weights, on the row of the blend of the candidates (<see cref="ModelKind.Blend"/>); null otherwise.</summary>
+    public IReadOnlyList<BlendPart>? Parts { get; init; }
 }
 
 /// <summary>The candidates of the automatic choice (<see cref="ModelKind.Auto"/> on implicit feedback).</summary>

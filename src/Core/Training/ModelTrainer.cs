@@ -78,7 +78,10 @@ public sealed class ModelTrainer
         }
 
         (Device device, string deviceName, bool fellBack) = ResolveDevice(options.Device, run.RunId);
-        var shape = ModelShape.Of(kind, data.UserCount, data.ItemCount, options.Dimension);
+        int dimension = kind == ModelKind.Blend
+            ? BlendFactors.DimensionOf(options.BlendParts!.Select(part => ModelShape.ScoringWidthOf(part.Options, data.ItemCount)))
+            : options.Dimension;
+        var shape = ModelShape.Of(kind, data.UserCount, data.ItemCount, dimension);
         ModelManifest? existing = await TrainedModel.ReadManifestAsync(store, run.RunId, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
@@ -90,11 +93,66 @@ public sealed class ModelTrainer
             }
         }
 
-        var session = new Session(this, data, options, run, store, validator, progress, shape, device, deviceName, fellBack, existing);
+        IReadOnlyList<FactorSnapshot>? blendParts = null;
+        if (kind == ModelKind.Blend)
+        {
+            if (!ModelShape.IsScoringDimension(shape.Dimension, shape.ItemCount))
+            {
+                throw new ArgumentException($"The blend's parts have {shape.Dimension:N0} columns together over {shape.ItemCount:N0} items, more than a scoring row may hold.", nameof(options));
+            }
+
+            (TrainingResult? unfinished, blendParts) = await TrainBlendPartsAsync(data, options, run, store, validator, progress, cancellationToken).ConfigureAwait(false);
+            if (unfinished is not null)
+            {
+                return unfinished;
+            }
+        }
+
+        TrainingResult result;
+        var session = new Session(this, data, options, run, store, validator, progress, shape, device, deviceName, fellBack, existing, blendParts);
         using (session)
         {
-            return await session.RunAsync(cancellationToken).ConfigureAwait(false);
+            result = await session.RunAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        if (kind == ModelKind.Blend && result.Status != TrainingStatus.Running)
+        {
+            // The blend's checkpoint holds every part's factors now.
+            foreach (BlendPart part in options.BlendParts!)
+            {
+                await store.DeleteUnderAsync(ModelArtifactPaths.Run(TrainingRun.BlendPartRunId(run.RunId, part.Name)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Trains (or resumes, or loads) each part of a blend as its own run, within the call's epoch budget; returns
+    /// the parts' factors, or a result that says the blend is still running when the budget ran out first.
+    /// </summary>
+    private async Task<(TrainingResult? Unfinished, IReadOnlyList<FactorSnapshot> Parts)> TrainBlendPartsAsync(
+        CuratedDataset data, TrainingOptions options, TrainingRun run, IArtifactStore store, ITrainingValidator? validator, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var parts = new List<FactorSnapshot>();
+        int epochsThisCall = 0;
+        foreach (BlendPart part in options.BlendParts!)
+        {
+            var partRun = new TrainingRun(TrainingRun.BlendPartRunId(run.RunId, part.Name))
+            {
+                MaxEpochsThisCall = run.MaxEpochsThisCall == 0 ? 0 : Math.Max(1, run.MaxEpochsThisCall - epochsThisCall),
+            };
+            TrainingResult result = await TrainAsync(data, part.Options, partRun, store, validator, progress, cancellationToken).ConfigureAwait(false);
+            epochsThisCall += result.Epochs.Count - result.ResumedFromEpoch;
+            if (result.Status == TrainingStatus.Running || (run.CallBudgetSpent(epochsThisCall) && part != options.BlendParts[^1]))
+            {
+                return (result with { RunId = run.RunId, Kind = ModelKind.Blend, Status = TrainingStatus.Running }, []);
+            }
+
+            parts.Add(result.Factors);
+        }
+
+        return (null, parts);
     }
 
     /// <summary>Seed of the random stream <paramref name="stream"/> of a run: 0 for initialization, the epoch number for each epoch.</summary>
@@ -247,7 +305,8 @@ public sealed class ModelTrainer
             Device device,
             string deviceName,
             bool fellBack,
-            ModelManifest? existing)
+            ModelManifest? existing,
+            IReadOnlyList<FactorSnapshot>? blendParts)
         {
             _trainer = trainer;
             _data = data;
@@ -265,6 +324,10 @@ public sealed class ModelTrainer
             _sampler = CreateSampler(data, options, shape, device);
             var loss = new ModelLossSettings(options.Regularization!.Value, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, MeanRating(data), options.UnobservedWeight ?? 0);
             _model = ModelFactory.Create(shape, loss, _sampler);
+            if (_model is BlendModel blend)
+            {
+                blend.Inputs = (blendParts!, options.BlendParts!.Select(part => part.Weight).ToArray());
+            }
         }
 
         private ILogger Logger => _trainer._logger;
@@ -542,7 +605,7 @@ public sealed class ModelTrainer
             }
 
             // A closed-form fit has nothing to start from.
-            if (_run.WarmStartRunId is { } sourceRunId && _model is not EaseModel)
+            if (_run.WarmStartRunId is { } sourceRunId && _model is not (EaseModel or BlendModel))
             {
                 ModelManifest source = await TrainedModel.ReadFinishedManifestAsync(_store, sourceRunId, cancellationToken).ConfigureAwait(false);
                 ModelVocabulary sourceVocabulary = await TrainedModel.ReadVocabularyAsync(_store, source, cancellationToken).ConfigureAwait(false);

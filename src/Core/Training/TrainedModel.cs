@@ -87,9 +87,14 @@ public sealed class TrainedModel
             throw new InvalidModelArtifactException(path, $"it describes run '{manifest.RunId}'");
         }
 
-        if (manifest.Kind is not (ModelKind.MatrixFactorization or ModelKind.Bpr or ModelKind.Softmax or ModelKind.Ease or ModelKind.Ials)
+        if (manifest.Kind is not (ModelKind.MatrixFactorization or ModelKind.Bpr or ModelKind.Softmax or ModelKind.Ease or ModelKind.Ials or ModelKind.Blend)
             || manifest.UserCount < 1 || manifest.ItemCount < 1
-            || (manifest.Kind == ModelKind.Ease ? manifest.Dimension != manifest.ItemCount : manifest.Dimension is < 1 or > ModelShape.MaxEmbeddingDimension)
+            || manifest.Kind switch
+            {
+                ModelKind.Ease => manifest.Dimension != manifest.ItemCount,
+                ModelKind.Blend => !ModelShape.IsScoringDimension(manifest.Dimension, manifest.ItemCount),
+                _ => manifest.Dimension is < 1 or > ModelShape.MaxEmbeddingDimension,
+            }
             || manifest.Parameters is null || manifest.Epochs is null || manifest.Options is null
             || manifest.BestEpoch < 0 || manifest.BestEpoch > manifest.Epochs.Count)
         {

@@ -140,6 +140,13 @@ public sealed record TrainingOptions : IValidatableObject
     /// </summary>
     public bool Refit { get; init; } = true;
 
+    /// <summary>
+    /// <see cref="ModelKind.Blend"/> only: the trained models it blends and their weights, as the automatic choice
+    /// chose them on validation. Each part trains as a run of its own (<c>{runId}.part-{name}</c>) with its options,
+    /// so a refit of the blend refits every part. Null for every other kind.
+    /// </summary>
+    public IReadOnlyList<BlendPart>? BlendParts { get; init; }
+
     /// <summary>Most recent epoch checkpoints kept besides the best one. Default 2.</summary>
     [Range(1, 100_000)]
     public int CheckpointsToKeep { get; init; } = 2;
@@ -163,6 +170,7 @@ public sealed record TrainingOptions : IValidatableObject
             ModelKind.Softmax => (0.01, 0.05, 30, 3),
             ModelKind.Ease => (0.01, 25.0, 30, 2),
             ModelKind.Ials => (0.01, IalsRegularization, 16, 3),
+            ModelKind.Blend => (0.01, 0.0, 1, 0),
             _ => (0.002, 0.05, 30, 3),
         };
         return this with
@@ -203,8 +211,76 @@ public sealed record TrainingOptions : IValidatableObject
         {
             yield return new AnnotationResult("LearningRate, Regularization and WeightDecay must be finite.", [nameof(LearningRate), nameof(Regularization), nameof(WeightDecay)]);
         }
+
+        foreach (string problem in BlendProblems())
+        {
+            yield return new AnnotationResult(problem, [nameof(BlendParts)]);
+        }
+    }
+
+    private IEnumerable<string> BlendProblems()
+    {
+        if (Kind != ModelKind.Blend)
+        {
+            if (BlendParts is not null)
+            {
+                yield return $"BlendParts is for Kind Blend only, and Kind is {Kind}.";
+            }
+
+            yield break;
+        }
+
+        if (BlendParts is not { Count: >= 2 } parts)
+        {
+            yield return "Kind Blend is built by the automatic choice from at least two of its trained candidates (BlendParts); it cannot be trained on its own. Choose Auto, or another kind.";
+            yield break;
+        }
+
+        if (parts.Count(part => part?.Options?.Kind == ModelKind.Ease) + ModelShape.MaxBlendedEmbeddings < parts.Count)
+        {
+            yield return $"A blend holds EASE and at most {ModelShape.MaxBlendedEmbeddings} embedding models.";
+        }
+
+        for (int index = 0; index < parts.Count; index++)
+        {
+            BlendPart? part = parts[index];
+            string name = $"BlendParts[{index}]";
+            if (part?.Options is null || string.IsNullOrEmpty(part.Name) || part.Name.Length > 32 || !part.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                yield return $"{name} needs options and a name of 1-32 letters, digits, '-' or '_'.";
+                continue;
+            }
+
+            if (!double.IsFinite(part.Weight) || part.Weight <= 0)
+            {
+                yield return $"{name} ({part.Name}) has weight {part.Weight}; a weight must be a positive number.";
+            }
+
+            if (part.Options.Kind is not (ModelKind.Ease or ModelKind.Ials or ModelKind.Softmax or ModelKind.Bpr))
+            {
+                yield return $"{name} ({part.Name}) is of kind {part.Options.Kind}; a blend's parts are EASE, iALS, softmax or BPR models.";
+                continue;
+            }
+
+            var results = new List<AnnotationResult>();
+            if (!Validator.TryValidateObject(part.Options, new ValidationContext(part.Options), results, validateAllProperties: true))
+            {
+                yield return $"{name} ({part.Name}): {results[0].ErrorMessage}";
+            }
+        }
+
+        if (parts.Where(part => part?.Name is not null).GroupBy(part => part.Name).Any(group => group.Count() > 1))
+        {
+            yield return "The parts of a blend need distinct names.";
+        }
     }
 }
+
+/// <summary>One trained model of a blend (<see cref="ModelKind.Blend"/>).</summary>
+/// <param name="Name">The part's name (the candidate it was): its run is <c>{runId}.part-{name}</c>.</param>
+/// <param name="Options">The part's options, resolved, with the epoch count validation chose and early stopping off.</param>
+/// <param name="Weight">How much the part counts, each user's scores from it first put on one scale.</param>
+public sealed record BlendPart(string Name, TrainingOptions Options, double Weight);
 
 /// <summary>Where training runs.</summary>
 public enum TrainingDevice

@@ -26,6 +26,9 @@ public sealed partial record TrainingRun(string RunId, string? WarmStartRunId = 
     /// <summary>True once <paramref name="epochsThisCall"/> reaches <see cref="MaxEpochsThisCall"/>.</summary>
     public bool CallBudgetSpent(int epochsThisCall) => MaxEpochsThisCall > 0 && epochsThisCall >= MaxEpochsThisCall;
 
+    /// <summary>The run id of part <paramref name="partName"/> of blend run <paramref name="runId"/> (see <see cref="BlendPart"/>).</summary>
+    public static string BlendPartRunId(string runId, string partName) => $"{runId}.part-{partName}";
+
     /// <summary>Throws <see cref="ArgumentException"/> when a run id cannot be a path segment.</summary>
     public static void ValidateRunId(string runId, string parameterName)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Recommender.Core.Datasets;
+using Recommender.Core.Evaluation;
 using Recommender.Core.Models;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Storage;
@@ -137,6 +138,29 @@ public sealed class AutomaticModelChoiceTests
         TrainStageOutput output = await ChooseAsync(data, store.Store, "no-ease", maxEpochsThisCall: 0, Options with { EaseMaxItems = data.ItemCount - 1, SelectionSoftmaxMaxItems = data.ItemCount - 1 });
 
         Assert.Equal("ials", Assert.Single(output.Leaderboard!).Candidate);
+    }
+
+    [Fact]
+    public async Task TrainAsync_RankingValidation_OffersTheBestBlendOfTheCandidatesLast()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        using var store = new TemporaryStore();
+        var choice = new AutomaticModelChoice(store.Store, new ModelTrainer(), NullLogger.Instance);
+        var input = new TrainStageInput("blended", data.Version, 5, null, null, MaxEpochsThisCall: 0);
+
+        TrainStageOutput output = await choice.TrainAsync(input, data, Options, new RankingValidator(data, 5), progress: null, CancellationToken.None);
+
+        IReadOnlyList<LeaderboardEntry> board = output.Leaderboard!;
+        Assert.Equal(["ease", "ials", "softmax", "blend"], board.Select(entry => entry.Candidate));
+        LeaderboardEntry blend = board[^1];
+        Assert.Equal(ModelKind.Blend, blend.Kind);
+        Assert.All(board.SkipLast(1), entry => Assert.True(blend.Validation > entry.Validation, $"the blend ({blend.Validation}) does not lead {entry.Candidate} ({entry.Validation})"));
+        Assert.Equal(1.0, blend.Parts!.Sum(part => part.Weight), 6);
+        Assert.All(blend.Parts!, part => Assert.Contains(part.Name, board.Select(entry => entry.Candidate)));
+        LeaderboardEntry chosen = Assert.Single(board, entry => entry.Chosen);
+        ModelManifest manifest = (await TrainedModel.ReadManifestAsync(store.Store, "blended", CancellationToken.None))!;
+        Assert.Equal(chosen.Kind, manifest.Kind);
+        Assert.Equal(chosen.Validation!.Value, manifest.BestMetric!.Value, 6);
     }
 
     [Fact]

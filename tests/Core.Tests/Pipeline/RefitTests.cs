@@ -87,11 +87,12 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(RunResults.Published, outcome.Result);
         IReadOnlyList<LeaderboardEntry> board = outcome.Leaderboard!;
-        Assert.Equal(["ease", "ials", "softmax"], board.Select(entry => entry.Candidate));
+        Assert.Equal(["ease", "ials", "softmax", "blend"], board.Select(entry => entry.Candidate));
         LeaderboardEntry chosen = Assert.Single(board, entry => entry.Chosen);
         ModelManifest gated = (await TrainedModel.ReadManifestAsync(pipeline.Store, "auto", CancellationToken.None))!;
         ModelManifest refit = (await TrainedModel.ReadManifestAsync(pipeline.Store, "auto.refit", CancellationToken.None))!;
         Assert.Equal((chosen.Kind, chosen.Kind), (gated.Kind, refit.Kind));
+        Assert.Equal(chosen.Parts?.Select(part => part.Name), refit.Options.BlendParts?.Select(part => part.Name));
     }
 
     [Fact]

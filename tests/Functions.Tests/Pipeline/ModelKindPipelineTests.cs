@@ -140,7 +140,8 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
         ModelManifest manifest = (await TrainedModel.ReadManifestAsync(host.Services.GetRequiredService<IArtifactStore>(), outcome.RunId, CancellationToken.None))!;
         if (trainedKind is null)
         {
-            Assert.Equal(["ease", "ials", "softmax"], outcome.Leaderboard!.Select(entry => entry.Candidate));
+            // The candidates, then their blend (it beats each of them on this log's validation part).
+            Assert.Equal(["ease", "ials", "softmax", "blend"], outcome.Leaderboard!.Select(entry => entry.Candidate));
             trainedKind = Assert.Single(outcome.Leaderboard!, entry => entry.Chosen).Kind;
         }
 
@@ -156,6 +157,7 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
         Assert.Equal(expected, outcome.Evaluation.Refit);
         ModelManifest refit = (await TrainedModel.ReadManifestAsync(host.Services.GetRequiredService<IArtifactStore>(), ModelRefit.RunIdOf(outcome.RunId), CancellationToken.None))!;
         Assert.Equal((outcome.RunId, expected.Epochs, TrainingStatus.Completed), (refit.RefitOf, refit.Epochs.Count, refit.Status));
+        Assert.Equal(manifest.Options.BlendParts?.Select(part => (part.Name, part.Weight)), refit.Options.BlendParts?.Select(part => (part.Name, part.Weight)));
     }
 
     private static Dictionary<string, string?> Settings(ModelKind kind, bool isExplicit) => new()
