@@ -73,6 +73,17 @@ public sealed partial class ModelKindRunTests : IClassFixture<ModelKindRunTests.
     }
 
     [Fact]
+    public async Task Run_ModelBlend_ExitsWithCode2NamingTheModelsThatCanBeAskedFor()
+    {
+        using var store = new TempDirectory();
+
+        CliResult result = await CliProcess.RunAsync(store.FullPath, ["run", "--store", store.FullPath, "--input", _log.Path, "--model", "blend"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--model must be one of Auto, MatrixFactorization, Bpr, Softmax, Ease, Ials; got 'blend'", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_BprWithPatienceAndEvalEvery_ValidatesEveryOtherEpochAndRecordsBoth()
     {
         using var store = new TempDirectory();

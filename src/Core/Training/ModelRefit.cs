@@ -32,9 +32,12 @@ public static class ModelRefit
     {
         ArgumentNullException.ThrowIfNull(source);
         int bestEpoch = Math.Max(1, source.BestEpoch);
-        return source.Kind == ModelKind.Ease && source.Options.Regularization is { } first
-            ? new RefitPlan(RunIdOf(source.RunId), 1, EaseModel.RegularizationOfEpoch(first, bestEpoch))
-            : new RefitPlan(RunIdOf(source.RunId), bestEpoch);
+        return source switch
+        {
+            { Kind: ModelKind.Ease, Options.Regularization: { } first } => new RefitPlan(RunIdOf(source.RunId), 1, EaseModel.RegularizationOfEpoch(first, bestEpoch)),
+            { Kind: ModelKind.Blend, Options.BlendParts: { } parts } => new RefitPlan(RunIdOf(source.RunId), 1, BlendParts: parts.Count),
+            _ => new RefitPlan(RunIdOf(source.RunId), bestEpoch),
+        };
     }
 
     /// <summary>
@@ -110,10 +113,14 @@ public static class ModelRefit
 /// <param name="RunId">The refit's run id (<see cref="ModelRefit.RunIdOf"/>).</param>
 /// <param name="Epochs">Epochs to train: the best epoch of the run it refits (1 for EASE).</param>
 /// <param name="Regularization">EASE only: the λ of the best epoch, which the refit's single fit uses.</param>
-public sealed record RefitPlan(string RunId, int Epochs, double? Regularization = null)
+/// <param name="BlendParts">A blend only: how many parts the refit refits (each as its own refit would), then blends.</param>
+public sealed record RefitPlan(string RunId, int Epochs, double? Regularization = null, int BlendParts = 0)
 {
-    /// <summary>What the refit trains, for progress lines and reports: "3 epochs", or "one fit at λ=400".</summary>
-    public string Training => Regularization is { } regularization
-        ? string.Create(CultureInfo.InvariantCulture, $"one fit at λ={regularization:G4}")
-        : string.Create(CultureInfo.InvariantCulture, $"{Epochs} epochs");
+    /// <summary>What the refit trains, for progress lines and reports: "3 epochs", "one fit at λ=400", or "each of the blend's 3 parts".</summary>
+    public string Training => (Regularization, BlendParts) switch
+    {
+        ({ } regularization, _) => string.Create(CultureInfo.InvariantCulture, $"one fit at λ={regularization:G4}"),
+        (_, > 0) => string.Create(CultureInfo.InvariantCulture, $"each of the blend's {BlendParts} parts"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{Epochs} epochs"),
+    };
 }

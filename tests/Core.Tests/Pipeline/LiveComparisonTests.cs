@@ -52,6 +52,44 @@ public sealed class LiveComparisonTests : IDisposable
         Assert.EndsWith("Not compared with the live model: the live model v1 knows 0% of these users.", reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AlignTo_BlendWithAnEasePartOnAReorderedCatalog_ScoresEveryKnownPairAsBefore()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        BlendPart ease = new("ease", (PlantedData.FastOptions(ModelKind.Ease, epochs: 1) with { Regularization = 5 }).Resolve(isExplicit: false), 0.5);
+        BlendPart bpr = new("bpr", PlantedData.FastOptions(ModelKind.Bpr, epochs: 2).Resolve(isExplicit: false), 0.5);
+        TrainingOptions blend = (PlantedData.FastOptions(ModelKind.Blend) with { Epochs = null, LearningRate = null, Regularization = null, EarlyStoppingPatience = null, BlendParts = [ease, bpr] }).Resolve(isExplicit: false);
+        await new ModelTrainer().TrainAsync(data, blend, new TrainingRun("blend"), _store.Store);
+        TrainedModel live = await TrainedModel.LoadAsync(_store.Store, "blend");
+        string[] reordered = [.. data.ItemIds.Reverse(), "new-item"];
+        var newCatalog = new CuratedDataset { Version = "reordered", UserIds = data.UserIds, ItemIds = reordered, Train = InteractionTable.Empty, Validation = InteractionTable.Empty };
+
+        FactorSnapshot aligned = FactorAlignment.AlignTo(live, newCatalog);
+
+        Assert.Equal((data.ItemCount + 1, data.ItemCount + 1 + 17), (aligned.ItemCount, aligned.Dimension));
+        for (int user = 0; user < data.UserCount; user += 7)
+        {
+            for (int item = 0; item < data.ItemCount; item++)
+            {
+                int moved = Array.IndexOf(reordered, data.ItemIds[item]);
+                Assert.Equal(Score(live.Factors, user, item), Score(aligned, user, moved), 4);
+            }
+
+            Assert.Equal(0, Score(aligned, user, data.ItemCount));
+        }
+    }
+
+    private static double Score(FactorSnapshot factors, int user, int item)
+    {
+        double sum = 0;
+        for (int column = 0; column < factors.Dimension; column++)
+        {
+            sum += (double)factors.UserFactors[(user * factors.Dimension) + column] * factors.ItemFactors[(item * factors.Dimension) + column];
+        }
+
+        return sum;
+    }
+
     private async Task<TrainedModel> TrainAsync(CuratedDataset data, string runId)
     {
         await new ModelTrainer().TrainAsync(data, PlantedData.FastOptions(ModelKind.Bpr, epochs: 2), new TrainingRun(runId), _store.Store);

@@ -76,6 +76,7 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
     {
         Assert.Equal("3 epochs", new RefitPlan("r.refit", 3).Training);
         Assert.Equal("one fit at λ=400", new RefitPlan("r.refit", 1, 400).Training);
+        Assert.Equal("each of the blend's 3 parts", new RefitPlan("r.refit", 1, BlendParts: 3).Training);
     }
 
     [Fact]

@@ -151,9 +151,13 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
 
         // Refit is on by default: the run's model was gated, its refit on train + validation was published.
         // EASE's epochs are fits along a λ grid, so its refit is one fit at the chosen λ.
-        RefitPlan expected = manifest.Kind == ModelKind.Ease
-            ? new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), 1, manifest.Options.Regularization!.Value * Math.Pow(2, manifest.BestEpoch - 1))
-            : new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), manifest.BestEpoch);
+        // A blend's refit refits each part, then blends them in its one epoch.
+        RefitPlan expected = manifest.Kind switch
+        {
+            ModelKind.Ease => new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), 1, manifest.Options.Regularization!.Value * Math.Pow(2, manifest.BestEpoch - 1)),
+            ModelKind.Blend => new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), 1, BlendParts: manifest.Options.BlendParts!.Count),
+            _ => new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), manifest.BestEpoch),
+        };
         Assert.Equal(expected, outcome.Evaluation.Refit);
         ModelManifest refit = (await TrainedModel.ReadManifestAsync(host.Services.GetRequiredService<IArtifactStore>(), ModelRefit.RunIdOf(outcome.RunId), CancellationToken.None))!;
         Assert.Equal((outcome.RunId, expected.Epochs, TrainingStatus.Completed), (refit.RefitOf, refit.Epochs.Count, refit.Status));
