@@ -126,11 +126,12 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
                     : EntryOf(candidate, await TrainedModel.ReadFinishedManifestAsync(store, candidate.RunIdFor(input.RunId), cancellationToken).ConfigureAwait(false), validator));
             }
 
-            IReadOnlyList<FactorSnapshot?>? blendable = await LoadBlendableAsync(input.RunId, dataset, candidates, board, validator, cancellationToken).ConfigureAwait(false);
+            RankingValidator? ranking = validator as RankingValidator;
+            IReadOnlyList<FactorSnapshot?>? blendable = ranking is null ? null : await LoadBlendableAsync(input.RunId, dataset, candidates, board, cancellationToken).ConfigureAwait(false);
             IReadOnlyList<double[]?> byUser = blendable is null
                 ? await NdcgByUserAsync(input.RunId, candidates, board, validator, cancellationToken).ConfigureAwait(false)
-                : [.. blendable.Select(factors => factors is null ? null : ((RankingValidator)validator).NdcgByUser(factors, cancellationToken))];
-            if (blendable is not null && SearchBlend(candidates, board, blendable, byUser, (RankingValidator)validator, cancellationToken) is { } blend)
+                : [.. blendable.Select(factors => factors is null ? null : ranking!.NdcgByUser(factors, cancellationToken))];
+            if (blendable is not null && SearchBlend(candidates, board, blendable, byUser, ranking!, cancellationToken) is { } blend)
             {
                 board.Add(blend.Entry);
                 byUser = [.. byUser, blend.ByUser];
@@ -189,14 +190,14 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
 
     /// <summary>
     /// Each candidate's factors at its best epoch (null for one not trained), when a blend of the trained ones may be
-    /// searched: ranking validation, at least two trained, and scoring cheap enough (<see cref="BlendSearch.IsAffordable"/>).
+    /// searched: at least two trained, and scoring cheap enough (<see cref="BlendSearch.IsAffordable"/>).
     /// </summary>
     private async Task<IReadOnlyList<FactorSnapshot?>?> LoadBlendableAsync(
-        string runId, CuratedDataset dataset, IReadOnlyList<ModelCandidate> candidates, IReadOnlyList<LeaderboardEntry> board, ITrainingValidator validator, CancellationToken cancellationToken)
+        string runId, CuratedDataset dataset, IReadOnlyList<ModelCandidate> candidates, IReadOnlyList<LeaderboardEntry> board, CancellationToken cancellationToken)
     {
         bool[] trained = [.. board.Select(entry => entry.Validation is { } value && double.IsFinite(value))];
         int[] dimensions = [.. candidates.Where((_, index) => trained[index]).Select(candidate => ModelShape.ScoringWidthOf(candidate.Options, dataset.ItemCount))];
-        if (validator is not RankingValidator || !BlendSearch.IsAffordable(dataset.UserCount, dataset.ItemCount, dimensions))
+        if (!BlendSearch.IsAffordable(dataset.UserCount, dataset.ItemCount, dimensions))
         {
             return null;
         }

@@ -134,17 +134,19 @@ public sealed class ModelTrainer
     private async Task<(TrainingResult? Unfinished, IReadOnlyList<FactorSnapshot> Parts)> TrainBlendPartsAsync(
         CuratedDataset data, TrainingOptions options, TrainingRun run, IArtifactStore store, ITrainingValidator? validator, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
+        IReadOnlyList<BlendPart> blend = options.BlendParts!;
         var parts = new List<FactorSnapshot>();
         int epochsThisCall = 0;
-        foreach (BlendPart part in options.BlendParts!)
+        for (int index = 0; index < blend.Count; index++)
         {
+            BlendPart part = blend[index];
             var partRun = new TrainingRun(TrainingRun.BlendPartRunId(run.RunId, part.Name))
             {
                 MaxEpochsThisCall = run.MaxEpochsThisCall == 0 ? 0 : Math.Max(1, run.MaxEpochsThisCall - epochsThisCall),
             };
             TrainingResult result = await TrainAsync(data, part.Options, partRun, store, validator, progress, cancellationToken).ConfigureAwait(false);
             epochsThisCall += result.Epochs.Count - result.ResumedFromEpoch;
-            if (result.Status == TrainingStatus.Running || (run.CallBudgetSpent(epochsThisCall) && part != options.BlendParts[^1]))
+            if (result.Status == TrainingStatus.Running || (run.CallBudgetSpent(epochsThisCall) && index < blend.Count - 1))
             {
                 return (result with { RunId = run.RunId, Kind = ModelKind.Blend, Status = TrainingStatus.Running }, []);
             }
