@@ -148,7 +148,36 @@ public sealed class LocalArtifactStore : IArtifactStore
         }
 
         File.Delete(file);
+        RemoveEmptyFolders(Path.GetDirectoryName(file)!);
         return Task.FromResult(true);
+    }
+
+    /// <summary>
+    /// Removes <paramref name="folder"/> and the folders above it that deleting left empty, as a blob container has no
+    /// folders to leave behind; the store's top-level folders (<c>models/</c>, <c>datasets/</c>) stay, so a writer
+    /// starting a new folder in one never races with its removal.
+    /// </summary>
+    private void RemoveEmptyFolders(string folder)
+    {
+        for (string? current = folder;
+            current is not null && Path.GetDirectoryName(current) is { } parent && parent.Length > _root.Length;
+            current = parent)
+        {
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(current).Any())
+                {
+                    return;
+                }
+
+                Directory.Delete(current);
+            }
+            catch (IOException)
+            {
+                // Something was written there meanwhile (or the folder is already gone): it stays as it is.
+                return;
+            }
+        }
     }
 
     private static void MoveIfConditionHolds(string path, string temporary, string file, WriteCondition condition)
