@@ -141,14 +141,14 @@ public sealed class AutomaticModelChoiceTests
     }
 
     [Fact]
-    public async Task TrainAsync_RankingValidation_OffersTheBestBlendOfTheCandidatesLast()
+    public async Task TrainAsync_RankingValidationBlendWithSoftmaxAllowed_OffersTheBestBlendOfTheCandidatesLast()
     {
         CuratedDataset data = PlantedData.Implicit();
         using var store = new TemporaryStore();
         var choice = new AutomaticModelChoice(store.Store, new ModelTrainer(), NullLogger.Instance);
         var input = new TrainStageInput("blended", data.Version, 5, null, null, MaxEpochsThisCall: 0);
 
-        TrainStageOutput output = await choice.TrainAsync(input, data, Options, new RankingValidator(data, 5), progress: null, CancellationToken.None);
+        TrainStageOutput output = await choice.TrainAsync(input, data, Options with { SelectionBlendWithSoftmax = true }, new RankingValidator(data, 5), progress: null, CancellationToken.None);
 
         IReadOnlyList<LeaderboardEntry> board = output.Leaderboard!;
         Assert.Equal(["ease", "ials", "softmax", "blend"], board.Select(entry => entry.Candidate));
@@ -156,6 +156,7 @@ public sealed class AutomaticModelChoiceTests
         Assert.Equal(ModelKind.Blend, blend.Kind);
         Assert.All(board.SkipLast(1), entry => Assert.True(blend.Validation > entry.Validation, $"the blend ({blend.Validation}) does not lead {entry.Candidate} ({entry.Validation})"));
         Assert.Equal(1.0, blend.Parts!.Sum(part => part.Weight), 6);
+        Assert.Contains("softmax", blend.Parts!.Select(part => part.Name));
         Assert.All(blend.Parts!, part => Assert.Contains(part.Name, board.Select(entry => entry.Candidate)));
         LeaderboardEntry chosen = Assert.Single(board, entry => entry.Chosen);
         ModelManifest manifest = (await TrainedModel.ReadManifestAsync(store.Store, "blended", CancellationToken.None))!;
