@@ -92,10 +92,10 @@ internal static class QualityBenchmark
             }
 
             // The automatic choice as the pipeline makes it: the candidates, then their best blend on validation (of
-            // EASE and iALS by default, with softmax too under --blend-softmax), a later one winning only by more than
-            // the noise; a blend's refit blends the refitted parts.
+            // EASE, iALS and softmax; of EASE and iALS alone under --no-blend-softmax), a later one winning only by more
+            // than the noise; a blend's refit blends the refitted parts.
             var automatic = candidates.Take(AutomaticCandidates).ToList();
-            foreach ((string label, bool withSoftmax) in new[] { ("auto", false), ("auto --blend-softmax", true) })
+            foreach ((string label, bool withSoftmax) in new[] { ("auto", true), ("auto --no-blend-softmax", false) })
             {
                 var blendClock = Stopwatch.StartNew();
                 BlendSearchResult? blend = BlendSearch.Search(
