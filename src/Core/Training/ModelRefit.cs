@@ -31,14 +31,16 @@ public static class ModelRefit
     public static RefitPlan PlanFor(ModelManifest source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        int bestEpoch = Math.Max(1, source.BestEpoch);
-        return source switch
-        {
-            { Kind: ModelKind.Ease, Options.Regularization: { } first } => new RefitPlan(RunIdOf(source.RunId), 1, EaseModel.RegularizationOfEpoch(first, bestEpoch)),
-            { Kind: ModelKind.Blend, Options.BlendParts: { } parts } => new RefitPlan(RunIdOf(source.RunId), 1, BlendParts: parts.Count),
-            _ => new RefitPlan(RunIdOf(source.RunId), bestEpoch),
-        };
+        return Plan(RunIdOf(source.RunId), source.Options, Math.Max(1, source.BestEpoch));
     }
+
+    /// <summary>The refit under <paramref name="runId"/> of a run of <paramref name="options"/> whose best epoch was <paramref name="bestEpoch"/>.</summary>
+    private static RefitPlan Plan(string runId, TrainingOptions options, int bestEpoch) => options switch
+    {
+        { Kind: ModelKind.Ease, Regularization: { } first } => new RefitPlan(runId, 1, EaseModel.RegularizationOfEpoch(first, bestEpoch)),
+        { Kind: ModelKind.Blend, BlendParts: { } parts } => new RefitPlan(runId, 1, BlendParts: parts.Count),
+        _ => new RefitPlan(runId, bestEpoch),
+    };
 
     /// <summary>
     /// What a refit of <paramref name="sourceRunId"/> trains on and with: <paramref name="data"/> with its
@@ -62,30 +64,25 @@ public static class ModelRefit
 
         RefitPlan plan = PlanFor(source);
         var run = new TrainingRun(plan.RunId) { MaxEpochsThisCall = maxEpochsThisCall, RefitOf = sourceRunId };
-        return (WithValidationInTrain(data), RefitOptions(source.Options, source.Kind, plan, device), run);
+        return (WithValidationInTrain(data), RefitOptions(source.Options, plan, device), run);
     }
 
     /// <summary>
-    /// The options of a refit by <paramref name="plan"/>; a blend's parts are each refit by their own plan (each
-    /// already trains its chosen epoch count, EASE at the λ of its last epoch).
+    /// The options of a refit by <paramref name="plan"/>; a blend's parts are each refit by their own plan, their
+    /// options' epoch count being the one validation chose (the run id of a part's refit is the trainer's to give).
     /// </summary>
-    private static TrainingOptions RefitOptions(TrainingOptions source, ModelKind kind, RefitPlan plan, TrainingDevice? device) => source with
+    private static TrainingOptions RefitOptions(TrainingOptions source, RefitPlan plan, TrainingDevice? device) => source with
     {
         Epochs = plan.Epochs,
         Regularization = plan.Regularization ?? source.Regularization,
         EarlyStoppingPatience = 0,
         Refit = false,
         Device = device ?? source.Device,
-        BlendParts = kind == ModelKind.Blend && source.BlendParts is { } parts
-            ? [.. parts.Select(part => part with { Options = RefitOptions(part.Options, part.Options.Kind, PartPlan(part.Options), device) })]
-            : source.BlendParts,
+        BlendParts = source.BlendParts?.Select(part => part with
+        {
+            Options = RefitOptions(part.Options, Plan(string.Empty, part.Options, part.Options.Epochs ?? 1), device),
+        }).ToArray(),
     };
-
-    /// <summary>A blend part's refit: its options' epoch count (EASE: one fit at the λ of its last epoch).</summary>
-    private static RefitPlan PartPlan(TrainingOptions part) =>
-        part.Kind == ModelKind.Ease && part.Regularization is { } first && part.Epochs is { } epochs
-            ? new RefitPlan(string.Empty, 1, EaseModel.RegularizationOfEpoch(first, epochs))
-            : new RefitPlan(string.Empty, part.Epochs ?? 1);
 
     /// <summary><paramref name="data"/> with its validation interactions appended to train and none held out.</summary>
     public static CuratedDataset WithValidationInTrain(CuratedDataset data)

@@ -14,7 +14,7 @@ public sealed class BlendFactorsTests
 
         for (int user = 0; user < part.UserCount; user++)
         {
-            double[] scores = [.. Enumerable.Range(0, part.ItemCount).Select(item => Score(part, user, item))];
+            double[] scores = [.. Enumerable.Range(0, part.ItemCount).Select(item => FactorScores.Of(part, user, item))];
             double mean = scores.Average();
             double expected = Math.Sqrt(scores.Sum(score => (score - mean) * (score - mean)) / scores.Length);
             Assert.Equal(expected, spread[user], 5);
@@ -36,8 +36,8 @@ public sealed class BlendFactorsTests
         {
             for (int item = 0; item < 30; item++)
             {
-                double expected = (0.7 * Score(first, user, item) / firstSpread[user]) + (0.3 * Score(second, user, item) / secondSpread[user]);
-                Assert.Equal(expected, Score(blend, user, item), 3);
+                double expected = (0.7 * FactorScores.Of(first, user, item) / firstSpread[user]) + (0.3 * FactorScores.Of(second, user, item) / secondSpread[user]);
+                Assert.Equal(expected, FactorScores.Of(blend, user, item), 3);
             }
         }
     }
@@ -63,17 +63,6 @@ public sealed class BlendFactorsTests
 
         Assert.Throws<ArgumentException>(() => BlendFactors.Combine([first, otherUsers], [0.5, 0.5]));
         Assert.Throws<ArgumentException>(() => BlendFactors.Combine([first, first], [1.0]));
-    }
-
-    private static double Score(FactorSnapshot factors, int user, int item)
-    {
-        double sum = 0;
-        for (int column = 0; column < factors.Dimension; column++)
-        {
-            sum += (double)factors.UserFactors[(user * factors.Dimension) + column] * factors.ItemFactors[(item * factors.Dimension) + column];
-        }
-
-        return sum;
     }
 
     private static FactorSnapshot RandomSnapshot(int users, int items, int dimension, int seed, float scale = 1)

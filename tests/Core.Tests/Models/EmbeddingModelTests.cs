@@ -87,7 +87,7 @@ public sealed class EmbeddingModelTests
             {
                 double expected = 3.5 + userBias[user] + itemBias[item]
                     + Enumerable.Range(0, Dimension).Sum(d => (double)userFactors[(user * Dimension) + d] * itemFactors[(item * Dimension) + d]);
-                Assert.Equal(expected, Dot(factors, user, item), 4);
+                Assert.Equal(expected, FactorScores.Of(factors, user, item), 4);
             }
         }
     }
@@ -126,7 +126,4 @@ public sealed class EmbeddingModelTests
     {
         Assert.Equal(expected, ModelFactory.Resolve(ModelKind.Auto, isExplicit));
     }
-
-    private static double Dot(FactorSnapshot factors, int user, int item) =>
-        Enumerable.Range(0, factors.Dimension).Sum(d => (double)factors.UserFactors[(user * factors.Dimension) + d] * factors.ItemFactors[(item * factors.Dimension) + d]);
 }

@@ -2,6 +2,7 @@ using Recommender.Core.Datasets;
 using Recommender.Core.Evaluation;
 using Recommender.Core.Models;
 using Recommender.Core.Pipeline;
+using Recommender.Core.Tests.Models;
 using Recommender.Core.Tests.Training;
 using Recommender.Core.Training;
 
@@ -72,22 +73,11 @@ public sealed class LiveComparisonTests : IDisposable
             for (int item = 0; item < data.ItemCount; item++)
             {
                 int moved = Array.IndexOf(reordered, data.ItemIds[item]);
-                Assert.Equal(Score(live.Factors, user, item), Score(aligned, user, moved), 4);
+                Assert.Equal(FactorScores.Of(live.Factors, user, item), FactorScores.Of(aligned, user, moved), 4);
             }
 
-            Assert.Equal(0, Score(aligned, user, data.ItemCount));
+            Assert.Equal(0, FactorScores.Of(aligned, user, data.ItemCount));
         }
-    }
-
-    private static double Score(FactorSnapshot factors, int user, int item)
-    {
-        double sum = 0;
-        for (int column = 0; column < factors.Dimension; column++)
-        {
-            sum += (double)factors.UserFactors[(user * factors.Dimension) + column] * factors.ItemFactors[(item * factors.Dimension) + column];
-        }
-
-        return sum;
     }
 
     private async Task<TrainedModel> TrainAsync(CuratedDataset data, string runId)
