@@ -50,24 +50,34 @@ internal sealed class SoftmaxModel : ItemBiasedModel
     /// <inheritdoc />
     public override Tensor ComputeLoss(TrainingBatch batch)
     {
-        Tensor users = Lookup(UserFactors, batch.Users, batch);
         Tensor positives = Lookup(ItemFactors, batch.Items, batch);
-        Tensor classification = UsesSampledSoftmax
-            ? SampledCrossEntropy(batch, users, positives)
-            : FullCrossEntropy(batch, users);
+        (Tensor classification, Tensor users) = UsesSampledSoftmax
+            ? SampledCrossEntropy(batch, positives)
+            : FullCrossEntropy(batch);
         Tensor penalty = SquaredNorm(users) + SquaredNorm(positives);
         return classification + penalty * (_regularization / batch.Users.shape[0]);
     }
 
-
-    private Tensor FullCrossEntropy(TrainingBatch batch, Tensor users)
+    /// <summary>
+    /// The exact cross-entropy over the catalog and the user row of each interaction. Every interaction
+    /// of one user shares that user's logits and their normalizer, so both are computed once per
+    /// distinct user of the batch: the catalog-wide work scales with the batch's distinct users, not
+    /// with its interactions, and the loss is the same as one row of logits per interaction.
+    /// </summary>
+    private (Tensor Loss, Tensor Users) FullCrossEntropy(TrainingBatch batch)
     {
-        Tensor logits = torch.addmm(ItemBias.weight!.view(1, -1), users, ItemFactors.weight!.t(), 1f, 1f);
-        return nn.functional.cross_entropy(logits, batch.Items);
+        (Tensor distinctUsers, Tensor? inverse, _) = batch.Users.unique(sorted: false, return_inverse: true);
+        Tensor userOfInteraction = inverse!;
+        Tensor distinctRows = Lookup(UserFactors, distinctUsers, batch);
+        Tensor logits = torch.addmm(ItemBias.weight!.view(1, -1), distinctRows, ItemFactors.weight!.t(), 1f, 1f);
+        Tensor logNormalizers = logits.logsumexp(1).index_select(0, userOfInteraction);
+        Tensor positiveLogits = logits.take(userOfInteraction * ItemCount + batch.Items);
+        return ((logNormalizers - positiveLogits).mean(), distinctRows.index_select(0, userOfInteraction));
     }
 
-    private Tensor SampledCrossEntropy(TrainingBatch batch, Tensor users, Tensor positives)
+    private (Tensor Loss, Tensor Users) SampledCrossEntropy(TrainingBatch batch, Tensor positives)
     {
+        Tensor users = Lookup(UserFactors, batch.Users, batch);
         ItemSampler sampler = _sampler ?? throw new InvalidOperationException(
             $"The catalog has {ItemCount} items, more than the {FullSoftmaxMaxItems} of the exact softmax, and no negative sampler was given.");
         Device device = batch.Users.device;
@@ -85,6 +95,6 @@ internal sealed class SoftmaxModel : ItemBiasedModel
         negativeLogits = negativeLogits.masked_fill(accidentalHits, MaskedLogit);
         Tensor logits = torch.cat([positiveLogits.unsqueeze(1), negativeLogits], 1);
         Tensor targets = torch.zeros([batch.Users.shape[0]], dtype: ScalarType.Int64, device: device);
-        return nn.functional.cross_entropy(logits, targets);
+        return (nn.functional.cross_entropy(logits, targets), users);
     }
 }
