@@ -38,7 +38,7 @@ internal sealed class TrainingArguments
     private readonly Option<bool> _noRefit = new("--no-refit")
     {
         Description = "Publish the model trained on train only. By default, once validation has chosen the epoch count and the quality gate passed, "
-            + "the model is trained again on train + validation for that many epochs and that refit is published.",
+            + "the model is trained again on train + validation for that many epochs (softmax: continued from its best epoch for a quarter of them) and that refit is published.",
     };
 
     private readonly Option<bool> _noBlendSoftmax = new("--no-blend-softmax")

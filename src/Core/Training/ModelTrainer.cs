@@ -117,14 +117,32 @@ public sealed class ModelTrainer
 
         if (kind == ModelKind.Blend && result.Status != TrainingStatus.Running)
         {
-            // The blend's checkpoint holds every part's factors now.
-            foreach (BlendPart part in options.BlendParts!)
-            {
-                await store.DeleteUnderAsync(ModelArtifactPaths.Run(TrainingRun.BlendPartRunId(run.RunId, part.Name)), cancellationToken).ConfigureAwait(false);
-            }
+            await DropBlendPartRunsAsync(options, run, store, cancellationToken).ConfigureAwait(false);
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Deletes the part runs of a finished blend, whose checkpoint holds every part's factors now, except those
+    /// the blend's refit will continue from (<see cref="ModelRefit.ContinuesFromSource"/>); a refit deletes those
+    /// once it has finished.
+    /// </summary>
+    private static async Task DropBlendPartRunsAsync(TrainingOptions options, TrainingRun run, IArtifactStore store, CancellationToken cancellationToken)
+    {
+        foreach (BlendPart part in options.BlendParts!)
+        {
+            bool refitContinuesFromIt = options.Refit && ModelRefit.ContinuesFromSource(part.Options.Kind);
+            if (!refitContinuesFromIt)
+            {
+                await store.DeleteUnderAsync(ModelArtifactPaths.Run(TrainingRun.BlendPartRunId(run.RunId, part.Name)), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (run.RefitOf is { } source && ModelRefit.ContinuesFromSource(part.Options.Kind))
+            {
+                await store.DeleteUnderAsync(ModelArtifactPaths.Run(TrainingRun.BlendPartRunId(source, part.Name)), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>
@@ -140,7 +158,11 @@ public sealed class ModelTrainer
         for (int index = 0; index < blend.Count; index++)
         {
             BlendPart part = blend[index];
-            var partRun = new TrainingRun(TrainingRun.BlendPartRunId(run.RunId, part.Name))
+            // The refit of a part that continues from its source starts from that part of the refitted blend.
+            string? continuesFrom = run.RefitOf is { } source && ModelRefit.ContinuesFromSource(part.Options.Kind)
+                ? TrainingRun.BlendPartRunId(source, part.Name)
+                : null;
+            var partRun = new TrainingRun(TrainingRun.BlendPartRunId(run.RunId, part.Name), continuesFrom)
             {
                 MaxEpochsThisCall = run.MaxEpochsThisCall == 0 ? 0 : Math.Max(1, run.MaxEpochsThisCall - epochsThisCall),
             };

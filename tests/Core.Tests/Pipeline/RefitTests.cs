@@ -17,7 +17,8 @@ namespace Recommender.Core.Tests.Pipeline;
 
 /// <summary>
 /// The refit: after the gate passes on the model trained on train only, the same options and seed train
-/// again on train + validation for the chosen epoch count, and that model is scored and published.
+/// again on train + validation for the chosen epoch count (softmax: on from its best epoch, for fewer), and
+/// that model is scored and published.
 /// </summary>
 public sealed class RefitTests : IAsyncLifetime, IDisposable
 {
@@ -72,9 +73,37 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_SoftmaxRefitOn_ContinuesFromTheBestEpochsWeightsForAQuarterOfItsEpochs()
+    {
+        using Pipeline pipeline = CreatePipeline(refit: true, kind: ModelKind.Softmax);
+
+        PipelineOutcome outcome = await pipeline.RunAsync("softmax");
+
+        Assert.Equal(RunResults.Published, outcome.Result);
+        ModelManifest gated = (await TrainedModel.ReadManifestAsync(pipeline.Store, "softmax", CancellationToken.None))!;
+        ModelManifest refit = (await TrainedModel.ReadManifestAsync(pipeline.Store, "softmax.refit", CancellationToken.None))!;
+        int continued = ModelRefit.ContinuedEpochs(gated.BestEpoch);
+        Assert.Equal(new RefitPlan("softmax.refit", continued, FromSourceWeights: true), outcome.Evaluation!.Refit);
+        Assert.Equal((continued, TrainingStatus.Completed), (refit.Epochs.Count, refit.Status));
+        Assert.Equal(new WarmStartRecord("softmax", gated.BestEpoch, gated.UserCount, gated.ItemCount), refit.WarmStart);
+        Assert.Equal(await ItemFactorsOfAsync(pipeline.Store, "softmax.refit"), await BundleItemFactorsAsync(pipeline.Store, "softmax"));
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 3)]
+    [InlineData(12, 3)]
+    [InlineData(13, 4)]
+    [InlineData(30, 8)]
+    public void ContinuedEpochs_OfTheBestEpoch_IsAQuarterOfItAtLeastThreeAndAtMostItself(int bestEpoch, int continued) =>
+        Assert.Equal(continued, ModelRefit.ContinuedEpochs(bestEpoch));
+
+    [Fact]
     public void Training_OfEachPlan_SaysWhatTheRefitTrains()
     {
         Assert.Equal("3 epochs", new RefitPlan("r.refit", 3).Training);
+        Assert.Equal("3 epochs on from the best epoch", new RefitPlan("r.refit", 3, FromSourceWeights: true).Training);
         Assert.Equal("one fit at λ=400", new RefitPlan("r.refit", 1, 400).Training);
         Assert.Equal("each of the blend's 3 parts", new RefitPlan("r.refit", 1, BlendParts: 3).Training);
     }

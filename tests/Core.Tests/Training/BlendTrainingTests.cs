@@ -44,7 +44,21 @@ public sealed class BlendTrainingTests
         Assert.Equal(expected.UserFactors, loaded.Factors.UserFactors);
         Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, TrainingRun.BlendPartRunId("blend", "ease"), CancellationToken.None));
         Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, TrainingRun.BlendPartRunId("blend", "ials"), CancellationToken.None));
-        Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, TrainingRun.BlendPartRunId("blend", "softmax"), CancellationToken.None));
+        Assert.NotNull(await TrainedModel.ReadManifestAsync(store.Store, TrainingRun.BlendPartRunId("blend", "softmax"), CancellationToken.None)); // its refit continues from it
+    }
+
+    [Fact]
+    public async Task TrainAsync_BlendWithoutRefit_DropsEveryPartRun()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        using var store = new TemporaryStore();
+
+        await new ModelTrainer().TrainAsync(data, Blend with { Refit = false }, new TrainingRun("blend"), store.Store, new NdcgValidator(data));
+
+        foreach (BlendPart part in Blend.BlendParts!)
+        {
+            Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, TrainingRun.BlendPartRunId("blend", part.Name), CancellationToken.None));
+        }
     }
 
     [Fact]
@@ -108,5 +122,30 @@ public sealed class BlendTrainingTests
         Assert.Equal((Ials.Options.Epochs, 0), (options.BlendParts[1].Options.Epochs, options.BlendParts[1].Options.EarlyStoppingPatience));
         TrainingResult refit = await new ModelTrainer().TrainAsync(refitData, options, run, store.Store);
         Assert.Equal((TrainingStatus.Completed, Width(data)), (refit.Status, refit.Factors.Dimension));
+    }
+
+    [Fact]
+    public async Task TrainAsync_RefitOfABlend_ContinuesItsSoftmaxPartFromTheBlendsAndThenDropsBoth()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        using var store = new TemporaryStore();
+        await new ModelTrainer().TrainAsync(data, Blend, new TrainingRun("blend"), store.Store, new NdcgValidator(data));
+        (CuratedDataset refitData, TrainingOptions options, TrainingRun run) = await ModelRefit.PrepareAsync(store.Store, data, "blend", maxEpochsThisCall: 1);
+        string softmaxRefit = TrainingRun.BlendPartRunId(run.RunId, "softmax");
+
+        // One epoch a call: EASE's single fit, iALS's epochs, then softmax's first.
+        TrainingResult result;
+        do
+        {
+            result = await new ModelTrainer().TrainAsync(refitData, options, run, store.Store);
+        }
+        while (result.Status == TrainingStatus.Running && await TrainedModel.ReadManifestAsync(store.Store, softmaxRefit, CancellationToken.None) is null);
+
+        ModelManifest? started = await TrainedModel.ReadManifestAsync(store.Store, softmaxRefit, CancellationToken.None);
+        Assert.Equal(TrainingRun.BlendPartRunId("blend", "softmax"), started?.WarmStart?.RunId);
+        TrainingResult finished = await new ModelTrainer().TrainAsync(refitData, options, run with { MaxEpochsThisCall = 0 }, store.Store);
+        Assert.Equal(TrainingStatus.Completed, finished.Status);
+        Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, softmaxRefit, CancellationToken.None));
+        Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, TrainingRun.BlendPartRunId("blend", "softmax"), CancellationToken.None));
     }
 }
