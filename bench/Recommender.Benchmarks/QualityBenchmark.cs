@@ -19,8 +19,8 @@ namespace Recommender.Benchmarks;
 /// stratified 75/25, seed 42) and a per-user random 75/25 split (seed 42). The test part is only ever
 /// used to measure: each model's epochs (EASE: its λ) are chosen on a validation part carved from the
 /// training part the way <c>recommender run</c> carves it (per-item stratified 75/25, seed 42), then the
-/// model is refitted on the whole training part for that many epochs (or not, to show what the refit
-/// buys), and the automatic choice picks among EASE, iALS and softmax by validation NDCG@10 the way the
+/// model is refitted on the whole training part the way the pipeline refits it (<see cref="ModelRefit"/>;
+/// or not, to show what the refit buys), and the automatic choice picks among EASE, iALS and softmax by validation NDCG@10 the way the
 /// pipeline does (a later candidate must lead by more than the noise). K = 10, training items
 /// excluded, every held-out interaction relevant.
 /// </summary>
@@ -63,7 +63,6 @@ internal static class QualityBenchmark
             var seen = UserItemSets.FromInteractions(outer.Train, outer.UserCount, outer.ItemCount);
             var relevant = UserItemSets.FromInteractions(outer.Validation, outer.UserCount, outer.ItemCount);
             CuratedDataset inner = CarveValidation(outer);
-            CuratedDataset whole = new() { Version = $"{outer.Version}-all", UserIds = outer.UserIds, ItemIds = outer.ItemIds, Train = outer.Train, Validation = InteractionTable.Empty };
             var store = new LocalArtifactStore(Path.Combine(folder, protocol, "artifacts"));
 
             RecommendationLists popular = PopularityRecommender.FromDataset(outer).Recommend(K, 0, outer.UserCount, seen);
@@ -82,9 +81,10 @@ internal static class QualityBenchmark
                 double searchSeconds = clock.Elapsed.TotalSeconds;
                 measurements.Add(Measure(protocol, $"{name} (no refit)", searchSeconds, Score(chosen.Factors, seen), relevant, validation, chosen.BestEpoch));
 
-                // Refit: the chosen number of epochs on the whole training part, nothing held out.
-                TrainingResult refitted = await new ModelTrainer().TrainAsync(
-                    whole, options with { Epochs = chosen.BestEpoch, EarlyStoppingPatience = 0 }, new TrainingRun($"{protocol}-{name}-refit"), store).ConfigureAwait(false);
+                // Refit as the pipeline plans it, on the whole training part, nothing held out.
+                (CuratedDataset refitData, TrainingOptions refitOptions, TrainingRun refitRun) = await ModelRefit.PrepareAsync(
+                    store, inner, $"{protocol}-{name}", maxEpochsThisCall: 0, TrainingDevice.Cpu).ConfigureAwait(false);
+                TrainingResult refitted = await new ModelTrainer().TrainAsync(refitData, refitOptions, refitRun, store).ConfigureAwait(false);
                 double seconds = clock.Elapsed.TotalSeconds;
                 Measurement refit = Measure(protocol, name, seconds, Score(refitted.Factors, seen), relevant, validation, chosen.BestEpoch);
                 measurements.Add(refit);

@@ -85,19 +85,19 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
     [Fact]
     public async Task Pipeline_RefitCrashesAfterItsFirstChunk_RetryResumesAndTheRefitIsPublished()
     {
-        Dictionary<string, string?> settings = Settings(ModelKind.Softmax, isExplicit: false);
+        Dictionary<string, string?> settings = Settings(ModelKind.Bpr, isExplicit: false);
         settings["Recommender:Training:EarlyStoppingPatience"] = "0";
         var faults = new ActivityFaults();
 
-        // Six epochs in chunks of five: train calls 1-2 are the gated run's, call 3 the refit's first chunk,
-        // which checkpoints and then fails as a crash would.
+        // Six epochs in chunks of five: train calls 1-2 are the gated run's, call 3 the first chunk of the refit
+        // (BPR's trains every epoch again), which checkpoints and then fails as a crash would.
         faults.FailAfterCall(nameof(TrainActivity), 3);
         await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, faults, settings);
         await host.UploadLogAsync("ratings.parquet", RatingsLog());
 
         OrchestrationMetadata run = await host.RunToCompletionAsync();
 
-        await AssertPublishedAsync(host, run, ModelKind.Softmax, "ndcg@10");
+        await AssertPublishedAsync(host, run, ModelKind.Bpr, "ndcg@10");
         Assert.True(faults.Calls(nameof(TrainActivity)) >= 4, $"{faults.Calls(nameof(TrainActivity))} train calls");
     }
 
@@ -151,11 +151,12 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
 
         // Refit is on by default: the run's model was gated, its refit on train + validation was published.
         // EASE's epochs are fits along a λ grid, so its refit is one fit at the chosen λ.
-        // A blend's refit refits each part, then blends them in its one epoch.
+        // A blend's refit refits each part, then blends them in its one epoch. Softmax continues from its best epoch.
         RefitPlan expected = manifest.Kind switch
         {
             ModelKind.Ease => new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), 1, manifest.Options.Regularization!.Value * Math.Pow(2, manifest.BestEpoch - 1)),
             ModelKind.Blend => new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), 1, BlendParts: manifest.Options.BlendParts!.Count),
+            ModelKind.Softmax => new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), ModelRefit.ContinuedEpochs(manifest.BestEpoch), FromSourceWeights: true),
             _ => new RefitPlan(ModelRefit.RunIdOf(outcome.RunId), manifest.BestEpoch),
         };
         Assert.Equal(expected, outcome.Evaluation.Refit);
