@@ -124,7 +124,7 @@ internal static class TrainingBenchmark
         await TrainOursAsync(data, options, $"bench-large-{name}", artifacts).ConfigureAwait(false);
         double oursSeconds = clock.Elapsed.TotalSeconds;
         double[] minimal = MinimalLoop.Train(kind, data, options, 1, MinimalBatchesOnLargeLog);
-        double minimalInteractions = Math.Min((long)MinimalBatchesOnLargeLog * options.BatchSize, data.Train.Count);
+        double minimalInteractions = Math.Min((long)MinimalBatchesOnLargeLog * options.BatchSize!.Value, data.Train.Count);
         double oursRate = data.Train.Count / oursSeconds;
         double minimalRate = minimalInteractions / minimal[0];
         Console.Error.WriteLine($"generated {name}: ours {oursRate:F0}/s (whole epoch {oursSeconds:F0} s), minimal {minimalRate:F0}/s over {MinimalBatchesOnLargeLog} batches");
@@ -209,7 +209,7 @@ internal static class MinimalLoop
     {
         torch.manual_seed(options.Seed);
         int d = options.Dimension;
-        int batchSize = options.BatchSize;
+        int batchSize = options.BatchSize!.Value;
         double regularization = options.Regularization!.Value;
         using Tensor users = torch.tensor(data.Train.Users).to(ScalarType.Int64);
         using Tensor items = torch.tensor(data.Train.Items).to(ScalarType.Int64);

@@ -36,18 +36,19 @@ internal static class TrainingPhases
         var rows = new GatheredRows(options.LazyUpdateMinRows);
         var lazyPhases = new double[3];
         var densePhases = new double[3];
+        int batchSize = options.BatchSize!.Value;
         int batches = 0;
         for (int pass = 0; pass < Passes; pass++)
         {
-            for (long start = 0; start + options.BatchSize <= data.Train.Count; start += options.BatchSize, batches++)
+            for (long start = 0; start + batchSize <= data.Train.Count; start += batchSize, batches++)
             {
                 using var scope = torch.NewDisposeScope();
                 bool useLazy = batches % 2 == 0;
                 rows.Clear();
                 var batch = new TrainingBatch(
-                    users.narrow(0, start, options.BatchSize),
-                    items.narrow(0, start, options.BatchSize),
-                    model.NeedsRatings ? ratings.narrow(0, start, options.BatchSize) : null,
+                    users.narrow(0, start, batchSize),
+                    items.narrow(0, start, batchSize),
+                    model.NeedsRatings ? ratings.narrow(0, start, batchSize) : null,
                     generator,
                     useLazy ? rows : null);
                 long begin = Stopwatch.GetTimestamp();

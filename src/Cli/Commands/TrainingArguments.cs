@@ -24,7 +24,7 @@ internal sealed class TrainingArguments
 
     private readonly Option<double?> _learningRate = CheckedOption.Number<double, TrainingOptions>("--learning-rate", "Adam learning rate.", nameof(TrainingOptions.LearningRate));
 
-    private readonly Option<int?> _batchSize = CheckedOption.Number<int, TrainingOptions>("--batch-size", "Interactions per mini-batch.", nameof(TrainingOptions.BatchSize));
+    private readonly Option<int?> _batchSize = CheckedOption.Number<int, TrainingOptions>("--batch-size", "Interactions per mini-batch. Default per model: softmax 2048, BPR and MF 1024.", nameof(TrainingOptions.BatchSize));
 
     private readonly Option<double?> _regularization = CheckedOption.Number<double, TrainingOptions>("--regularization", "L2 regularization of the embeddings.", nameof(TrainingOptions.Regularization));
 

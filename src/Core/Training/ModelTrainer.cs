@@ -417,7 +417,9 @@ public sealed class ModelTrainer
 
         private int Epochs => _options.Epochs!.Value;
 
-        private int BatchCount => (int)((_data.Train.Count + (long)_options.BatchSize - 1) / _options.BatchSize);
+        private int BatchSize => _options.BatchSize!.Value;
+
+        private int BatchCount => (int)((_data.Train.Count + (long)BatchSize - 1) / BatchSize);
 
         private double TrainEpoch(int epoch, Tensor users, Tensor items, Tensor? ratings, CancellationToken cancellationToken)
         {
@@ -438,8 +440,8 @@ public sealed class ModelTrainer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
-                long start = (long)batch * _options.BatchSize;
-                long length = Math.Min(_options.BatchSize, count - start);
+                long start = (long)batch * BatchSize;
+                long length = Math.Min(BatchSize, count - start);
                 rows.Clear();
                 var trainingBatch = new TrainingBatch(
                     shuffledUsers.narrow(0, start, length),

@@ -30,12 +30,16 @@ public static class TrainingCommandLine
             "--eval-k", Invariant(input.EvaluationK),
             "--model", options.Kind.ToString(),
             "--dimension", Invariant(options.Dimension),
-            "--batch-size", Invariant(options.BatchSize),
             "--training-seed", Invariant(options.Seed),
         };
         if (options.Epochs is { } epochs)
         {
             args.AddRange(["--epochs", Invariant(epochs)]);
+        }
+
+        if (options.BatchSize is { } batchSize)
+        {
+            args.AddRange(["--batch-size", Invariant(batchSize)]);
         }
 
         if (options.LearningRate is { } learningRate)

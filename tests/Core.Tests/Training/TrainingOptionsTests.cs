@@ -61,11 +61,22 @@ public sealed class TrainingOptionsTests
         Assert.Equal((epochs, patience), (resolved.Epochs, resolved.EarlyStoppingPatience));
     }
 
+    [Theory]
+    [InlineData(ModelKind.Softmax, 2048)]
+    [InlineData(ModelKind.Bpr, 1024)]
+    [InlineData(ModelKind.MatrixFactorization, 1024)]
+    public void Resolve_KindWithoutBatchSize_UsesTheKindsBatchSize(ModelKind kind, int batchSize)
+    {
+        TrainingOptions resolved = new TrainingOptions { Kind = kind }.Resolve(isExplicit: kind == ModelKind.MatrixFactorization);
+
+        Assert.Equal(batchSize, resolved.BatchSize);
+    }
+
     [Fact]
     public void Resolve_ExplicitValues_AreKept()
     {
-        TrainingOptions resolved = new TrainingOptions { Kind = ModelKind.Bpr, LearningRate = 0.1, Regularization = 0, Epochs = 7, EarlyStoppingPatience = 0 }.Resolve(isExplicit: false);
+        TrainingOptions resolved = new TrainingOptions { Kind = ModelKind.Softmax, LearningRate = 0.1, Regularization = 0, Epochs = 7, EarlyStoppingPatience = 0, BatchSize = 100 }.Resolve(isExplicit: false);
 
-        Assert.Equal((0.1, 0.0, 7, 0), (resolved.LearningRate, resolved.Regularization, resolved.Epochs, resolved.EarlyStoppingPatience));
+        Assert.Equal((0.1, 0.0, 7, 0, 100), (resolved.LearningRate, resolved.Regularization, resolved.Epochs, resolved.EarlyStoppingPatience, resolved.BatchSize));
     }
 }

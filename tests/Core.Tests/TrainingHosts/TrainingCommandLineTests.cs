@@ -12,7 +12,7 @@ public sealed class TrainingCommandLineTests
     public void Arguments_RunWithOverrides_CarryDatasetRunChunkAndOptions()
     {
         var input = new TrainStageInput("run-1", "ds-7", 10, new TrainingOverrides { Dimension = 32 }, "live-0", 5);
-        TrainingOptions options = TrainStage.ApplyOverrides(new TrainingOptions { Kind = ModelKind.Softmax, LearningRate = 0.02 }, input.Overrides);
+        TrainingOptions options = TrainStage.ApplyOverrides(new TrainingOptions { Kind = ModelKind.Softmax, LearningRate = 0.02, BatchSize = 512 }, input.Overrides);
 
         IReadOnlyList<string> args = TrainingCommandLine.Arguments(input, options, warmStartRunId: "live-0");
 
@@ -24,6 +24,7 @@ public sealed class TrainingCommandLineTests
         Assert.Equal("32", After(args, "--dimension"));
         Assert.Equal("Softmax", After(args, "--model"));
         Assert.Equal("0.02", After(args, "--learning-rate"));
+        Assert.Equal("512", After(args, "--batch-size"));
         Assert.Equal("live-0", After(args, "--warm-start"));
     }
 
@@ -48,6 +49,7 @@ public sealed class TrainingCommandLineTests
         IReadOnlyList<string> args = TrainingCommandLine.Arguments(input, new TrainingOptions(), warmStartRunId: null);
 
         Assert.Equal(("ials", "run-1", "Auto"), (After(args, "--candidate"), After(args, "--run-id"), After(args, "--model")));
+        Assert.DoesNotContain("--batch-size", args); // each candidate takes its kind's default
     }
 
     [Fact]
