@@ -91,36 +91,32 @@ internal static class QualityBenchmark
                 candidates.Add((name, validation, validator.NdcgByUser(chosen.Factors), seconds, refit, chosen.Factors, refitted.Factors));
             }
 
-            // The automatic choice as the pipeline makes it: the candidates, then their best blend on validation (of
-            // EASE, iALS and softmax; of EASE and iALS alone under --no-blend-softmax), a later one winning only by more
-            // than the noise; a blend's refit blends the refitted parts.
+            // The automatic choice as the pipeline makes it: the candidates, then their best blend on validation, a later
+            // one winning only by more than the noise; a blend's refit blends the refitted parts.
             var automatic = candidates.Take(AutomaticCandidates).ToList();
-            foreach ((string label, bool withSoftmax) in new[] { ("auto", true), ("auto --no-blend-softmax", false) })
+            var blendClock = Stopwatch.StartNew();
+            BlendSearchResult? blend = BlendSearch.Search(
+                [.. automatic.Select(candidate => candidate.Chosen)], [.. automatic.Select(candidate => candidate.ByUser)], innerValidator, CancellationToken.None);
+            double choiceSeconds = automatic.Sum(candidate => candidate.Seconds) + blendClock.Elapsed.TotalSeconds;
+            var board = automatic.Select(candidate => new LeaderboardEntry(candidate.Name, ModelKind.Auto, string.Empty, "ndcg@10", candidate.Validation, null, 0, 0, 0)).ToList();
+            var byUser = automatic.Select(candidate => candidate.ByUser).ToList();
+            Measurement? blended = null;
+            if (blend is not null)
             {
-                var blendClock = Stopwatch.StartNew();
-                BlendSearchResult? blend = BlendSearch.Search(
-                    [.. automatic.Select(candidate => candidate.Name != "softmax" || withSoftmax ? candidate.Chosen : null)], [.. automatic.Select(candidate => candidate.ByUser)], innerValidator, CancellationToken.None);
-                double seconds = automatic.Sum(candidate => candidate.Seconds) + blendClock.Elapsed.TotalSeconds;
-                var board = automatic.Select(candidate => new LeaderboardEntry(candidate.Name, ModelKind.Auto, string.Empty, "ndcg@10", candidate.Validation, null, 0, 0, 0)).ToList();
-                var byUser = automatic.Select(candidate => candidate.ByUser).ToList();
-                Measurement? blended = null;
-                if (blend is not null)
-                {
-                    board.Add(new LeaderboardEntry("blend", ModelKind.Blend, string.Empty, "ndcg@10", blend.Metrics.Ndcg, null, 0, 0, 0));
-                    byUser.Add(blend.ByUser);
-                    FactorSnapshot blendRefit = BlendFactors.Combine([.. blend.Parts.Select(index => automatic[index].Refit)], blend.Weights);
-                    string parts = string.Join(" + ", blend.Parts.Select((index, position) => $"{blend.Weights[position]:0.###}·{automatic[index].Name}"));
-                    blended = Measure(protocol, $"blend ({parts})", seconds, Score(blendRefit, seen), relevant, blend.Metrics.Ndcg, bestEpoch: null);
-                }
-
-                (int winner, _) = AutomaticModelChoice.ChooseAboveNoise(board, byUser, higherIsBetter: true);
-                Measurement picked = winner < automatic.Count ? automatic[winner].Refitted : blended!;
-                measurements.Add(picked with
-                {
-                    Contender = winner < automatic.Count ? $"{label} ({board[winner].Candidate})" : $"{label} ({picked.Contender})",
-                    Seconds = seconds,
-                });
+                board.Add(new LeaderboardEntry("blend", ModelKind.Blend, string.Empty, "ndcg@10", blend.Metrics.Ndcg, null, 0, 0, 0));
+                byUser.Add(blend.ByUser);
+                FactorSnapshot blendRefit = BlendFactors.Combine([.. blend.Parts.Select(index => automatic[index].Refit)], blend.Weights);
+                string parts = string.Join(" + ", blend.Parts.Select((index, position) => $"{blend.Weights[position]:0.###}·{automatic[index].Name}"));
+                blended = Measure(protocol, $"blend ({parts})", choiceSeconds, Score(blendRefit, seen), relevant, blend.Metrics.Ndcg, bestEpoch: null);
             }
+
+            (int winner, _) = AutomaticModelChoice.ChooseAboveNoise(board, byUser, higherIsBetter: true);
+            Measurement picked = winner < automatic.Count ? automatic[winner].Refitted : blended!;
+            measurements.Add(picked with
+            {
+                Contender = winner < automatic.Count ? $"auto ({board[winner].Candidate})" : $"auto ({picked.Contender})",
+                Seconds = choiceSeconds,
+            });
         }
 
         return measurements;

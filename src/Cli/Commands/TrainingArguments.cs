@@ -41,15 +41,9 @@ internal sealed class TrainingArguments
             + "the model is trained again on train + validation for that many epochs (softmax: continued from its best epoch for a quarter of them) and that refit is published.",
     };
 
-    private readonly Option<bool> _noBlendSoftmax = new("--no-blend-softmax")
-    {
-        Description = "Blend only EASE and iALS in the automatic choice, not softmax: the refit then takes seconds instead of training softmax again "
-            + "(on MovieLens 100K 26 s instead of 43 s for the whole run, and about 0.005 to 0.011 NDCG@10 lower).",
-    };
-
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { _kind, _dimension, _epochs, _patience, _evaluateEvery, _learningRate, _batchSize, _regularization, _unobservedWeight, _seed, _device, _noRefit, _noBlendSoftmax })
+        foreach (Option option in new Option[] { _kind, _dimension, _epochs, _patience, _evaluateEvery, _learningRate, _batchSize, _regularization, _unobservedWeight, _seed, _device, _noRefit })
         {
             command.Add(option);
         }
@@ -81,7 +75,6 @@ internal sealed class TrainingArguments
             Seed = parse.GetValue(_seed) ?? defaults.Seed,
             Device = parse.GetValue(_device) ?? defaults.Device,
             Refit = !parse.GetValue(_noRefit) && defaults.Refit,
-            SelectionBlendWithSoftmax = !parse.GetValue(_noBlendSoftmax) && defaults.SelectionBlendWithSoftmax,
         };
         options.Validate();
         return options;

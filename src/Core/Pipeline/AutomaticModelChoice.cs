@@ -127,12 +127,11 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
             }
 
             RankingValidator? ranking = validator as RankingValidator;
-            IReadOnlyList<FactorSnapshot?>? loaded = ranking is null ? null : await LoadIfBlendableAsync(input.RunId, dataset, options, candidates, board, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<FactorSnapshot?>? loaded = ranking is null ? null : await LoadIfBlendableAsync(input.RunId, dataset, candidates, board, cancellationToken).ConfigureAwait(false);
             IReadOnlyList<double[]?> byUser = loaded is null
                 ? await NdcgByUserAsync(input.RunId, candidates, board, validator, cancellationToken).ConfigureAwait(false)
                 : [.. loaded.Select(factors => factors is null ? null : ranking!.NdcgByUser(factors, cancellationToken))];
-            IReadOnlyList<FactorSnapshot?>? blendable = loaded?.Select((factors, index) => MayBlend(candidates[index], options) ? factors : null).ToArray();
-            if (blendable is not null && SearchBlend(candidates, board, blendable, byUser, ranking!, cancellationToken) is { } blend)
+            if (loaded is not null && SearchBlend(candidates, board, loaded, byUser, ranking!, cancellationToken) is { } blend)
             {
                 board.Add(blend.Entry);
                 byUser = [.. byUser, blend.ByUser];
@@ -190,21 +189,14 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
         (options with { Kind = ModelKind.Blend, LearningRate = null, Regularization = null, Epochs = null, EarlyStoppingPatience = null, BlendParts = parts }).Resolve(isExplicit: false);
 
     /// <summary>
-    /// True when <paramref name="candidate"/> may be part of a blend: a model fitted in closed form (its refit takes
-    /// seconds), or softmax too when <see cref="TrainingOptions.SelectionBlendWithSoftmax"/> says so.
-    /// </summary>
-    private static bool MayBlend(ModelCandidate candidate, TrainingOptions options) =>
-        candidate.Options.Kind is ModelKind.Ease or ModelKind.Ials || options.SelectionBlendWithSoftmax;
-
-    /// <summary>
-    /// Each candidate's factors at its best epoch (null for one not trained), when a blend of the trained ones that
-    /// may be blended can be searched: at least two of them, and scoring cheap enough (<see cref="BlendSearch.IsAffordable"/>).
+    /// Each candidate's factors at its best epoch (null for one not trained), when a blend of the trained ones can be
+    /// searched: scoring it is cheap enough (<see cref="BlendSearch.IsAffordable"/>).
     /// </summary>
     private async Task<IReadOnlyList<FactorSnapshot?>?> LoadIfBlendableAsync(
-        string runId, CuratedDataset dataset, TrainingOptions options, IReadOnlyList<ModelCandidate> candidates, IReadOnlyList<LeaderboardEntry> board, CancellationToken cancellationToken)
+        string runId, CuratedDataset dataset, IReadOnlyList<ModelCandidate> candidates, IReadOnlyList<LeaderboardEntry> board, CancellationToken cancellationToken)
     {
         bool[] trained = [.. board.Select(entry => entry.Validation is { } value && double.IsFinite(value))];
-        int[] dimensions = [.. candidates.Where((candidate, index) => trained[index] && MayBlend(candidate, options)).Select(candidate => ModelShape.ScoringWidthOf(candidate.Options, dataset.ItemCount))];
+        int[] dimensions = [.. candidates.Where((candidate, index) => trained[index]).Select(candidate => ModelShape.ScoringWidthOf(candidate.Options, dataset.ItemCount))];
         if (!BlendSearch.IsAffordable(dataset.UserCount, dataset.ItemCount, dimensions))
         {
             return null;

@@ -137,15 +137,6 @@ public sealed record TrainingOptions : IValidatableObject
     public int SelectionSoftmaxMaxItems { get; init; } = 5_000;
 
     /// <summary>
-    /// When true (the default), the blend of the automatic choice may hold the softmax candidate too; when false, only
-    /// the models fitted in closed form (EASE, iALS), whose refits take seconds. A blend's refit trains every part again
-    /// on train + validation, and for softmax that is its whole training once more. On MovieLens 100K the blend with
-    /// softmax scored 0.4939 (MSR protocol) and 0.4930 (per-user) NDCG@10 on the test part, without it 0.4886 and 0.4817,
-    /// and <c>recommender run</c> took 42.6 s instead of 26.2 s (<c>recommender-bench quality</c>, <c>e2e</c>).
-    /// </summary>
-    public bool SelectionBlendWithSoftmax { get; init; } = true;
-
-    /// <summary>
     /// When true (the default), the pipeline publishes a refit: once validation has chosen the epoch count
     /// and the quality gate has passed the model, the model is trained again on train and validation
     /// together for that many epochs (softmax: continued from its best epoch for a quarter of them; see

@@ -165,20 +165,6 @@ public sealed class AutomaticModelChoiceTests
     }
 
     [Fact]
-    public async Task TrainAsync_BlendWithoutSoftmax_SearchesOnlyEaseAndIals()
-    {
-        // On this data the blend that beats every candidate needs softmax (see the test above): without it there is none.
-        CuratedDataset data = PlantedData.Implicit();
-        using var store = new TemporaryStore();
-        var choice = new AutomaticModelChoice(store.Store, new ModelTrainer(), NullLogger.Instance);
-        var input = new TrainStageInput("closed-form", data.Version, 5, null, null, MaxEpochsThisCall: 0);
-
-        TrainStageOutput output = await choice.TrainAsync(input, data, Options with { SelectionBlendWithSoftmax = false }, new RankingValidator(data, 5), progress: null, CancellationToken.None);
-
-        Assert.Equal(["ease", "ials", "softmax"], output.Leaderboard!.Select(entry => entry.Candidate));
-    }
-
-    [Fact]
     public void ChooseAboveNoise_LaterCandidateAheadWithinTwiceTheStandardError_KeepsTheEarlierOneAndSaysWhy()
     {
         // Per-user differences alternate +0.101 and −0.099: a mean lead of 0.001 with a standard error of 0.01.
