@@ -138,12 +138,19 @@ public sealed class ModelTrainer
                 await store.DeleteUnderAsync(ModelArtifactPaths.Run(TrainingRun.BlendPartRunId(run.RunId, part.Name)), cancellationToken).ConfigureAwait(false);
             }
 
-            if (run.RefitOf is { } source && ModelRefit.ContinuesFromSource(part.Options.Kind))
+            if (ContinuedPartRunId(run, part) is { } continued)
             {
-                await store.DeleteUnderAsync(ModelArtifactPaths.Run(TrainingRun.BlendPartRunId(source, part.Name)), cancellationToken).ConfigureAwait(false);
+                await store.DeleteUnderAsync(ModelArtifactPaths.Run(continued), cancellationToken).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>
+    /// In the refit of a blend, the part run of the refitted blend that <paramref name="part"/>'s refit continues from
+    /// (<see cref="ModelRefit.ContinuesFromSource"/>); null when it trains from scratch or the run is no refit.
+    /// </summary>
+    private static string? ContinuedPartRunId(TrainingRun run, BlendPart part) =>
+        run.RefitOf is { } source && ModelRefit.ContinuesFromSource(part.Options.Kind) ? TrainingRun.BlendPartRunId(source, part.Name) : null;
 
     /// <summary>
     /// Trains (or resumes, or loads) each part of a blend as its own run, within the call's epoch budget; returns
@@ -158,11 +165,7 @@ public sealed class ModelTrainer
         for (int index = 0; index < blend.Count; index++)
         {
             BlendPart part = blend[index];
-            // The refit of a part that continues from its source starts from that part of the refitted blend.
-            string? continuesFrom = run.RefitOf is { } source && ModelRefit.ContinuesFromSource(part.Options.Kind)
-                ? TrainingRun.BlendPartRunId(source, part.Name)
-                : null;
-            var partRun = new TrainingRun(TrainingRun.BlendPartRunId(run.RunId, part.Name), continuesFrom)
+            var partRun = new TrainingRun(TrainingRun.BlendPartRunId(run.RunId, part.Name), ContinuedPartRunId(run, part))
             {
                 MaxEpochsThisCall = run.MaxEpochsThisCall == 0 ? 0 : Math.Max(1, run.MaxEpochsThisCall - epochsThisCall),
             };
