@@ -41,11 +41,8 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
     {
         using Pipeline pipeline = CreatePipeline(refit: true);
 
-        PipelineOutcome outcome = await pipeline.RunAsync("with-refit");
+        (PipelineOutcome outcome, ModelManifest gated, ModelManifest refit) = await pipeline.RunAndReadRefitAsync("with-refit");
 
-        Assert.Equal(RunResults.Published, outcome.Result);
-        ModelManifest gated = (await TrainedModel.ReadManifestAsync(pipeline.Store, "with-refit", CancellationToken.None))!;
-        ModelManifest refit = (await TrainedModel.ReadManifestAsync(pipeline.Store, "with-refit.refit", CancellationToken.None))!;
         Assert.Equal(new RefitPlan("with-refit.refit", gated.BestEpoch), outcome.Evaluation!.Refit);
         Assert.Equal("with-refit", refit.RefitOf);
         Assert.Equal(gated.BestEpoch, refit.Epochs.Count);
@@ -61,11 +58,8 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
     {
         using Pipeline pipeline = CreatePipeline(refit: true, kind: ModelKind.Ease);
 
-        PipelineOutcome outcome = await pipeline.RunAsync("ease");
+        (PipelineOutcome outcome, ModelManifest gated, ModelManifest refit) = await pipeline.RunAndReadRefitAsync("ease");
 
-        Assert.Equal(RunResults.Published, outcome.Result);
-        ModelManifest gated = (await TrainedModel.ReadManifestAsync(pipeline.Store, "ease", CancellationToken.None))!;
-        ModelManifest refit = (await TrainedModel.ReadManifestAsync(pipeline.Store, "ease.refit", CancellationToken.None))!;
         double chosen = gated.Options.Regularization!.Value * Math.Pow(2, gated.BestEpoch - 1);
         Assert.Equal(new RefitPlan("ease.refit", 1, chosen), outcome.Evaluation!.Refit);
         Assert.Equal((1, chosen, TrainingStatus.Completed), (refit.Epochs.Count, refit.Options.Regularization!.Value, refit.Status));
@@ -77,11 +71,8 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
     {
         using Pipeline pipeline = CreatePipeline(refit: true, kind: ModelKind.Softmax);
 
-        PipelineOutcome outcome = await pipeline.RunAsync("softmax");
+        (PipelineOutcome outcome, ModelManifest gated, ModelManifest refit) = await pipeline.RunAndReadRefitAsync("softmax");
 
-        Assert.Equal(RunResults.Published, outcome.Result);
-        ModelManifest gated = (await TrainedModel.ReadManifestAsync(pipeline.Store, "softmax", CancellationToken.None))!;
-        ModelManifest refit = (await TrainedModel.ReadManifestAsync(pipeline.Store, "softmax.refit", CancellationToken.None))!;
         int continued = ModelRefit.ContinuedEpochs(gated.BestEpoch);
         Assert.Equal(new RefitPlan("softmax.refit", continued, FromSourceWeights: true), outcome.Evaluation!.Refit);
         Assert.Equal((continued, TrainingStatus.Completed), (refit.Epochs.Count, refit.Status));
@@ -113,15 +104,11 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
     {
         using Pipeline pipeline = CreatePipeline(refit: true, kind: ModelKind.Auto);
 
-        PipelineOutcome outcome = await pipeline.RunAsync("auto");
+        (PipelineOutcome outcome, ModelManifest gated, ModelManifest refit) = await pipeline.RunAndReadRefitAsync("auto");
 
-        Assert.Equal(RunResults.Published, outcome.Result);
         IReadOnlyList<LeaderboardEntry> board = outcome.Leaderboard!;
         Assert.Equal(["ease", "ials", "softmax", "blend"], board.Select(entry => entry.Candidate));
-
         LeaderboardEntry chosen = Assert.Single(board, entry => entry.Chosen);
-        ModelManifest gated = (await TrainedModel.ReadManifestAsync(pipeline.Store, "auto", CancellationToken.None))!;
-        ModelManifest refit = (await TrainedModel.ReadManifestAsync(pipeline.Store, "auto.refit", CancellationToken.None))!;
         Assert.Equal((chosen.Kind, chosen.Kind), (gated.Kind, refit.Kind));
         Assert.Equal(chosen.Parts?.Select(part => part.Name), refit.Options.BlendParts?.Select(part => part.Name));
     }
@@ -256,6 +243,19 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
         public Task<PipelineOutcome> RunAsync(string runId) =>
             new SequentialPipeline(Stages, History).RunAsync(
                 new PipelineRunRequest(runId, "test", PipelineRunSettings.From(new PipelineOptions { ShardSize = 50, MinNdcgVersusPopularity = 0 }, epochsPerActivity: 0)));
+
+        /// <summary>
+        /// Runs <paramref name="runId"/>, asserts that it published, and returns the outcome with the manifests of the
+        /// run the gate judged and of its refit.
+        /// </summary>
+        public async Task<(PipelineOutcome Outcome, ModelManifest Gated, ModelManifest Refit)> RunAndReadRefitAsync(string runId)
+        {
+            PipelineOutcome outcome = await RunAsync(runId);
+            Assert.Equal(RunResults.Published, outcome.Result);
+            ModelManifest? gated = await TrainedModel.ReadManifestAsync(Store, runId, CancellationToken.None);
+            ModelManifest? refit = await TrainedModel.ReadManifestAsync(Store, ModelRefit.RunIdOf(runId), CancellationToken.None);
+            return (outcome, Assert.IsType<ModelManifest>(gated), Assert.IsType<ModelManifest>(refit));
+        }
 
         /// <summary>Preprocesses and trains <paramref name="runId"/> (no gate, no refit); returns the dataset version.</summary>
         public async Task<string> TrainGatedAsync(string runId)
