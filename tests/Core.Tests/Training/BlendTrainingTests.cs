@@ -110,9 +110,8 @@ public sealed class BlendTrainingTests
     {
         CuratedDataset data = PlantedData.Implicit();
         using var store = new TemporaryStore();
-        await new ModelTrainer().TrainAsync(data, Blend, new TrainingRun("blend"), store.Store, new NdcgValidator(data));
 
-        (CuratedDataset refitData, TrainingOptions options, TrainingRun run) = await ModelRefit.PrepareAsync(store.Store, data, "blend", maxEpochsThisCall: 0);
+        (CuratedDataset refitData, TrainingOptions options, TrainingRun run) = await TrainBlendAndPrepareItsRefitAsync(data, store, maxEpochsThisCall: 0);
 
         Assert.Equal(data.Train.Count + data.Validation.Count, refitData.Train.Count);
         Assert.Equal((ModelKind.Blend, 1, "blend.refit"), (options.Kind, options.Epochs, run.RunId));
@@ -129,8 +128,7 @@ public sealed class BlendTrainingTests
     {
         CuratedDataset data = PlantedData.Implicit();
         using var store = new TemporaryStore();
-        await new ModelTrainer().TrainAsync(data, Blend, new TrainingRun("blend"), store.Store, new NdcgValidator(data));
-        (CuratedDataset refitData, TrainingOptions options, TrainingRun run) = await ModelRefit.PrepareAsync(store.Store, data, "blend", maxEpochsThisCall: 1);
+        (CuratedDataset refitData, TrainingOptions options, TrainingRun run) = await TrainBlendAndPrepareItsRefitAsync(data, store, maxEpochsThisCall: 1);
         string softmaxRefit = TrainingRun.BlendPartRunId(run.RunId, "softmax");
 
         // One epoch a call: EASE's single fit, iALS's epochs, then softmax's first.
@@ -147,5 +145,13 @@ public sealed class BlendTrainingTests
         Assert.Equal(TrainingStatus.Completed, finished.Status);
         Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, softmaxRefit, CancellationToken.None));
         Assert.Null(await TrainedModel.ReadManifestAsync(store.Store, TrainingRun.BlendPartRunId("blend", "softmax"), CancellationToken.None));
+    }
+
+    /// <summary>Trains <see cref="Blend"/> as run "blend" and prepares its refit, <paramref name="maxEpochsThisCall"/> epochs a call.</summary>
+    private static async Task<(CuratedDataset Data, TrainingOptions Options, TrainingRun Run)> TrainBlendAndPrepareItsRefitAsync(
+        CuratedDataset data, TemporaryStore store, int maxEpochsThisCall)
+    {
+        await new ModelTrainer().TrainAsync(data, Blend, new TrainingRun("blend"), store.Store, new NdcgValidator(data));
+        return await ModelRefit.PrepareAsync(store.Store, data, "blend", maxEpochsThisCall);
     }
 }
