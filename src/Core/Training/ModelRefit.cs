@@ -34,6 +34,33 @@ public static class ModelRefit
     /// <summary>Epochs of a refit that continues from its source: a quarter of <paramref name="bestEpoch"/>, at least <see cref="MinContinuedEpochs"/>, at most <paramref name="bestEpoch"/>.</summary>
     public static int ContinuedEpochs(int bestEpoch) => Math.Min(bestEpoch, Math.Max(MinContinuedEpochs, (bestEpoch + 3) / 4));
 
+    /// <summary>
+    /// The part runs of blend run <paramref name="runId"/> (trained with <paramref name="options"/>) that its training
+    /// keeps because the blend's refit continues from them (<see cref="ContinuesFromSource"/>); none when the run is
+    /// no blend or is not to be refit.
+    /// </summary>
+    public static IEnumerable<string> PartRunsKeptFor(string runId, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options is { Kind: ModelKind.Blend, Refit: true, BlendParts: { } parts }
+            ? parts.Where(part => ContinuesFromSource(part.Options.Kind)).Select(part => TrainingRun.BlendPartRunId(runId, part.Name))
+            : [];
+    }
+
+    /// <summary>
+    /// Deletes what finished run <paramref name="source"/> kept for a refit that is not going to run (the quality gate
+    /// rejected the run): the part runs of <see cref="PartRunsKeptFor"/>. The run itself stays, with its report.
+    /// </summary>
+    public static async Task DropWhatWasKeptForRefitAsync(IArtifactStore store, ModelManifest source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(source);
+        foreach (string partRun in PartRunsKeptFor(source.RunId, source.Options))
+        {
+            await store.DeleteUnderAsync(ModelArtifactPaths.Run(partRun), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The run id of <paramref name="runId"/>'s refit.</summary>
     public static string RunIdOf(string runId)
     {

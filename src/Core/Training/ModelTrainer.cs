@@ -125,17 +125,18 @@ public sealed class ModelTrainer
 
     /// <summary>
     /// Deletes the part runs of a finished blend, whose checkpoint holds every part's factors now, except those
-    /// the blend's refit will continue from (<see cref="ModelRefit.ContinuesFromSource"/>); a refit deletes those
-    /// once it has finished.
+    /// the blend's refit will continue from (<see cref="ModelRefit.PartRunsKeptFor"/>); the refit deletes those
+    /// once it has finished, or the evaluation when the gate rejects the blend.
     /// </summary>
     private static async Task DropBlendPartRunsAsync(TrainingOptions options, TrainingRun run, IArtifactStore store, CancellationToken cancellationToken)
     {
+        HashSet<string> kept = [.. ModelRefit.PartRunsKeptFor(run.RunId, options)];
         foreach (BlendPart part in options.BlendParts!)
         {
-            bool refitContinuesFromIt = options.Refit && ModelRefit.ContinuesFromSource(part.Options.Kind);
-            if (!refitContinuesFromIt)
+            string partRun = TrainingRun.BlendPartRunId(run.RunId, part.Name);
+            if (!kept.Contains(partRun))
             {
-                await store.DeleteUnderAsync(ModelArtifactPaths.Run(TrainingRun.BlendPartRunId(run.RunId, part.Name)), cancellationToken).ConfigureAwait(false);
+                await store.DeleteUnderAsync(ModelArtifactPaths.Run(partRun), cancellationToken).ConfigureAwait(false);
             }
 
             if (ContinuedPartRunId(run, part) is { } continued)

@@ -114,6 +114,21 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_BlendTheGateRejects_KeepsTheRunButDropsThePartRunKeptForItsRefit()
+    {
+        BlendPart ease = new("ease", (PlantedData.FastOptions(ModelKind.Ease, epochs: 2) with { Regularization = 5 }).Resolve(isExplicit: false), 0.5);
+        BlendPart softmax = new("softmax", PlantedData.FastOptions(ModelKind.Softmax, epochs: 2).Resolve(isExplicit: false), 0.5);
+        using var pipeline = new Pipeline(_folder.Combine("store", "x"), _log, new TrainingOptions { Kind = ModelKind.Blend, Device = TrainingDevice.Cpu, BlendParts = [ease, softmax] });
+
+        PipelineOutcome outcome = await pipeline.RunAsync("rejected", minNdcgVersusPopularity: 100);
+
+        Assert.False(outcome.Evaluation!.Passed);
+        Assert.Equal(ModelKind.Blend, (await TrainedModel.ReadManifestAsync(pipeline.Store, "rejected", CancellationToken.None))?.Kind);
+        Assert.Empty(await pipeline.Store.ListAsync("models/rejected.part-").ToListAsync());
+        Assert.Empty(await pipeline.Store.ListAsync("models/rejected.refit/").ToListAsync());
+    }
+
+    [Fact]
     public async Task RunAsync_RefitOn_GateAndReportJudgeTheModelTrainedOnTrainOnly()
     {
         using Pipeline pipeline = CreatePipeline(refit: true);
@@ -219,17 +234,21 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
         return await reader.ReadToEndAsync();
     }
 
-    /// <summary>The local pipeline on a folder, with short BPR training.</summary>
+    /// <summary>The local pipeline on a folder, with short BPR training unless told otherwise.</summary>
     private sealed class Pipeline : IDisposable
     {
         private readonly SqliteLookupStore _lookup;
 
         public Pipeline(string file, string log, bool refit, ModelKind kind)
+            : this(file, log, new TrainingOptions { Kind = kind, Dimension = 8, Epochs = 4, Device = TrainingDevice.Cpu, LearningRate = kind == ModelKind.Auto ? null : 0.02, BatchSize = 256, Refit = refit })
+        {
+        }
+
+        public Pipeline(string file, string log, TrainingOptions training)
         {
             string folder = Path.GetDirectoryName(file)!;
             Store = new LocalArtifactStore(Path.Combine(folder, "artifacts"));
             _lookup = new SqliteLookupStore(Path.Combine(folder, "lookup.db"));
-            var training = new TrainingOptions { Kind = kind, Dimension = 8, Epochs = 4, Device = TrainingDevice.Cpu, LearningRate = kind == ModelKind.Auto ? null : 0.02, BatchSize = 256, Refit = refit };
             Stages = PipelineStages.Create(Store, _lookup, new LocalFileLogSource([log]), Options.Create(new PreprocessingOptions()), Options.Create(training), ColumnMapping.AutoDetect);
             History = new RunHistory(Store);
         }
@@ -240,9 +259,9 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
 
         public RunHistory History { get; }
 
-        public Task<PipelineOutcome> RunAsync(string runId) =>
+        public Task<PipelineOutcome> RunAsync(string runId, double minNdcgVersusPopularity = 0) =>
             new SequentialPipeline(Stages, History).RunAsync(
-                new PipelineRunRequest(runId, "test", PipelineRunSettings.From(new PipelineOptions { ShardSize = 50, MinNdcgVersusPopularity = 0 }, epochsPerActivity: 0)));
+                new PipelineRunRequest(runId, "test", PipelineRunSettings.From(new PipelineOptions { ShardSize = 50, MinNdcgVersusPopularity = minNdcgVersusPopularity }, epochsPerActivity: 0)));
 
         /// <summary>
         /// Runs <paramref name="runId"/>, asserts that it published, and returns the outcome with the manifests of the

@@ -11,7 +11,8 @@ namespace Recommender.Core.Pipeline;
 
 /// <summary>
 /// Stage 3: the new model, the popularity baseline and the live model measured on the same held-out data, and
-/// the quality gate's verdict; writes <c>evaluation.json</c> and the run's HTML report, and plans the refit.
+/// the quality gate's verdict; writes <c>evaluation.json</c> and the run's HTML report, and plans the refit (or,
+/// when there is none, drops what the run kept for one).
 /// </summary>
 public sealed partial class EvaluateStage
 {
@@ -42,6 +43,11 @@ public sealed partial class EvaluateStage
         (bool passed, string reason) = QualityGate.Decide(evaluation, input.Settings);
         ModelManifest manifest = await TrainedModel.ReadFinishedManifestAsync(_artifacts, input.RunId, cancellationToken).ConfigureAwait(false);
         RefitPlan? refit = passed && _training.Refit ? ModelRefit.PlanFor(manifest) : null;
+        if (refit is null)
+        {
+            await ModelRefit.DropWhatWasKeptForRefitAsync(_artifacts, manifest, cancellationToken).ConfigureAwait(false);
+        }
+
         await WriteEvaluationAsync(input.RunId, evaluation, passed, reason, refit, cancellationToken).ConfigureAwait(false);
         await TrainingReport.WriteAsync(_artifacts, manifest, evaluation, new GateDecision(passed, reason, refit), cancellationToken).ConfigureAwait(false);
         LogEvaluated(_logger, input.RunId, passed, reason);
