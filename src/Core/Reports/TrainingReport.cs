@@ -142,7 +142,7 @@ internal static class TrainingReport
             ("Dataset version", manifest.DatasetVersion),
             ("Users x items", Invariant($"{manifest.UserCount} x {manifest.ItemCount}")),
             ("Dimension", Invariant($"{manifest.Dimension}")),
-            ("Device", manifest.FellBackToCpu ? $"{manifest.Device} (CUDA was wanted but absent)" : manifest.Device),
+            ("Device", manifest.FellBackToCpu ? $"{manifest.Device} (device auto found no CUDA device)" : manifest.Device),
             ("Epochs trained", Invariant($"{manifest.Epochs.Count} of {manifest.Options.Epochs}")),
             ("Best epoch", manifest.BestEpoch > 0
                 ? Invariant($"{manifest.BestEpoch}") + (manifest.BestMetric is { } m ? $" ({manifest.MetricName} {Number(m)})" : string.Empty)

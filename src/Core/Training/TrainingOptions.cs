@@ -79,7 +79,11 @@ public sealed record TrainingOptions : IValidatableObject
     /// <summary>Sampled softmax: the distribution negatives come from. Default log-uniform by popularity.</summary>
     public NegativeSampling NegativeSampling { get; init; } = NegativeSampling.LogUniform;
 
-    /// <summary>Standard deviation of the normal distribution embeddings start from. Default 0.01.</summary>
+    /// <summary>
+    /// Standard deviation of the normal distribution the gradient-trained embeddings (MF, BPR, softmax) start from.
+    /// Default 0.01. iALS starts from 0.1/√dimension, the scale its paper found to matter, whatever this says; EASE
+    /// and the blend have no random start.
+    /// </summary>
     [Range(0.0, 10.0)]
     public double InitialStandardDeviation { get; init; } = 0.01;
 

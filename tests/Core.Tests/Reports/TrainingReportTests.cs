@@ -78,6 +78,16 @@ public sealed class TrainingReportTests
         Assert.Contains("<td>3 (best)</td>", report.Html, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false, "| Device | cpu |")]
+    [InlineData(true, "| Device | cpu (device auto found no CUDA device) |")]
+    public void Render_Device_SaysWhenDeviceAutoFoundNoGpu(bool fellBackToCpu, string row)
+    {
+        RenderedTrainingReport report = TrainingReport.Render(Manifest() with { FellBackToCpu = fellBackToCpu }, Evaluation(live: false), gate: null);
+
+        Assert.Contains(row, report.Markdown, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Render_Markdown_ReferencesPicturesBesideItAndTabulatesMetrics()
     {
