@@ -88,6 +88,7 @@ public sealed class PipelineCommandsTests : IClassFixture<PipelineCommandsTests.
         Assert.Matches(@"Rows read\s*│\s*[0-9,]+", _demo.Result.Output);
         Assert.Contains("Columns: user = user_id BYTE_ARRAY STRING (detected); item = item_id INT64 (detected)", _demo.Result.Output, StringComparison.Ordinal);
         Assert.Matches(@"Metrics at K = 10 over the [0-9,]+ users with held-out interactions; 100 items per user", _demo.Result.Output);
+        Assert.Contains("picked the model (and a blend's weights) on these same held-out interactions, so the figures lean optimistic", _demo.Result.Output, StringComparison.Ordinal);
         Assert.Matches(@"Generated log: .*demo-interactions-600-42\.parquet", _demo.Result.Output);
         Match report = Regex.Match(_demo.Result.Output, @"Report: (.*report\.html)");
         Assert.True(report.Success && File.Exists(report.Groups[1].Value.Trim()), _demo.Result.Output);

@@ -114,6 +114,11 @@ internal static class PipelineRunner
             ConsoleOutput.Out.MarkupLine(Markup.Escape(string.Create(
                 CultureInfo.InvariantCulture,
                 $"Metrics at K = {run.EvaluationK} over the {MetricUsers(evaluation):N0} users with held-out interactions; {run.TopK} items per user in the lookup table.")));
+            if (outcome.Leaderboard is { Count: > 0 })
+            {
+                ConsoleOutput.Out.MarkupLine(Markup.Escape(
+                    "The automatic choice picked the model (and a blend's weights) on these same held-out interactions, so the figures lean optimistic; `recommender-bench quality` measures on a part no choice saw."));
+            }
         }
 
         string refit = evaluation?.Refit is { } plan
