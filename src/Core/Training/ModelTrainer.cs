@@ -262,9 +262,28 @@ public sealed class ModelTrainer
             throw new TrainingRunConflictException(existing.RunId, $"a {existing.Kind} model of {existing.UserCount} users, {existing.ItemCount} items and dimension {existing.Dimension}");
         }
 
-        if (!JsonNode.DeepEquals(ComparableOptions(existing.Options), ComparableOptions(options)))
+        JsonObject stored = ComparableOptions(existing.Options);
+        JsonObject requested = ComparableOptions(options);
+        if (!JsonNode.DeepEquals(stored, requested))
         {
-            throw new TrainingRunConflictException(existing.RunId, "other training options");
+            throw new TrainingRunConflictException(existing.RunId, $"other training options ({OptionDifferences(stored, requested)})");
+        }
+    }
+
+    /// <summary>The options that differ, as "name: value there, value now", at most a few of them.</summary>
+    private static string OptionDifferences(JsonObject stored, JsonObject requested)
+    {
+        const int MostShown = 4;
+        string[] differing = [.. stored.Select(pair => pair.Key).Union(requested.Select(pair => pair.Key), StringComparer.Ordinal)
+            .Where(name => !JsonNode.DeepEquals(stored[name], requested[name]))];
+        IEnumerable<string> described = differing.Take(MostShown).Select(name => $"{name}: {Brief(stored[name])} there, {Brief(requested[name])} now");
+        return string.Join("; ", described) + (differing.Length > MostShown ? $"; and {differing.Length - MostShown} more" : string.Empty);
+
+        static string Brief(JsonNode? value)
+        {
+            const int MaxLength = 60;
+            string text = value?.ToJsonString() ?? "none";
+            return text.Length <= MaxLength ? text : text[..MaxLength] + "…";
         }
     }
 

@@ -131,7 +131,7 @@ public sealed class ModelTrainerCheckpointTests
     }
 
     [Fact]
-    public async Task TrainAsync_SameRunIdWithOtherOptions_ThrowsConflict()
+    public async Task TrainAsync_SameRunIdWithOtherOptions_ThrowsConflictNamingWhatDiffers()
     {
         CuratedDataset data = PlantedData.Implicit();
         using var store = new TemporaryStore();
@@ -142,6 +142,7 @@ public sealed class ModelTrainerCheckpointTests
         var error = await Assert.ThrowsAsync<TrainingRunConflictException>(() => new ModelTrainer().TrainAsync(data, other, new TrainingRun("conflict"), store.Store));
 
         Assert.Contains("conflict", error.Message, StringComparison.Ordinal);
+        Assert.Contains("learningRate: 0.02 there, 0.5 now", error.Message, StringComparison.Ordinal);
     }
 
     private static void Damage(TemporaryStore store, string checkpointStem, string damage)
