@@ -21,6 +21,16 @@ internal sealed class LazyAdam
     private const double Beta1 = 0.9;
     private const double Beta2 = 0.999;
     private const double Epsilon = 1e-8;
+
+    // Every Scalar a step passes to TorchSharp is held in a variable until the call returns. A Scalar converted
+    // implicitly from a number is unreachable while the native call runs, so a collection at that moment can
+    // finalize it and free the native value the call is reading ("Unknown scalar type", "Expected false to be
+    // true"); a step runs thousands of times an epoch, which made that rare race a crash of whole runs.
+    private static readonly Scalar One = 1.ToScalar();
+    private static readonly Scalar FirstMomentDecay = Beta1.ToScalar();
+    private static readonly Scalar FirstMomentWeight = (1 - Beta1).ToScalar();
+    private static readonly Scalar SecondMomentDecay = Beta2.ToScalar();
+    private static readonly Scalar SecondMomentWeight = (1 - Beta2).ToScalar();
     private readonly IReadOnlyList<Parameter> _parameters;
     private readonly Adam.State[] _states;
     private readonly Dictionary<Embedding, int> _indexOfTable;
@@ -97,7 +107,7 @@ internal sealed class LazyAdam
     {
         foreach (GatheredRows.Gather gather in gathers ?? [])
         {
-            gradient.index_add_(0, gather.Indices, gather.Rows.grad!, 1);
+            gradient.index_add_(0, gather.Indices, gather.Rows.grad!, One);
         }
 
         return gradient;
@@ -109,7 +119,7 @@ internal sealed class LazyAdam
         Tensor gradients = gathers.Count == 1 ? gathers[0].Rows.grad! : torch.cat(gathers.Select(g => g.Rows.grad!).ToArray(), 0);
         (Tensor unique, Tensor? inverse, _) = torch.unique(indices, sorted: true, return_inverse: true);
         Tensor gradient = torch.zeros([unique.shape[0], table.shape[1]], dtype: gradients.dtype, device: gradients.device)
-            .index_add_(0, inverse!, gradients, 1);
+            .index_add_(0, inverse!, gradients, One);
         Tensor values = table.index_select(0, unique);
         Tensor firstMoment = state.exp_avg.index_select(0, unique);
         Tensor secondMoment = state.exp_avg_sq.index_select(0, unique);
@@ -127,12 +137,15 @@ internal sealed class LazyAdam
     {
         if (_weightDecay != 0)
         {
-            gradient = gradient.add(values, alpha: _weightDecay);
+            using Scalar weightDecay = _weightDecay.ToScalar();
+            gradient = gradient.add(values, alpha: weightDecay);
         }
 
-        firstMoment.lerp_(gradient, 1 - Beta1);
-        secondMoment.mul_(Beta2).addcmul_(gradient, gradient, value: 1 - Beta2);
-        using Tensor denominator = secondMoment.sqrt().add_(Epsilon * correction2);
-        values.addcdiv_(firstMoment, denominator, value: -stepSize * correction2);
+        using Scalar epsilon = (Epsilon * correction2).ToScalar();
+        using Scalar step = (-stepSize * correction2).ToScalar();
+        firstMoment.mul_(FirstMomentDecay).add_(gradient, alpha: FirstMomentWeight);
+        secondMoment.mul_(SecondMomentDecay).addcmul_(gradient, gradient, value: SecondMomentWeight);
+        using Tensor denominator = secondMoment.sqrt().add_(epsilon, One);
+        values.addcdiv_(firstMoment, denominator, value: step);
     }
 }
