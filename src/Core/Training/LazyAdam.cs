@@ -131,7 +131,7 @@ internal sealed class LazyAdam
 
     /// <summary>
     /// PyTorch's Adam update (L2 weight decay added to the gradient), in place on <paramref name="values"/>
-    /// and the moments, in six kernels: m/(√v/c₂ + ε) is written as c₂·m/(√v + c₂·ε).
+    /// and the moments, in seven kernels: m/(√v/c₂ + ε) is written as c₂·m/(√v + c₂·ε).
     /// </summary>
     private void Update(Tensor values, Tensor firstMoment, Tensor secondMoment, Tensor gradient, double stepSize, double correction2)
     {
