@@ -25,7 +25,8 @@ internal sealed class LazyAdam
     // Every Scalar a step passes to TorchSharp is held in a variable until the call returns. A Scalar converted
     // implicitly from a number is unreachable while the native call runs, so a collection at that moment can
     // finalize it and free the native value the call is reading ("Unknown scalar type", "Expected false to be
-    // true"); a step runs thousands of times an epoch, which made that rare race a crash of whole runs.
+    // true"); a step passes about six per parameter on every batch, the most of any call in training, which made
+    // that rare race a crash of whole runs.
     private static readonly Scalar One = 1.ToScalar();
     private static readonly Scalar FirstMomentDecay = Beta1.ToScalar();
     private static readonly Scalar FirstMomentWeight = (1 - Beta1).ToScalar();

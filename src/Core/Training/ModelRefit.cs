@@ -49,7 +49,8 @@ public static class ModelRefit
 
     /// <summary>
     /// Deletes what finished run <paramref name="source"/> kept for a refit that is not going to run (the quality gate
-    /// rejected the run): the part runs of <see cref="PartRunsKeptFor"/>. The run itself stays, with its report.
+    /// rejected the run, or the pipeline does not refit): the part runs of <see cref="PartRunsKeptFor"/>. The run
+    /// itself stays, with its report.
     /// </summary>
     public static async Task DropWhatWasKeptForRefitAsync(IArtifactStore store, ModelManifest source, CancellationToken cancellationToken = default)
     {
