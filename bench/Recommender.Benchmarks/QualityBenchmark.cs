@@ -20,8 +20,8 @@ namespace Recommender.Benchmarks;
 /// used to measure: each model's epochs (EASE: its λ) are chosen on a validation part carved from the
 /// training part the way <c>recommender run</c> carves it (per-item stratified 75/25, seed 42), then the
 /// model is refitted on the whole training part the way the pipeline refits it (<see cref="ModelRefit"/>;
-/// or not, to show what the refit buys), and the automatic choice picks among EASE, iALS and softmax by validation NDCG@10 the way the
-/// pipeline does (a later candidate must lead by more than the noise). K = 10, training items
+/// or not, to show what the refit buys), and the automatic choice picks among EASE, iALS and softmax by
+/// validation NDCG@10 the way the pipeline does (a later candidate must lead by more than the noise). K = 10, training items
 /// excluded, every held-out interaction relevant.
 /// </summary>
 internal static class QualityBenchmark

@@ -196,7 +196,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
         string runId, CuratedDataset dataset, IReadOnlyList<ModelCandidate> candidates, IReadOnlyList<LeaderboardEntry> board, CancellationToken cancellationToken)
     {
         bool[] trained = [.. board.Select(entry => entry.Validation is { } value && double.IsFinite(value))];
-        int[] dimensions = [.. candidates.Where((candidate, index) => trained[index]).Select(candidate => ModelShape.ScoringWidthOf(candidate.Options, dataset.ItemCount))];
+        int[] dimensions = [.. candidates.Where((_, index) => trained[index]).Select(candidate => ModelShape.ScoringWidthOf(candidate.Options, dataset.ItemCount))];
         if (!BlendSearch.IsAffordable(dataset.UserCount, dataset.ItemCount, dimensions))
         {
             return null;

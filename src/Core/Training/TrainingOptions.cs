@@ -144,8 +144,8 @@ public sealed record TrainingOptions : IValidatableObject
     /// When true (the default), the pipeline publishes a refit: once validation has chosen the epoch count
     /// and the quality gate has passed the model, the model is trained again on train and validation
     /// together for that many epochs (softmax: continued from its best epoch for a quarter of them; see
-    /// <see cref="ModelRefit"/>), so the published model has seen all the data. The gate's numbers are those of the model trained on train only. False publishes
-    /// that model itself.
+    /// <see cref="ModelRefit"/>), so the published model has seen all the data. The gate's numbers are
+    /// those of the model trained on train only. False publishes that model itself.
     /// </summary>
     public bool Refit { get; init; } = true;
 

@@ -116,9 +116,8 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task RunAsync_BlendTheGateRejects_KeepsTheRunButDropsThePartRunKeptForItsRefit()
     {
-        BlendPart ease = new("ease", (PlantedData.FastOptions(ModelKind.Ease, epochs: 2) with { Regularization = 5 }).Resolve(isExplicit: false), 0.5);
-        BlendPart softmax = new("softmax", PlantedData.FastOptions(ModelKind.Softmax, epochs: 2).Resolve(isExplicit: false), 0.5);
-        using var pipeline = new Pipeline(_folder.Combine("store", "x"), _log, new TrainingOptions { Kind = ModelKind.Blend, Device = TrainingDevice.Cpu, BlendParts = [ease, softmax] });
+        BlendPart[] parts = [BlendTrainingTests.Ease, BlendTrainingTests.Softmax];
+        using var pipeline = new Pipeline(_folder.Combine("store", "x"), _log, new TrainingOptions { Kind = ModelKind.Blend, Device = TrainingDevice.Cpu, BlendParts = parts });
 
         PipelineOutcome outcome = await pipeline.RunAsync("rejected", minNdcgVersusPopularity: 100);
 

@@ -8,9 +8,11 @@ namespace Recommender.Core.Tests.Training;
 /// <summary>A blend run: its parts train as runs of their own, its checkpoint holds their blended factors, its refit refits every part.</summary>
 public sealed class BlendTrainingTests
 {
-    private static readonly BlendPart Ease = new("ease", (PlantedData.FastOptions(ModelKind.Ease, epochs: 2) with { Regularization = 5 }).Resolve(isExplicit: false), 0.6);
+    /// <summary>An EASE part: two λ values from 5.</summary>
+    internal static readonly BlendPart Ease = new("ease", (PlantedData.FastOptions(ModelKind.Ease, epochs: 2) with { Regularization = 5 }).Resolve(isExplicit: false), 0.6);
     private static readonly BlendPart Ials = new("ials", (PlantedData.FastOptions(ModelKind.Ials, epochs: 3) with { Dimension = 8 }).Resolve(isExplicit: false), 0.3);
-    private static readonly BlendPart Softmax = new("softmax", PlantedData.FastOptions(ModelKind.Softmax, epochs: 2).Resolve(isExplicit: false), 0.1);
+    /// <summary>A softmax part: two epochs.</summary>
+    internal static readonly BlendPart Softmax = new("softmax", PlantedData.FastOptions(ModelKind.Softmax, epochs: 2).Resolve(isExplicit: false), 0.1);
 
     /// <summary>Columns of the blend: the catalog (EASE), iALS's 8, softmax's 16 and its bias.</summary>
     private static int Width(CuratedDataset data) => data.ItemCount + 8 + 17;
