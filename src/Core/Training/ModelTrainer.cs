@@ -400,19 +400,25 @@ public sealed class ModelTrainer
                 int epoch = state.Epoch + 1;
                 var clock = Stopwatch.StartNew();
                 double loss;
+                ValidationResult? validation;
                 try
                 {
                     loss = _model is IClosedFormModel closedForm
                         ? FitClosedForm(closedForm, epoch, users, items, cancellationToken)
                         : TrainEpoch(epoch, users, items, ratings, cancellationToken);
+                    validation = Validate(epoch, ref bestFactors, ref state, cancellationToken);
                 }
                 catch (TrainingDivergedException)
                 {
                     await WriteManifestAsync(state with { Status = TrainingStatus.Diverged }, CancellationToken.None).ConfigureAwait(false);
                     throw;
                 }
+                catch (Exception ex) when (LibTorchErrors.IsLibTorchError(ex))
+                {
+                    // Outside a batch step (TrainEpoch names its batch): a closed-form fit or the validation.
+                    throw new TrainingFailedException(_run.RunId, epoch, batch: null, BatchCount, LibTorchErrors.Summary(ex), ex);
+                }
 
-                ValidationResult? validation = Validate(epoch, ref bestFactors, ref state, cancellationToken);
                 var record = new EpochRecord(epoch, loss, validation?.Value, validation?.Metrics, clock.Elapsed.TotalSeconds);
                 epochs.Add(record);
                 state = NextState(state, epoch, validation, epochs);
@@ -472,17 +478,7 @@ public sealed class ModelTrainer
                     shuffledRatings?.narrow(0, start, length),
                     generator,
                     rows);
-                _optimizer!.zero_grad();
-                Tensor loss = _model.ComputeLoss(trainingBatch);
-                double value = loss.item<float>();
-                if (!double.IsFinite(value))
-                {
-                    TrainingLog.Diverged(Logger, _run.RunId, epoch, batch + 1);
-                    throw new TrainingDivergedException(_run.RunId, epoch, batch + 1, value);
-                }
-
-                loss.backward();
-                _step!.Step(rows);
+                double value = Step(trainingBatch, rows, epoch, batch + 1, batches);
                 lossSum += value;
                 if ((batch + 1) % reportEvery == 0 && batch + 1 < batches)
                 {
@@ -491,6 +487,31 @@ public sealed class ModelTrainer
             }
 
             return lossSum / batches;
+        }
+
+        /// <summary>One optimizer step on <paramref name="trainingBatch"/>; returns its loss.</summary>
+        private double Step(TrainingBatch trainingBatch, GatheredRows rows, int epoch, int batch, int batches)
+        {
+            double value;
+            try
+            {
+                _optimizer!.zero_grad();
+                Tensor loss = _model.ComputeLoss(trainingBatch);
+                value = loss.item<float>();
+                if (double.IsFinite(value))
+                {
+                    loss.backward();
+                    _step!.Step(rows);
+                    return value;
+                }
+            }
+            catch (Exception ex) when (LibTorchErrors.IsLibTorchError(ex))
+            {
+                throw new TrainingFailedException(_run.RunId, epoch, batch, batches, LibTorchErrors.Summary(ex), ex);
+            }
+
+            TrainingLog.Diverged(Logger, _run.RunId, epoch, batch);
+            throw new TrainingDivergedException(_run.RunId, epoch, batch, value);
         }
 
         /// <summary>The epoch of a model fitted in closed form (EASE's λ of the grid, one iALS sweep).</summary>

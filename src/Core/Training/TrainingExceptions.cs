@@ -28,6 +28,42 @@ public sealed class TrainingDivergedException : Exception
     public double Loss { get; }
 }
 
+/// <summary>
+/// LibTorch failed during an epoch (out of device memory, a matrix it could not factor, or any other native
+/// error): the message names the run, the epoch and LibTorch's reason without its native backtrace, which
+/// stays on <see cref="Exception.InnerException"/>. The run keeps the checkpoints of the epochs before.
+/// </summary>
+public sealed class TrainingFailedException : Exception
+{
+    /// <summary>Creates the exception for a failure in <paramref name="epoch"/> (in <paramref name="batch"/> of <paramref name="batches"/> when it was a mini-batch step).</summary>
+    public TrainingFailedException(string runId, int epoch, int? batch, int batches, string reason, Exception inner)
+        : base(MessageOf(runId, epoch, batch, batches, reason), inner)
+    {
+        RunId = runId;
+        Epoch = epoch;
+        Batch = batch;
+    }
+
+    /// <summary>The run.</summary>
+    public string RunId { get; }
+
+    /// <summary>The epoch that failed, from 1.</summary>
+    public int Epoch { get; }
+
+    /// <summary>The mini-batch that failed, from 1; null when the epoch failed outside a batch step (a closed-form fit or the validation).</summary>
+    public int? Batch { get; }
+
+    private static string MessageOf(string runId, int epoch, int? batch, int batches, string reason)
+    {
+        string where = batch is { } at ? string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}, batch {at} of {batches}") : string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}");
+        string sentence = reason.EndsWith('.') ? reason : reason + ".";
+        string again = epoch > 1
+            ? string.Create(CultureInfo.InvariantCulture, $"Running it again resumes from the checkpoint of epoch {epoch - 1}.")
+            : "Running it again starts it over.";
+        return $"Training run '{runId}' failed in LibTorch at {where}: {sentence} {again}";
+    }
+}
+
 /// <summary>The device the options ask for is not available to this process.</summary>
 public sealed class TrainingDeviceUnavailableException : Exception
 {

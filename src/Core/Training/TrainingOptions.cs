@@ -222,6 +222,11 @@ public sealed record TrainingOptions : IValidatableObject
             yield return new AnnotationResult("LearningRate, Regularization and WeightDecay must be finite.", [nameof(LearningRate), nameof(Regularization), nameof(WeightDecay)]);
         }
 
+        if (Kind == ModelKind.Ease && Regularization is 0)
+        {
+            yield return new AnnotationResult("Regularization must be above 0 for EASE: it is the λ of its first epoch, and with λ = 0 XᵀX has no inverse.", [nameof(Regularization)]);
+        }
+
         foreach (string problem in BlendProblems())
         {
             yield return new AnnotationResult(problem, [nameof(BlendParts)]);

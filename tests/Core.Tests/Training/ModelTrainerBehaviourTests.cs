@@ -79,6 +79,24 @@ public sealed class ModelTrainerBehaviourTests
     }
 
     [Fact]
+    public async Task TrainAsync_LibTorchFailsInAFit_ThrowsNamingRunEpochAndLibTorchsReasonWithoutItsBacktrace()
+    {
+        // Every user holds both items, so XᵀX is singular, and λ = 1e-12 vanishes next to its float32 entries.
+        CuratedDataset data = TwoItemsEveryoneHolds();
+        TrainingOptions options = PlantedData.FastOptions(ModelKind.Ease, epochs: 1) with { Regularization = 1e-12 };
+        using var store = new TemporaryStore();
+
+        var error = await Assert.ThrowsAsync<TrainingFailedException>(() => new ModelTrainer().TrainAsync(data, options, new TrainingRun("singular"), store.Store));
+
+        Assert.Equal(("singular", 1, (int?)null), (error.RunId, error.Epoch, error.Batch));
+        Assert.StartsWith("Training run 'singular' failed in LibTorch at epoch 1: linalg.inv:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("singular", error.Message[error.Message.IndexOf(':', StringComparison.Ordinal)..], StringComparison.Ordinal);
+        Assert.DoesNotContain("frame #", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Contains("frame #", error.InnerException!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TrainAsync_CudaRequestedWithoutCuda_ThrowsClearError()
     {
         if (TorchSharp.torch.cuda.is_available())
@@ -181,4 +199,13 @@ public sealed class ModelTrainerBehaviourTests
 
         await Assert.ThrowsAnyAsync<ArgumentException>(() => new ModelTrainer().TrainAsync(data, PlantedData.FastOptions(ModelKind.Softmax, epochs: 1), new TrainingRun(runId), store.Store));
     }
+
+    private static CuratedDataset TwoItemsEveryoneHolds() => new()
+    {
+        Version = "two-items",
+        UserIds = ["u0", "u1", "u2", "u3"],
+        ItemIds = ["i0", "i1"],
+        Train = new InteractionTable([0, 0, 1, 1, 2, 2, 3, 3], [0, 1, 0, 1, 0, 1, 0, 1], [1f, 1f, 1f, 1f, 1f, 1f, 1f, 1f], new long[8]),
+        Validation = new InteractionTable([], [], [], []),
+    };
 }

@@ -17,10 +17,12 @@ public sealed class TrainingOptionsTests
     [InlineData(nameof(TrainingOptions.BatchSize))]
     [InlineData(nameof(TrainingOptions.LearningRate))]
     [InlineData(nameof(TrainingOptions.Device))]
+    [InlineData(nameof(TrainingOptions.Regularization))]
     public void Validate_OutOfRange_ThrowsNamingTheOption(string option)
     {
         TrainingOptions options = option switch
         {
+            nameof(TrainingOptions.Regularization) => new TrainingOptions { Kind = ModelKind.Ease, Regularization = 0 },
             nameof(TrainingOptions.Dimension) => new TrainingOptions { Dimension = 0 },
             nameof(TrainingOptions.BatchSize) => new TrainingOptions { BatchSize = -1 },
             nameof(TrainingOptions.LearningRate) => new TrainingOptions { LearningRate = 0 },
