@@ -103,6 +103,25 @@ public sealed class PipelineFaultTests(AzuriteFixture azurite, ReliabilityReport
     }
 
     [Fact]
+    public async Task PublishFailsAfterTheSwitch_RetryFindsItLive_RunIsPublished()
+    {
+        var faults = new ActivityFaults().FailAfterCall(nameof(PublishActivity), call: 1);
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, faults, new Dictionary<string, string?> { ["Recommender:Training:Epochs"] = "2" });
+        await host.UploadLogAsync("day-1.parquet");
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync();
+
+        PipelineProgress? status = run.ReadCustomStatusAs<PipelineProgress>();
+        Assert.True(run.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"Run ended {run.RuntimeStatus}: {status?.FailedStage} {status?.Error}");
+        PipelineOutcome outcome = run.ReadOutputAs<PipelineOutcome>()!;
+        Assert.Equal(RunResults.Published, outcome.Result);
+        Assert.Equal(2, faults.Calls(nameof(PublishActivity)));
+        Assert.Equal(outcome.RunId, await host.Lookup.GetActiveVersionAsync());
+        Assert.NotNull(await host.Lookup.GetFallbackAsync());
+        Assert.Equal(RunResults.Published, (await host.Services.GetRequiredService<RunHistory>().GetAsync(outcome.RunId))!.Result);
+    }
+
+    [Fact]
     public async Task TwoStartRequestsAtOnce_ExactlyOneStarts_OtherGets409()
     {
         await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Recommender:Training:Epochs"] = "2" });

@@ -34,10 +34,22 @@ public sealed partial class PublishStage
     public Task<string?> GetLiveVersionAsync(CancellationToken cancellationToken = default) =>
         _lookup.GetActiveVersionAsync(cancellationToken);
 
-    /// <summary>Publishes <paramref name="input"/>'s version; returns the version it replaced and the versions deleted.</summary>
+    /// <summary>
+    /// Publishes <paramref name="input"/>'s version; returns the version it replaced and the versions deleted. A
+    /// call again after the switch (a retry of a call that failed while pruning, or whose host died after it) finds
+    /// the version live already: it only prunes, and the version replaced is null, as that call cannot know it.
+    /// </summary>
     public async Task<PublishStageOutput> RunAsync(PublishStageInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (await _lookup.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false) == input.RunId)
+        {
+            // Its fallback list was written before the switch, and a live version cannot be written again.
+            IReadOnlyList<string> pruned = await PruneAsync(input.RunId, input.KeepVersions, cancellationToken).ConfigureAwait(false);
+            LogPublished(_logger, input.RunId, "(published by an earlier call)", pruned.Count);
+            return new PublishStageOutput(input.RunId, null, pruned);
+        }
+
         CuratedDataset dataset = await _datasets.ReadAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false);
         (int[] items, float[] scores) = PopularityRecommender.FromDataset(dataset).MostPopular(input.TopK);
         var fallback = new UserRecommendations(
