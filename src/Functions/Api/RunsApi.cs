@@ -115,8 +115,7 @@ public sealed class RunsApi(PipelineStarter starter, RunHistory history)
             return null;
         }
 
-        PipelineProgress? progress = instance.ReadCustomStatusAs<PipelineProgress>();
-        return new RunView(progress?.RunId ?? "starting", instance.RuntimeStatus.ToString().ToLowerInvariant(), progress, null);
+        return new RunView(PipelineStarter.RunIdOf(instance), instance.RuntimeStatus.ToString().ToLowerInvariant(), instance.ReadCustomStatusAs<PipelineProgress>(), null);
     }
 
     private static async Task<(TrainingOverrides? Overrides, IActionResult? Problem)> ReadOverridesAsync(HttpRequest request, CancellationToken cancellationToken)

@@ -100,7 +100,17 @@ public sealed partial class PipelineStarter(
             return null;
         }
 
-        return instance.ReadCustomStatusAs<PipelineProgress>()?.RunId ?? "starting";
+        return RunIdOf(instance);
+    }
+
+    /// <summary>
+    /// The run id of <paramref name="instance"/>: its progress's once it reported any, before that its input's (the
+    /// status URL a start returned answers from the start on, not only after the orchestrator's first step).
+    /// </summary>
+    public static string RunIdOf(OrchestrationMetadata instance)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        return instance.ReadCustomStatusAs<PipelineProgress>()?.RunId ?? instance.ReadInputAs<PipelineRunRequest>()?.RunId ?? "starting";
     }
 
     /// <summary>True for statuses of a run that has not ended.</summary>

@@ -92,6 +92,28 @@ public sealed class RunRecordTests(AzuriteFixture azurite)
         Assert.Equal(second.RunId, await host.Lookup.GetActiveVersionAsync());
     }
 
+    [Fact]
+    public async Task RunScheduledButNotStarted_StatusUrlAnswersWithItsRunId()
+    {
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite);
+        var request = new PipelineRunRequest("20261207-000000-a1b2c3", "test", PipelineRunSettings.From(new PipelineOptions()));
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(
+            TrainingPipelineOrchestrator.Name, request, new Microsoft.DurableTask.StartOrchestrationOptions(PipelineStarter.InstanceId, DateTimeOffset.UtcNow.AddHours(1)));
+        try
+        {
+            RunView view = await GetRunAsync(host, request.RunId);
+
+            // Before the orchestrator's first step there is no progress yet: the run id comes from its input.
+            Assert.Equal(("pending", (PipelineProgress?)null), (view.Status, view.Progress));
+            Assert.Equal(request.RunId, view.RunId);
+            Assert.Equal(request.RunId, await PipelineStarter.GetRunningAsync(host.Client, CancellationToken.None));
+        }
+        finally
+        {
+            await host.Client.TerminateInstanceAsync(PipelineStarter.InstanceId);
+        }
+    }
+
     private static async Task UploadTruncatedLogAsync(PipelineTestHost host, string name)
     {
         using var buffer = new MemoryStream();
