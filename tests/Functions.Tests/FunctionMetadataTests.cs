@@ -8,7 +8,7 @@ public sealed class FunctionMetadataTests
     private static readonly JsonElement[] Functions = Load();
 
     [Theory]
-    [InlineData("GetRecommendations", "httpTrigger", "recommendations/{userId}")]
+    [InlineData("GetRecommendations", "httpTrigger", "recommendations/{*userId}")]
     [InlineData("StartRun", "httpTrigger", "runs")]
     [InlineData("GetRun", "httpTrigger", "runs/{runId}")]
     [InlineData("ListRuns", "httpTrigger", "runs")]

@@ -20,7 +20,7 @@ public sealed class RecommendationsApi(ILookupStore lookup)
     /// <summary>Returns the user's top-k items with scores and the model version that produced them.</summary>
     [Function(nameof(GetRecommendations))]
     public async Task<IActionResult> GetRecommendations(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "recommendations/{userId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "recommendations/{*userId}")] HttpRequest request,
         string userId,
         CancellationToken cancellationToken)
     {
