@@ -14,8 +14,8 @@ public static class PipelinePaths
     /// <summary>The evaluation report of a run.</summary>
     public static string Evaluation(string runId) => $"models/{runId}/evaluation.json";
 
-    /// <summary>The record of the last run that published, with the input fingerprint it saw.</summary>
-    public const string LastSuccess = "pipeline/last-success.json";
+    /// <summary>The record of the last run its input settled (published, unchanged or rejected), with the input fingerprint it saw.</summary>
+    public const string LastSettled = "pipeline/last-settled.json";
 
     /// <summary>A new run id: sortable by time, unique enough for one pipeline.</summary>
     public static string NewRunId(DateTimeOffset now, string suffix) =>

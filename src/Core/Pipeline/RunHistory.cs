@@ -81,24 +81,26 @@ public sealed record RunEnding(
     }
 }
 
-/// <summary>Run records and the last-success marker, kept in the artifact store under <c>runs/</c> and <c>pipeline/</c>.</summary>
+/// <summary>Run records and the last-settled marker, kept in the artifact store under <c>runs/</c> and <c>pipeline/</c>.</summary>
 public sealed class RunHistory(IArtifactStore store)
 {
     // A run record is a few kilobytes; anything far larger is not one of ours.
     private const long MaxRecordBytes = 1 << 20;
 
     /// <summary>
-    /// Stores a run's record (replacing an earlier record of the same run). A run after which the live version
-    /// reflects its input (published, or unchanged) also becomes the last success, whose input fingerprint the
-    /// triggers compare with before they start another run.
+    /// Stores a run's record (replacing an earlier record of the same run). A run whose input was judged (published,
+    /// found unchanged, or rejected by the quality gate) also becomes the last settled run, whose input fingerprint
+    /// the triggers compare with before they start another run: the same input would be judged the same way again
+    /// (training is seeded), so a rejected input is not trained again on every upload event or night. A failed or
+    /// interrupted run settles nothing. A run asked for over HTTP trains whatever the marker says.
     /// </summary>
     public async Task WriteAsync(RunRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         await ModelArtifactJson.WriteAsync(store, RecordPath(record.RunId), record, cancellationToken).ConfigureAwait(false);
-        if (record.Result is (RunResults.Published or RunResults.Unchanged) && record.InputFingerprint is not null)
+        if (record.Result is (RunResults.Published or RunResults.Unchanged or RunResults.Rejected) && record.InputFingerprint is not null)
         {
-            await ModelArtifactJson.WriteAsync(store, PipelinePaths.LastSuccess, record, cancellationToken).ConfigureAwait(false);
+            await ModelArtifactJson.WriteAsync(store, PipelinePaths.LastSettled, record, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -109,9 +111,9 @@ public sealed class RunHistory(IArtifactStore store)
         return runId.AsSpan().IndexOfAny("/\\") >= 0 ? null : await ReadAsync(RecordPath(runId), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The last run that published or found its dataset unchanged, or null.</summary>
-    public Task<RunRecord?> GetLastSuccessAsync(CancellationToken cancellationToken = default) =>
-        ReadAsync(PipelinePaths.LastSuccess, cancellationToken);
+    /// <summary>The last run that published, found its dataset unchanged or was rejected by the quality gate, or null.</summary>
+    public Task<RunRecord?> GetLastSettledAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync(PipelinePaths.LastSettled, cancellationToken);
 
     /// <summary>Every recorded run, newest first.</summary>
     public async IAsyncEnumerable<RunRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)

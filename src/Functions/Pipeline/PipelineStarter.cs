@@ -54,10 +54,10 @@ public sealed partial class PipelineStarter(
         if (onlyIfInputChanged)
         {
             string fingerprint = await logs.FingerprintAsync(cancellationToken).ConfigureAwait(false);
-            RunRecord? last = await history.GetLastSuccessAsync(cancellationToken).ConfigureAwait(false);
+            RunRecord? last = await history.GetLastSettledAsync(cancellationToken).ConfigureAwait(false);
             if (last?.InputFingerprint == fingerprint)
             {
-                LogNothingNew(logger, trigger, last.RunId);
+                LogNothingNew(logger, trigger, last.RunId, last.Result);
                 return new StartResult(StartOutcome.NothingNew, last.RunId);
             }
         }
@@ -104,13 +104,14 @@ public sealed partial class PipelineStarter(
     }
 
     /// <summary>
-    /// The run id of <paramref name="instance"/>: its progress's once it reported any, before that its input's (the
-    /// status URL a start returned answers from the start on, not only after the orchestrator's first step).
+    /// The run id of <paramref name="instance"/> (read with its inputs), from its input: known from the moment the run
+    /// is scheduled, where its progress appears only with the orchestrator's first step, and after a continue-as-new
+    /// already the follow-up's, where the progress still shows the run before until the follow-up reports.
     /// </summary>
     public static string RunIdOf(OrchestrationMetadata instance)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        return instance.ReadCustomStatusAs<PipelineProgress>()?.RunId ?? instance.ReadInputAs<PipelineRunRequest>()?.RunId ?? "starting";
+        return instance.ReadInputAs<PipelineRunRequest>()?.RunId ?? instance.ReadCustomStatusAs<PipelineProgress>()?.RunId ?? "starting";
     }
 
     /// <summary>True for statuses of a run that has not ended.</summary>
@@ -134,8 +135,8 @@ public sealed partial class PipelineStarter(
     [LoggerMessage(Level = LogLevel.Information, Message = "Pipeline start from {Trigger} skipped: run {RunId} is in progress and will pick new data up")]
     private static partial void LogAlreadyRunning(ILogger logger, string trigger, string runId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pipeline start from {Trigger} skipped: input unchanged since run {RunId}")]
-    private static partial void LogNothingNew(ILogger logger, string trigger, string runId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pipeline start from {Trigger} skipped: input unchanged since run {RunId}, which ended {Result} (POST /api/runs trains it anyway)")]
+    private static partial void LogNothingNew(ILogger logger, string trigger, string runId, string result);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pipeline run {RunId} scheduled by {Trigger}")]
     private static partial void LogStarted(ILogger logger, string runId, string trigger);

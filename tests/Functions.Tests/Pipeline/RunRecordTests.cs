@@ -93,25 +93,50 @@ public sealed class RunRecordTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task RunScheduledButNotStarted_StatusUrlAnswersWithItsRunId()
+    public async Task Triggers_InputTheGateRejected_IsNotTrainedAgainUntilNewDataArrives()
     {
-        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite);
-        var request = new PipelineRunRequest("20261207-000000-a1b2c3", "test", PipelineRunSettings.From(new PipelineOptions()));
-        await host.Client.ScheduleNewOrchestrationInstanceAsync(
-            TrainingPipelineOrchestrator.Name, request, new Microsoft.DurableTask.StartOrchestrationOptions(PipelineStarter.InstanceId, DateTimeOffset.UtcNow.AddHours(1)));
-        try
-        {
-            RunView view = await GetRunAsync(host, request.RunId);
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(
+            azurite, settings: new Dictionary<string, string?> { ["Recommender:Pipeline:MinNdcgVersusPopularity"] = "100", ["Recommender:Training:Epochs"] = "2" });
+        var starter = host.Services.GetRequiredService<PipelineStarter>();
+        await host.UploadLogAsync("day-1.parquet");
+        PipelineOutcome rejected = (await host.RunToCompletionAsync("blob:day-1.parquet")).ReadOutputAs<PipelineOutcome>()!;
 
-            // Before the orchestrator's first step there is no progress yet: the run id comes from its input.
-            Assert.Equal(("pending", (PipelineProgress?)null), (view.Status, view.Progress));
-            Assert.Equal(request.RunId, view.RunId);
-            Assert.Equal(request.RunId, await PipelineStarter.GetRunningAsync(host.Client, CancellationToken.None));
-        }
-        finally
+        StartResult nightly = await starter.StartAsync(host.Client, "timer", null, onlyIfInputChanged: true, CancellationToken.None);
+        await host.UploadLogAsync("day-2.parquet", PipelineTestHost.SmallLog(seed: 7));
+        StartResult upload = await starter.StartAsync(host.Client, "blob:day-2.parquet", null, onlyIfInputChanged: true, CancellationToken.None);
+        OrchestrationMetadata next = await host.WaitAsync();
+
+        Assert.Equal(RunResults.Rejected, rejected.Result);
+        Assert.Equal(new StartResult(StartOutcome.NothingNew, rejected.RunId), nightly);
+        Assert.Equal(StartOutcome.Started, upload.Outcome);
+        Assert.Equal(upload.RunId, next.ReadOutputAs<PipelineOutcome>()!.RunId);
+    }
+
+    [Fact]
+    public void RunIdOf_RunScheduledButNotStarted_IsItsInputsRunId()
+    {
+        var request = new PipelineRunRequest("20261207-000000-a1b2c3", "test", PipelineRunSettings.From(new PipelineOptions()));
+        var converter = Microsoft.DurableTask.Converters.JsonDataConverter.Default;
+
+        // Before the orchestrator's first step there is no progress (custom status) yet, only the input.
+        var scheduled = new OrchestrationMetadata(TrainingPipelineOrchestrator.Name, PipelineStarter.InstanceId)
         {
-            await host.Client.TerminateInstanceAsync(PipelineStarter.InstanceId);
-        }
+            RuntimeStatus = OrchestrationRuntimeStatus.Pending,
+            SerializedInput = converter.Serialize(request),
+            DataConverter = converter,
+        };
+        // Just continued as new with a follow-up: the progress is still the run before's.
+        var followUp = request with { RunId = "20261207-010000-d4e5f6", Trigger = "follow-up", FollowUpOf = request.RunId };
+        var continued = new OrchestrationMetadata(TrainingPipelineOrchestrator.Name, PipelineStarter.InstanceId)
+        {
+            RuntimeStatus = OrchestrationRuntimeStatus.Running,
+            SerializedInput = converter.Serialize(followUp),
+            SerializedCustomStatus = converter.Serialize(new PipelineProgress(request.RunId, PipelineStageNames.Done)),
+            DataConverter = converter,
+        };
+
+        Assert.Equal(request.RunId, PipelineStarter.RunIdOf(scheduled));
+        Assert.Equal(followUp.RunId, PipelineStarter.RunIdOf(continued));
     }
 
     private static async Task UploadTruncatedLogAsync(PipelineTestHost host, string name)
