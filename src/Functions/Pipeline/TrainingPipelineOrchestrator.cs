@@ -273,7 +273,17 @@ public static class TrainingPipelineOrchestrator
     private static async Task<PipelineOutcome> FinishAsync(TaskOrchestrationContext context, PipelineRunRequest request, PreprocessStageOutput data, PipelineOutcome outcome, TaskOptions retry)
     {
         // Data that arrived during this run gets exactly one follow-up run.
-        bool changed = await InputChangedActivity.CallAsync(context, data.InputFingerprint, retry);
+        bool changed;
+        try
+        {
+            changed = await InputChangedActivity.CallAsync(context, data.InputFingerprint, retry);
+        }
+        catch (TaskFailedException)
+        {
+            // The run ended as recorded; the next upload event or the nightly timer sees what it could not list.
+            return outcome;
+        }
+
         if (changed && request.FollowUpOf is null)
         {
             string next = PipelinePaths.NewRunId(context.CurrentUtcDateTime, context.NewGuid().ToString("N")[..6]);

@@ -122,6 +122,23 @@ public sealed class PipelineFaultTests(AzuriteFixture azurite, ReliabilityReport
     }
 
     [Fact]
+    public async Task NewInputCheckFailsAfterPublish_RunStaysPublished()
+    {
+        var faults = new ActivityFaults().FailBefore(nameof(InputChangedActivity), times: 4);
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, faults, new Dictionary<string, string?> { ["Recommender:Training:Epochs"] = "2" });
+        await host.UploadLogAsync("day-1.parquet");
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync();
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, run.RuntimeStatus);
+        PipelineOutcome outcome = run.ReadOutputAs<PipelineOutcome>()!;
+        Assert.Equal(RunResults.Published, outcome.Result);
+        Assert.Equal(4, faults.Calls(nameof(InputChangedActivity)));
+        RunRecord record = (await host.Services.GetRequiredService<RunHistory>().GetAsync(outcome.RunId))!;
+        Assert.Equal((RunResults.Published, (string?)null), (record.Result, record.FailedStage));
+    }
+
+    [Fact]
     public async Task TwoStartRequestsAtOnce_ExactlyOneStarts_OtherGets409()
     {
         await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Recommender:Training:Epochs"] = "2" });
