@@ -39,6 +39,24 @@ public sealed class ExportCommandTests
         Assert.Equal(typeof(long), item.ClrType);
     }
 
+    [Fact]
+    public async Task Export_OutIsAnExistingFileOrInsideTheStore_RefusesAndLeavesTheFileAsItWas()
+    {
+        using var folder = new TempDirectory();
+        string log = folder.Combine("log.parquet");
+        await File.WriteAllTextAsync(log, "an input the export must not overwrite");
+        Directory.CreateDirectory(folder.Combine(".recommender"));
+
+        CliResult existing = await CliProcess.RunAsync(folder.FullPath, "export", "--out", log);
+        CliResult inStore = await CliProcess.RunAsync(folder.FullPath, "export", "--out", Path.Combine(".recommender", "lookup.db"), "--force");
+
+        Assert.Equal(2, existing.ExitCode);
+        Assert.Contains("exists; pass --force", existing.Error, StringComparison.Ordinal);
+        Assert.Equal("an input the export must not overwrite", await File.ReadAllTextAsync(log));
+        Assert.Equal(2, inStore.ExitCode);
+        Assert.Contains("is inside the store", inStore.Error, StringComparison.Ordinal);
+    }
+
     private static async Task<(DataField User, DataField Item, long FirstUser)> RunThenExportAsync(TempDirectory store, string log)
     {
         CliResult run = await CliProcess.RunAsync(store.FullPath, ["run", "--input", log, .. ShortTraining]);

@@ -16,11 +16,21 @@ internal static class ExportCommand
         var store = CommonOptions.Store();
         var output = new Option<string>("--out", "-o") { Description = "Parquet file to write.", Required = true };
         var version = new Option<string?>("--version") { Description = "Version to export (default: the active one)." };
-        var command = new Command("export", "Write the published recommendations as a Parquet file with external ids.") { store, output, version };
+        var force = new Option<bool>("--force") { Description = "Overwrite the --out file when it exists." };
+        var command = new Command("export", "Write the published recommendations as a Parquet file with external ids.") { store, output, version, force };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             var layout = new StoreLayout(parse.GetValue(store));
             string path = FileArguments.RequireWritableFile(parse.GetValue(output)!, "--out");
+            if (layout.Contains(path))
+            {
+                throw new ArgumentException($"--out {parse.GetValue(output)} is inside the store {layout.Root}; write the export outside it.");
+            }
+
+            if (File.Exists(path) && !parse.GetValue(force))
+            {
+                throw new ArgumentException($"--out {parse.GetValue(output)} exists; pass --force to overwrite it, or name another file.");
+            }
             if (!File.Exists(layout.LookupDatabase))
             {
                 throw new FileNotFoundException($"No lookup table in {layout.Root}; run 'recommender run' or 'recommender demo' first.");
