@@ -8,8 +8,8 @@ namespace Recommender.Core.Training;
 /// <summary>
 /// The refit of a finished run: once validation has chosen how many epochs to train (the run's best
 /// epoch), a second run trains on train and validation together, with the same options and seed and no
-/// validation, so the published model has seen all the data it was given. Most kinds train from scratch
-/// for the chosen number of epochs; softmax continues from the run's weights at its best epoch for a
+/// validation, so the published model has seen all the data it was given. Most kinds train from their source's
+/// start (fresh weights, or the run it warm-started from) for the chosen number of epochs; softmax continues from the run's weights at its best epoch for a
 /// quarter of them (at least <see cref="MinContinuedEpochs"/>), which on MovieLens 100K costs a quarter of
 /// the time and ranks the held-out part as well or better (see <see cref="ContinuesFromSource"/>).
 /// It is an ordinary run with a derived id (<c>models/{runId}.refit/</c>), so it checkpoints and resumes like
@@ -111,8 +111,25 @@ public static class ModelRefit
         }
 
         RefitPlan plan = PlanFor(source);
-        var run = new TrainingRun(plan.RunId, plan.FromSourceWeights ? sourceRunId : null) { MaxEpochsThisCall = maxEpochsThisCall, RefitOf = sourceRunId };
+        string? warmStart = plan.FromSourceWeights ? sourceRunId : await SourcesWarmStartAsync(store, source, cancellationToken).ConfigureAwait(false);
+        var run = new TrainingRun(plan.RunId, warmStart) { MaxEpochsThisCall = maxEpochsThisCall, RefitOf = sourceRunId };
         return (WithValidationInTrain(data), RefitOptions(source.Options, plan, device), run);
+    }
+
+    /// <summary>
+    /// The run <paramref name="source"/> warm-started from, while it is still there, finished: a refit that trains from
+    /// scratch repeats its source's training, start included. Its epoch count was chosen for that start: from fresh
+    /// weights, a run that warm-started from a live model and peaked after an epoch or two would come out barely trained.
+    /// </summary>
+    private static async Task<string?> SourcesWarmStartAsync(IArtifactStore store, ModelManifest source, CancellationToken cancellationToken)
+    {
+        if (source.WarmStart is not { RunId: { } warmStartRunId })
+        {
+            return null;
+        }
+
+        ModelManifest? from = await TrainedModel.ReadManifestAsync(store, warmStartRunId, cancellationToken).ConfigureAwait(false);
+        return from?.Status is TrainingStatus.Completed or TrainingStatus.EarlyStopped ? warmStartRunId : null;
     }
 
     /// <summary>

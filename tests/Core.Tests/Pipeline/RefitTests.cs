@@ -80,6 +80,20 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
         Assert.Equal(await ItemFactorsOfAsync(pipeline.Store, "softmax.refit"), await BundleItemFactorsAsync(pipeline.Store, "softmax"));
     }
 
+    [Fact]
+    public async Task RunAsync_RunThatWarmStartedFromTheLiveModel_RefitStartsFromItToo()
+    {
+        using Pipeline pipeline = CreatePipeline(refit: true);
+        await pipeline.RunAndReadRefitAsync("first");
+
+        (_, ModelManifest gated, ModelManifest refit) = await pipeline.RunAndReadRefitAsync("second");
+
+        // The refit trains for the epochs that validation chose for a run that started from "first".
+        Assert.Equal("first", gated.WarmStart?.RunId);
+        Assert.Equal(gated.WarmStart, refit.WarmStart);
+        Assert.Equal(gated.BestEpoch, refit.Epochs.Count);
+    }
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(2, 2)]
