@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 namespace Recommender.Cli;
 
 /// <summary>
-/// Core's messages speak of "the column mapping", which the Functions app configures in settings; on the
-/// command line the mapping is a set of options, so the hints name the option to use.
+/// Core's messages speak of "the column mapping" and of settings such as <c>Device=cpu</c>, which the Functions app
+/// configures in settings; on the command line they are options, so the hints name the option to use.
 /// </summary>
 internal static partial class CliWording
 {
@@ -22,6 +22,7 @@ internal static partial class CliWording
     public static string ForOptions(string message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        message = DeviceSetting().Replace(message, match => $"--device {match.Groups["device"].Value}");
         if (!message.Contains("mapping", StringComparison.Ordinal))
         {
             return message;
@@ -39,6 +40,9 @@ internal static partial class CliWording
             $"{OptionOf(match.Groups["role"].Value)} names this column as the {match.Groups["role"].Value}, but");
         return message.Replace("the mapping uses this column for both", "the --…-column options use this column for both", StringComparison.Ordinal);
     }
+
+    [GeneratedRegex(@"\bDevice=(?<device>cpu|cuda|auto)\b")]
+    private static partial Regex DeviceSetting();
 
     [GeneratedRegex(@"(?<role>user id|item id|rating/weight|event type|timestamp)(?<middle>[^()]*?)\(name another column in the mapping(?<rest>[^)]*)\)")]
     private static partial Regex AnotherColumn();

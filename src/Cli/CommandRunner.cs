@@ -4,6 +4,7 @@ using System.ComponentModel.DataAnnotations;
 using Recommender.Core.Ingestion;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Preprocessing;
+using Recommender.Core.Training;
 using Spectre.Console;
 
 namespace Recommender.Cli;
@@ -85,7 +86,7 @@ internal static class CommandRunner
     }
 
     private static bool IsInvalidInput(Exception ex) =>
-        ex is InvalidInteractionLogException or NoUsableInteractionsException or ValidationException
+        ex is InvalidInteractionLogException or NoUsableInteractionsException or ValidationException or TrainingRunConflictException
             or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or KeyNotFoundException;
 
     private static bool IsFatal(Exception ex) => ex is OutOfMemoryException or StackOverflowException or AccessViolationException;

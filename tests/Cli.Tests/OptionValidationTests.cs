@@ -43,6 +43,8 @@ public sealed class OptionValidationTests
     [InlineData("train --dataset d --run-id r --max-epochs-this-call -1", "--max-epochs-this-call must be at least 0; got -1.")]
     [InlineData("train --dataset d --run-id ../escape", "Run id '../escape' must be 1-128 letters, digits, '.', '_' or '-'.")]
     [InlineData("demo --users 0", "--users must be from 1 to 10000000; got 0.")]
+    [InlineData("train --dataset missing --run-id r", "--dataset missing: there is no such dataset in ")]
+    [InlineData("run --input x.parquet --model Ease --regularization 0", "Regularization must be above 0 for EASE")]
     [InlineData("recommend --user u --k 0", "--k must be from 1 to 1000; got 0.")]
     [InlineData("preprocess --input x.parquet --split Sideways", "--split must be one of StratifiedPerItem, StratifiedPerUser, RandomPerUser, ChronologicalPerUser; got 'Sideways'.")]
     public async Task OtherCommands_BadOptionValue_ExitWithCode2NamingTheOption(string commandLine, string message)
@@ -54,6 +56,31 @@ public sealed class OptionValidationTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, Unwrapped(result.Error), StringComparison.Ordinal);
         Assert.DoesNotContain("(Parameter", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Train_OptionsTheModelHasNoUseFor_AreNamedAsIgnored()
+    {
+        using var folder = new TempDirectory();
+
+        CliResult result = await CliProcess.RunAsync(folder.FullPath, "train", "--dataset", "missing", "--run-id", "r", "--model", "Ease", "--learning-rate", "0.1", "--regularization", "50");
+
+        Assert.Contains("note: --learning-rate does not apply to --model Ease and is ignored.", Unwrapped(result.Error), StringComparison.Ordinal);
+        Assert.DoesNotContain("--regularization does not apply", result.Error, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Train_DeviceCudaWithoutCuda_ExitsWithCode2BeforeAnyWork()
+    {
+        using var folder = new TempDirectory();
+
+        CliResult result = await CliProcess.RunAsync(folder.FullPath, "train", "--dataset", "missing", "--run-id", "r", "--device", "cuda");
+
+        // With a CUDA device the option passes and the missing dataset is what stops the command.
+        Skip.If(Unwrapped(result.Error).Contains("--dataset missing:", StringComparison.Ordinal), "this machine has a CUDA device");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--device cuda: TorchSharp finds no CUDA device", Unwrapped(result.Error), StringComparison.Ordinal);
+        Assert.Contains("use --device cpu or --device auto", Unwrapped(result.Error), StringComparison.Ordinal);
     }
 
     [Fact]

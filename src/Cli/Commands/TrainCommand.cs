@@ -49,7 +49,9 @@ internal static class TrainCommand
 
             // The train stage itself, so a host that trains in a child process or a job gets what the app's own
             // training gets: the automatic choice (kind Auto), the refit, the warm-start check.
-            var stage = new TrainStage(artifacts, new CuratedDatasetReader(artifacts), new ModelTrainer(), Options.Create(options));
+            var datasets = new CuratedDatasetReader(artifacts);
+            await RequireDatasetAsync(datasets, artifacts, parse.GetValue(dataset)!, cancellationToken).ConfigureAwait(false);
+            var stage = new TrainStage(artifacts, datasets, new ModelTrainer(), Options.Create(options));
             var input = new TrainStageInput(id, parse.GetValue(dataset)!, parse.GetValue(evaluationK), Overrides: null, parse.GetValue(warmStart), parse.GetValue(maxEpochs) ?? 0)
             {
                 RefitOf = parse.GetValue(refitOf),
@@ -64,6 +66,21 @@ internal static class TrainCommand
             Console.Out.WriteLine(TrainingCommandLine.FormatOutput(output));
         }));
         return command;
+    }
+
+    /// <summary>Throws an input error naming <c>--dataset</c> and where it was looked for when the store has no such dataset.</summary>
+    private static async Task RequireDatasetAsync(CuratedDatasetReader datasets, IArtifactStore artifacts, string version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await datasets.ReadManifestAsync(version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArtifactNotFoundException)
+        {
+            string where = artifacts is LocalArtifactStore local ? local.GetFullPath("datasets") : "the store's datasets/";
+            throw new ArgumentException(
+                $"--dataset {version}: there is no such dataset in {where}. `preprocess` prints the version it wrote; with `preprocess --out DIR`, pass --store to the folder that holds DIR as its artifacts/ folder.");
+        }
     }
 
     /// <summary>Training options from <c>Recommender__Training__*</c> environment variables (the job's device, the host's options), else the defaults; flags override them.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Recommender.Core.Models;
 using Recommender.Core.Preprocessing;
 using Recommender.Core.Training;
+using Spectre.Console;
 
 namespace Recommender.Cli.Commands;
 
@@ -77,6 +78,32 @@ internal sealed class TrainingArguments
             Refit = !parse.GetValue(_noRefit) && defaults.Refit,
         };
         options.Validate();
+        if (options.Device == TrainingDevice.Cuda && parse.GetValue(_device) is not null && !TorchSharp.torch.cuda.is_available())
+        {
+            throw new ArgumentException("--device cuda: TorchSharp finds no CUDA device (this build may carry the CPU-only TorchSharp package, or the machine has no usable GPU and driver); use --device cpu or --device auto.");
+        }
+
+        foreach (string ignored in IgnoredBy(options.Kind, parse))
+        {
+            ConsoleOutput.Error.MarkupLine($"[yellow]note:[/] {ignored} does not apply to --model {options.Kind} and is ignored.");
+        }
+
         return options;
+    }
+
+    /// <summary>The options given on the command line that <paramref name="kind"/> has no use for.</summary>
+    private IEnumerable<string> IgnoredBy(ModelKind kind, ParseResult parse)
+    {
+        bool minibatch = kind is ModelKind.Softmax or ModelKind.Bpr or ModelKind.MatrixFactorization;
+        var unused = new (Option Option, bool Applies)[]
+        {
+            (_learningRate, minibatch),
+            (_batchSize, minibatch),
+            (_dimension, kind != ModelKind.Ease),
+            (_unobservedWeight, kind == ModelKind.Ials),
+        };
+        return unused
+            .Where(entry => kind != ModelKind.Auto && !entry.Applies && parse.GetResult(entry.Option) is { Implicit: false })
+            .Select(entry => entry.Option.Name);
     }
 }
