@@ -78,6 +78,8 @@ public sealed class PipelineCommandsTests : IClassFixture<PipelineCommandsTests.
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("failed in stage 'train'", result.Error, StringComparison.Ordinal);
         Assert.Contains("has no training interactions", result.Error, StringComparison.Ordinal);
+        Assert.Contains("split RandomPerUser", result.Error.ReplaceLineEndings(" "), StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -214,6 +215,14 @@ public sealed class ModelTrainer
     private static void EnsureTrainable(CuratedDataset data)
     {
         InteractionTable train = data.Train;
+        if (train.Count == 0 && data.Validation.Count > 0)
+        {
+            // Not a bad argument of the caller's: the data and the split left nothing, and the fix is theirs to choose.
+            throw new ArgumentException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Dataset '{data.Version}' has no training interactions: its split held out all {data.Validation.Count} for validation. A stratified split holds out the only interaction of an item (per item) or of a user (per user), which leaves nothing to train on when each has one: split RandomPerUser (it keeps one interaction of each user for training), or add data."));
+        }
+
         if (train.Count == 0 || data.UserCount == 0 || data.ItemCount == 0)
         {
             throw new ArgumentException($"Dataset '{data.Version}' has no training interactions.", nameof(data));
