@@ -10,9 +10,29 @@ public static class InteractionLogFiles
     public const string Extension = ".parquet";
 
     /// <summary>
+    /// True when a log found by walking folders is left out: some segment of <paramref name="relativePath"/> (below the
+    /// folder walked) starts with <c>.</c> or <c>_</c>. Those are hidden files and what Spark and Hadoop write next to
+    /// their output: <c>_temporary/</c> while a job runs (half-written part files) and markers such as <c>_SUCCESS</c>.
+    /// </summary>
+    public static bool IsSkippedInWalk(string relativePath)
+    {
+        ArgumentNullException.ThrowIfNull(relativePath);
+        foreach (string segment in relativePath.Split(['/', '\\'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (segment[0] is '.' or '_' && segment is not ("." or ".."))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Expands each input: a file is taken as it is; a folder gives every <c>*.parquet</c> under it, recursively;
     /// a glob matches files with <c>*</c> and <c>?</c> inside one path segment and <c>**</c> across folders
     /// (<c>logs/*.parquet</c>, <c>logs/**/part-*.parquet</c>; a trailing <c>**</c> means every <c>*.parquet</c> below).
+    /// A folder, <c>**</c> or a wildcard leaves out what <see cref="IsSkippedInWalk"/> skips; a path named in full is read.
     /// </summary>
     /// <returns>Full paths, distinct, sorted ordinally so every run reads files in the same order.</returns>
     /// <exception cref="ArgumentException">No inputs were given, or one is blank.</exception>
@@ -93,15 +113,16 @@ public static class InteractionLogFiles
         return
         [
             .. Directory.EnumerateFiles(root, "*", recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
-                .Where(file => matcher.IsMatch(Path.GetRelativePath(root, file).Replace('\\', '/')))
-                .Select(Path.GetFullPath),
+                .Select(file => Path.GetRelativePath(root, file).Replace('\\', '/'))
+                .Where(relative => matcher.IsMatch(relative) && !IsSkippedInWalk(relative))
+                .Select(relative => Path.GetFullPath(Path.Combine(root, relative))),
         ];
     }
 
     private static string[] ParquetFilesUnder(string folder) =>
     [
         .. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(file => file.EndsWith(Extension, StringComparison.OrdinalIgnoreCase))
+            .Where(file => file.EndsWith(Extension, StringComparison.OrdinalIgnoreCase) && !IsSkippedInWalk(Path.GetRelativePath(folder, file)))
             .Select(Path.GetFullPath),
     ];
 

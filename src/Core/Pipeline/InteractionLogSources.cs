@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using Recommender.Core.Ingestion;
 using Recommender.Core.Storage;
 
 namespace Recommender.Core.Pipeline;
@@ -78,7 +79,10 @@ public sealed class LocalFileLogSource : IInteractionLogSource
     }
 }
 
-/// <summary>Logs stored under a prefix of an artifact store (the interactions blob container in Azure).</summary>
+/// <summary>
+/// Logs stored under a prefix of an artifact store (the interactions blob container in Azure): every <c>*.parquet</c>
+/// but those <see cref="InteractionLogFiles.IsSkippedInWalk"/> leaves out (hidden, Spark's <c>_temporary/</c>).
+/// </summary>
 public sealed class ArtifactStoreLogSource(IArtifactStore store, string prefix = "") : IInteractionLogSource
 {
     /// <inheritdoc />
@@ -86,7 +90,7 @@ public sealed class ArtifactStoreLogSource(IArtifactStore store, string prefix =
     {
         await foreach (ArtifactInfo info in store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
-            if (info.Path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
+            if (info.Path.EndsWith(InteractionLogFiles.Extension, StringComparison.OrdinalIgnoreCase) && !InteractionLogFiles.IsSkippedInWalk(info.Path.StartsWith(prefix, StringComparison.Ordinal) ? info.Path[prefix.Length..] : info.Path))
             {
                 yield return new InteractionLogFile(info.Path, info.Size, info.ETag);
             }

@@ -13,6 +13,13 @@ public sealed class InteractionLogFilesTests : IDisposable
         {
             File.WriteAllBytes(_folder.Combine(file.Split('/')), []);
         }
+
+        // What a walk leaves out: Spark's output while a job runs, its markers, hidden files.
+        foreach (string file in new[] { "2024/_temporary/0/part-2.parquet", "_SUCCESS.parquet", ".partial.parquet", "2024/.snapshots/part-3.parquet" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(_folder.Combine(file.Split('/')))!);
+            File.WriteAllBytes(_folder.Combine(file.Split('/')), []);
+        }
     }
 
     public void Dispose() => _folder.Dispose();
@@ -24,6 +31,24 @@ public sealed class InteractionLogFilesTests : IDisposable
 
         Assert.Equal(Paths("2024/deep/x.parquet", "2024/part-0.parquet", "2024/part-1.parquet", "a.parquet", "b.parquet"), files);
     }
+
+    [Fact]
+    public void Expand_SkippedFileNamedInFull_IsRead()
+    {
+        string partial = Path.Combine(_folder.FullPath, ".partial.parquet");
+
+        Assert.Equal([partial], InteractionLogFiles.Expand([partial]));
+    }
+
+    [Theory]
+    [InlineData("part-0.parquet", false)]
+    [InlineData("2024/deep/x.parquet", false)]
+    [InlineData("./logs/x.parquet", false)]
+    [InlineData("_temporary/0/part-0.parquet", true)]
+    [InlineData("2024/_SUCCESS.parquet", true)]
+    [InlineData("2024\\.hidden\\x.parquet", true)]
+    public void IsSkippedInWalk_ASegmentStartingWithDotOrUnderscore_IsSkipped(string relativePath, bool skipped) =>
+        Assert.Equal(skipped, InteractionLogFiles.IsSkippedInWalk(relativePath));
 
     [Fact]
     public void Expand_StarGlob_MatchesOneFolderLevel()
