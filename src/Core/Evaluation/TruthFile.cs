@@ -21,7 +21,7 @@ public sealed record TruthTable(string[] UserIds, string[] ItemIds, float[]? Rat
 public static class TruthFile
 {
     /// <summary>Reads every row of <paramref name="path"/>; rows without a user or item id are skipped and counted.</summary>
-    /// <exception cref="InvalidDataException">No user or item column could be found, or one has an unusable type.</exception>
+    /// <exception cref="InvalidDataException">No user or item column could be found, or one has an unusable type, or no row has both ids.</exception>
     public static async Task<TruthTable> ReadAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -57,6 +57,14 @@ public static class TruthFile
                 items.Add(item);
                 ratings?.Add((float)groupRatings![row]);
             }
+        }
+
+        if (users.Count == 0)
+        {
+            // Metrics over no user would read as a model that recommends nothing right.
+            throw new InvalidDataException(skipped == 0
+                ? $"{path} has no rows: a truth file needs the held-out interactions to measure against."
+                : $"{path} has no row with both a user id and an item id ({skipped} rows lack one).");
         }
 
         return new TruthTable([.. users], [.. items], ratings?.ToArray(), skipped);

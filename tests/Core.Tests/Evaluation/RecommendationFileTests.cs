@@ -213,6 +213,25 @@ public sealed class RecommendationFileTests : IDisposable
         Assert.Null(table.Ratings);
     }
 
+    [Theory]
+    [InlineData("SELECT 1 AS user_id, 10 AS item_id WHERE false", "has no rows")]
+    [InlineData("SELECT * FROM (VALUES (NULL, 11), (3, NULL)) t(user_id, item_id)", "has no row with both a user id and an item id (2 rows lack one)")]
+    public async Task TruthFileReadAsync_NoUsableRow_ThrowsNamingTheFile(string query, string reason)
+    {
+        string truth = Path.Combine(_folder, "empty-truth.parquet");
+        using (var connection = new DuckDBConnection("Data Source=:memory:"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"COPY ({query}) TO '{truth}' (FORMAT PARQUET)";
+            command.ExecuteNonQuery();
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => TruthFile.ReadAsync(truth));
+
+        Assert.Equal($"{truth} {reason}", error.Message[..(truth.Length + 1 + reason.Length)]);
+    }
+
     private static void WriteWithDuckDb<TRow>(string path, string columns, IEnumerable<TRow> rows)
         where TRow : System.Runtime.CompilerServices.ITuple
     {
