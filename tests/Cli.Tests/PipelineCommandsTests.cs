@@ -35,6 +35,16 @@ public sealed class PipelineCommandsTests : IClassFixture<PipelineCommandsTests.
     }
 
     [Fact]
+    public async Task Recommend_KAboveWhatTheVersionHolds_ShowsWhatThereIsAndSaysSo()
+    {
+        CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, "recommend", "--user", "user-000007", "--k", "150");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Matches(@"│\s*100\s*│", result.Output);
+        Assert.Matches(@"note: --k 150: version \S+ holds 100 items for this user; `run --k` sets how many are stored\.", result.Error.ReplaceLineEndings(" "));
+    }
+
+    [Fact]
     public async Task Recommend_UnknownUser_ShowsPopularityFallback()
     {
         CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, "recommend", "--user", "somebody-new");

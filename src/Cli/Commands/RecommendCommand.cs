@@ -30,6 +30,12 @@ internal static class RecommendCommand
             bool fallback = list is null;
             list ??= await lookup.GetFallbackAsync(cancellationToken: cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException("No version has been published yet.");
+            if (count > list.ItemIds.Count)
+            {
+                ConsoleOutput.Error.MarkupLine(
+                    $"[yellow]note:[/] --k {count}: version {Markup.Escape(list.Version)} holds {list.ItemIds.Count} items for this {(fallback ? "fallback list" : "user")}; `run --k` sets how many are stored.");
+            }
+
             if (parse.GetValue(json))
             {
                 ConsoleOutput.Json(new
