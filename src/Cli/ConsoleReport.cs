@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Recommender.Core.Datasets;
+using Recommender.Core.Evaluation;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Preprocessing;
 using Spectre.Console;
@@ -187,12 +188,12 @@ internal static class ConsoleReport
             var cells = new List<string>
             {
                 name,
-                value.ToString("F4", CultureInfo.InvariantCulture),
-                evaluation.Popularity.TryGetValue(name, out double baseline) ? baseline.ToString("F4", CultureInfo.InvariantCulture) : "",
+                MetricNames.Format(name, value),
+                evaluation.Popularity.TryGetValue(name, out double baseline) ? MetricNames.Format(name, baseline) : "",
             };
             if (evaluation.Live is not null)
             {
-                cells.Add(evaluation.Live.TryGetValue(name, out double live) ? live.ToString("F4", CultureInfo.InvariantCulture) : "");
+                cells.Add(evaluation.Live.TryGetValue(name, out double live) ? MetricNames.Format(name, live) : "");
             }
 
             table.AddRow(cells.ToArray());

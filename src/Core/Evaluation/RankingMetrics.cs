@@ -56,3 +56,14 @@ public sealed record RatingMetrics(long Count, double Rmse, double Mae)
         ["pairs"] = Count,
     };
 }
+
+/// <summary>What the metric names of <see cref="RankingMetrics"/> and <see cref="RatingMetrics"/> stand for, for those who show them.</summary>
+public static class MetricNames
+{
+    /// <summary>True for the entries that count what was measured (users, rating pairs) rather than measure it: shown as whole numbers.</summary>
+    public static bool IsCount(string name) => name is "users" or "pairs";
+
+    /// <summary><paramref name="value"/> of metric <paramref name="name"/> as tables show it: a whole number for a count, else four decimals.</summary>
+    public static string Format(string name, double value) =>
+        value.ToString(IsCount(name) ? "N0" : "F4", CultureInfo.InvariantCulture);
+}

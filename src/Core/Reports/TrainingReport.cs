@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Recommender.Core.Evaluation;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
@@ -239,11 +240,11 @@ internal static class TrainingReport
         foreach (MetricRow row in metrics)
         {
             html.Append("<tr><td>").Append(Encode(row.Name)).Append("</td>");
-            AppendCell(html, row.Model);
-            AppendCell(html, row.Popularity);
+            AppendCell(html, row.Name, row.Model);
+            AppendCell(html, row.Name, row.Popularity);
             if (hasLive)
             {
-                AppendCell(html, row.Live);
+                AppendCell(html, row.Name, row.Live);
             }
 
             html.Append("<td class=\"n\">").Append(Encode(Ratio(row))).Append("</td></tr>\n");
@@ -298,10 +299,10 @@ internal static class TrainingReport
             .Append("|---|---:|---:|").Append(hasLive ? "---:|" : string.Empty).Append("---:|\n");
         foreach (MetricRow row in metrics)
         {
-            md.Append("| ").Append(Cell(row.Name)).Append(" | ").Append(Number(row.Model)).Append(" | ").Append(Number(row.Popularity)).Append(" |");
+            md.Append("| ").Append(Cell(row.Name)).Append(" | ").Append(Number(row.Name, row.Model)).Append(" | ").Append(Number(row.Name, row.Popularity)).Append(" |");
             if (hasLive)
             {
-                md.Append(' ').Append(Number(row.Live)).Append(" |");
+                md.Append(' ').Append(Number(row.Name, row.Live)).Append(" |");
             }
 
             md.Append(' ').Append(Ratio(row)).Append(" |\n");
@@ -336,8 +337,15 @@ internal static class TrainingReport
     private static void AppendCell(StringBuilder html, double? value) =>
         html.Append("<td class=\"n\">").Append(Encode(Number(value))).Append("</td>");
 
+    private static void AppendCell(StringBuilder html, string metric, double? value) =>
+        html.Append("<td class=\"n\">").Append(Encode(Number(metric, value))).Append("</td>");
+
     private static string Ratio(MetricRow row) =>
-        row.Model is { } model && row.Popularity is { } popularity && popularity != 0 ? Invariant($"{model / popularity:F2}") : string.Empty;
+        !MetricNames.IsCount(row.Name) && row.Model is { } model && row.Popularity is { } popularity && popularity != 0 ? Invariant($"{model / popularity:F2}") : string.Empty;
+
+    /// <summary>A value of metric <paramref name="metric"/>: as <see cref="MetricNames.Format"/> shows it, or as <see cref="Number(double?)"/> when absent or not finite.</summary>
+    private static string Number(string metric, double? value) =>
+        value is { } v && double.IsFinite(v) ? MetricNames.Format(metric, v) : Number(value);
 
     /// <summary>A metric as the tables show it: invariant culture, four decimals, or a dash when absent.</summary>
     internal static string Number(double? value) => value switch
