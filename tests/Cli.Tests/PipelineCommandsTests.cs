@@ -104,6 +104,8 @@ public sealed class PipelineCommandsTests : IClassFixture<PipelineCommandsTests.
         Assert.Matches(@"Generated log: .*demo-interactions-600-42\.parquet", _demo.Result.Output);
         Match report = Regex.Match(_demo.Result.Output, @"Report: (.*report\.html)");
         Assert.True(report.Success && File.Exists(report.Groups[1].Value.Trim()), _demo.Result.Output);
+        string[] stageLines = [.. _demo.Result.Error.Split('\n').Where(line => line.StartsWith("▸ ", StringComparison.Ordinal)).Select(line => line.Split(' ')[1])];
+        Assert.Equal(["preprocess", "train", "evaluate", "refit", "score", "publish"], stageLines);
     }
 
     [Fact]

@@ -52,6 +52,12 @@ internal static class PipelineRunner
         });
         var stages = new SynchronousProgress<PipelineProgress>(p =>
         {
+            // A stage reports more than once (scoring after each shard); its line is printed once.
+            if (Volatile.Read(ref stage) == p.Stage)
+            {
+                return;
+            }
+
             Volatile.Write(ref stage, p.Stage);
             ConsoleOutput.Error.MarkupLine($"[grey]▸ {p.Stage}[/]{(p.Detail is null ? string.Empty : $" [grey]({Markup.Escape(p.Detail)})[/]")}");
         });
