@@ -146,7 +146,7 @@ internal static class QualityBenchmark
             columns.Append(train.Users[i], train.Items[i], train.Weights[i], train.Timestamps[i]);
         }
 
-        bool[] heldOut = InteractionSplitter.HoldOut(columns, outer.UserCount, outer.ItemCount, new SplitOptions());
+        bool[] heldOut = InteractionSplitter.HoldOut(columns, outer.UserIds, outer.ItemIds, new SplitOptions());
         (InteractionTable innerTrain, InteractionTable validation) = columns.SplitOff(heldOut);
         return new CuratedDataset { Version = $"{outer.Version}-inner", UserIds = outer.UserIds, ItemIds = outer.ItemIds, Train = innerTrain, Validation = validation };
     }

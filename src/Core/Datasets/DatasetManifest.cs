@@ -72,7 +72,8 @@ public sealed record CleaningStep(string Rule, long RowsBefore, long RowsAfter);
 /// <param name="Seed">Seed of the random order.</param>
 /// <param name="TrainInteractions">Rows in train.</param>
 /// <param name="ValidationInteractions">Rows in validation.</param>
-public sealed record ManifestSplit(SplitKind Kind, double TrainRatio, int? ValidationLastN, int Seed, int TrainInteractions, int ValidationInteractions);
+/// <param name="Draws">Where the random order came from (manifests written before it was recorded: row order).</param>
+public sealed record ManifestSplit(SplitKind Kind, double TrainRatio, int? ValidationLastN, int Seed, int TrainInteractions, int ValidationInteractions, SplitDraws Draws = SplitDraws.RowOrder);
 
 /// <summary>Size of a curated dataset.</summary>
 /// <param name="Users">Distinct users.</param>

@@ -15,11 +15,12 @@ public static class MovieLens
 {
     /// <summary>
     /// The split of the Microsoft Recommenders benchmark: per item, a seeded random 75% of the
-    /// interactions train and the rest are held out.
+    /// interactions train and the rest are held out, with the random numbers drawn in row order as
+    /// <c>python_stratified_split</c> draws them (<see cref="SplitDraws.RowOrder"/>).
     /// </summary>
     public static PreprocessingOptions BenchmarkPreprocessing() => new()
     {
-        Split = new SplitOptions { Kind = SplitKind.StratifiedPerItem, TrainRatio = 0.75, Seed = 42 },
+        Split = new SplitOptions { Kind = SplitKind.StratifiedPerItem, TrainRatio = 0.75, Seed = 42, Draws = SplitDraws.RowOrder },
     };
 
     /// <summary>Columns of the written log as the benchmark reads them: every rating is one interaction (no value column).</summary>

@@ -127,7 +127,7 @@ public sealed class InteractionPreprocessor
         ThrowWhenEmpty(columns, "the k-core filter", rowsRead, dropped, rejected);
 
         (string[] userIds, string[] itemIds) = NumberUsersAndItems(columns, rules);
-        bool[] heldOut = InteractionSplitter.HoldOut(columns, userIds.Length, itemIds.Length, options.Split);
+        bool[] heldOut = InteractionSplitter.HoldOut(columns, userIds, itemIds, options.Split);
         int interactions = columns.Count;
         int validationCount = CountHeldOut(heldOut, interactions);
         int trainCount = interactions - validationCount;
@@ -146,7 +146,7 @@ public sealed class InteractionPreprocessor
             RejectedSources = rejected,
             Options = ManifestOptions.From(options),
             Steps = steps,
-            Split = new ManifestSplit(options.Split.Kind, options.Split.TrainRatio, options.Split.ValidationLastN, options.Split.Seed, trainCount, validationCount),
+            Split = new ManifestSplit(options.Split.Kind, options.Split.TrainRatio, options.Split.ValidationLastN, options.Split.Seed, trainCount, validationCount, options.Split.Draws),
             Statistics = new DatasetStatistics(userIds.Length, itemIds.Length, interactions, density),
             UserIdType = sources.Aggregate((ExternalIdType?)null, (type, source) => ExternalIdTypes.Combine(type, source.UserIdType)) ?? ExternalIdType.String,
             ItemIdType = sources.Aggregate((ExternalIdType?)null, (type, source) => ExternalIdTypes.Combine(type, source.ItemIdType)) ?? ExternalIdType.String,
@@ -303,7 +303,7 @@ public sealed class InteractionPreprocessor
             VersionFormat,
             ordered.Select(input => new VersionSource(input.Source, input.ETag, input.Size, CanonicalSchema(input.Schema))).ToArray(),
             ManifestOptions.From(options),
-            new VersionSplit(options.Split.Kind, options.Split.TrainRatio, options.Split.ValidationLastN, options.Split.Seed));
+            new VersionSplit(options.Split.Kind, options.Split.TrainRatio, options.Split.ValidationLastN, options.Split.Seed, options.Split.Draws));
         byte[] hash = SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(identity, VersionJson));
         return Convert.ToHexStringLower(hash, 0, 10);
     }
@@ -316,7 +316,7 @@ public sealed class InteractionPreprocessor
         long? Size,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SortedDictionary<string, string>? Schema);
 
-    private sealed record VersionSplit(SplitKind Kind, double TrainRatio, int? ValidationLastN, int Seed);
+    private sealed record VersionSplit(SplitKind Kind, double TrainRatio, int? ValidationLastN, int Seed, SplitDraws Draws);
 
     /// <summary>The curated rows before they become tables or files: final ids, columns and which rows are held out.</summary>
     private sealed record PreparedRows(

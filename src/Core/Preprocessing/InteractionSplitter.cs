@@ -6,7 +6,7 @@ namespace Recommender.Core.Preprocessing;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <see cref="SplitKind.StratifiedPerItem"/> and <see cref="SplitKind.StratifiedPerUser"/> follow
+/// <see cref="SplitKind.StratifiedPerItem"/> and <see cref="SplitKind.StratifiedPerUser"/> cut each group the way
 /// <c>python_stratified_split(data, ratio, filter_by, seed)</c> of Microsoft Recommenders
 /// (<c>recommenders/datasets/python_splitters.py</c>): it seeds NumPy's legacy generator with <c>seed</c>, gives row i
 /// of the frame the i-th number of <c>np.random.rand(len(data))</c>, sorts by (group, number), ranks each row as
@@ -19,23 +19,91 @@ namespace Recommender.Core.Preprocessing;
 /// passed to the Python function, the same rows go to train. What cannot match: the row order when it differs
 /// (logs read in another order, duplicates combined here, rows filtered differently), since the i-th random number
 /// belongs to the i-th row; pandas' unstable sort when two rows of a group draw the same number (practically never);
-/// and <c>min_rating</c>, which this protocol leaves to the k-core filter.
+/// and <c>min_rating</c>, which this protocol leaves to the k-core filter. That holds for the draws of
+/// <see cref="SplitDraws.RowOrder"/>; the pipeline's default, <see cref="SplitDraws.PerPair"/>, ranks each row by a
+/// hash of the seed and its ids instead, and cuts the groups the same way.
 /// </para>
 /// </remarks>
 internal static class InteractionSplitter
 {
-    /// <summary>Marks the rows held out for validation.</summary>
-    public static bool[] HoldOut(InteractionColumns columns, int userCount, int itemCount, SplitOptions options)
+    /// <summary>
+    /// Marks the rows held out for validation; <paramref name="userIds"/> and <paramref name="itemIds"/> are the
+    /// external ids of the dense indices in <paramref name="columns"/> (what <see cref="SplitDraws.PerPair"/> hashes).
+    /// </summary>
+    public static bool[] HoldOut(InteractionColumns columns, IReadOnlyList<string> userIds, IReadOnlyList<string> itemIds, SplitOptions options)
     {
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(userIds);
+        ArgumentNullException.ThrowIfNull(itemIds);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Kind == SplitKind.ChronologicalPerUser)
+        {
+            return ChronologicalPerUser(columns, userIds.Count, options);
+        }
+
+        double[] draws = options.Draws == SplitDraws.RowOrder
+            ? RowOrderDraws(columns.Count, options.Seed)
+            : PairDraws(columns, userIds, itemIds, options.Seed);
+        int[] rows = columns.Scratch(columns.Count);
+        double ratio = options.TrainRatio;
         return options.Kind switch
         {
-            SplitKind.StratifiedPerItem => Stratified(columns.Items, columns.Count, itemCount, options, columns.Scratch(columns.Count)),
-            SplitKind.StratifiedPerUser => Stratified(columns.Users, columns.Count, userCount, options, columns.Scratch(columns.Count)),
-            SplitKind.RandomPerUser => RandomPerUser(columns.Users, columns.Count, userCount, options, columns.Scratch(columns.Count)),
-            SplitKind.ChronologicalPerUser => ChronologicalPerUser(columns, userCount, options),
+            SplitKind.StratifiedPerItem => HoldOutRandomly(columns.Items, columns.Count, itemIds.Count, draws, length => StratifiedTrainCount(length, ratio), rows),
+            SplitKind.StratifiedPerUser => HoldOutRandomly(columns.Users, columns.Count, userIds.Count, draws, length => StratifiedTrainCount(length, ratio), rows),
+            SplitKind.RandomPerUser => HoldOutRandomly(columns.Users, columns.Count, userIds.Count, draws, length => length - HeldOutCount(length, ratio, lastN: null), rows),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "Unknown split kind."),
         };
+    }
+
+    /// <summary>One number in [0, 1) per row, in row order, from NumPy's legacy generator seeded with <paramref name="seed"/>.</summary>
+    private static double[] RowOrderDraws(int count, int seed)
+    {
+        var draws = new double[count];
+        var random = new LegacyMersenneTwister((uint)seed);
+        for (int row = 0; row < count; row++)
+        {
+            draws[row] = random.NextDouble();
+        }
+
+        return draws;
+    }
+
+    /// <summary>One number in [0, 1) per row from the seed and the row's external user and item ids (<see cref="SplitDraws.PerPair"/>).</summary>
+    private static double[] PairDraws(InteractionColumns columns, IReadOnlyList<string> userIds, IReadOnlyList<string> itemIds, int seed)
+    {
+        ulong[] userKeys = [.. userIds.Select(IdKey)];
+        ulong[] itemKeys = [.. itemIds.Select(IdKey)];
+        ulong seedKey = Mix((ulong)seed + 0x9E3779B97F4A7C15UL);
+        var draws = new double[columns.Count];
+        int[] users = columns.Users;
+        int[] items = columns.Items;
+        for (int row = 0; row < draws.Length; row++)
+        {
+            ulong key = Mix(seedKey ^ userKeys[users[row]] ^ Mix(itemKeys[items[row]] + 0xD1B54A32D192ED03UL));
+            draws[row] = (key >> 11) * (1.0 / (1UL << 53));
+        }
+
+        return draws;
+    }
+
+    /// <summary>A 64-bit key of an external id: FNV-1a over its UTF-16 code units, then mixed.</summary>
+    private static ulong IdKey(string id)
+    {
+        ulong hash = 0xCBF29CE484222325UL;
+        foreach (char c in id)
+        {
+            hash = (hash ^ c) * 0x100000001B3UL;
+        }
+
+        return Mix(hash);
+    }
+
+    /// <summary>SplitMix64's finalizer: every input bit affects every output bit.</summary>
+    private static ulong Mix(ulong value)
+    {
+        value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9UL;
+        value = (value ^ (value >> 27)) * 0x94D049BB133111EBUL;
+        return value ^ (value >> 31);
     }
 
     /// <summary>How many of a user's <paramref name="count"/> interactions are held out: at most all but one.</summary>
@@ -48,18 +116,6 @@ internal static class InteractionSplitter
 
         long wanted = lastN ?? (long)Math.Round((1 - trainRatio) * count, MidpointRounding.AwayFromZero);
         return (int)Math.Clamp(wanted, 0, count - 1);
-    }
-
-    private static bool[] Stratified(int[] groups, int count, int groupCount, SplitOptions options, int[] rows)
-    {
-        double ratio = options.TrainRatio;
-        return HoldOutRandomly(groups, count, groupCount, options.Seed, length => StratifiedTrainCount(length, ratio), rows);
-    }
-
-    private static bool[] RandomPerUser(int[] users, int count, int userCount, SplitOptions options, int[] rows)
-    {
-        double ratio = options.TrainRatio;
-        return HoldOutRandomly(users, count, userCount, options.Seed, length => length - HeldOutCount(length, ratio, lastN: null), rows);
     }
 
     /// <summary>
@@ -83,20 +139,19 @@ internal static class InteractionSplitter
     }
 
     /// <summary>
-    /// Draws one uniform number per row in row order, groups the rows and keeps, per group, the rows with the
-    /// smallest draws for training: the same rows a full sort by draw followed by a cut would keep, found by
-    /// selection in linear time instead.
+    /// Groups the rows and keeps, per group, the rows with the smallest draws (<paramref name="rowDraws"/>, one per
+    /// row, reordered in place) for training: the same rows a full sort by draw followed by a cut would keep, found
+    /// by selection in linear time instead.
     /// </summary>
-    private static bool[] HoldOutRandomly(int[] groups, int count, int groupCount, int seed, Func<int, int> trainCountOf, int[] rows)
+    private static bool[] HoldOutRandomly(int[] groups, int count, int groupCount, double[] rowDraws, Func<int, int> trainCountOf, int[] rows)
     {
         int[] start = RowGrouping.CountingOffsets(groups, count, groupCount, out _);
         var next = (int[])start.Clone();
         var draws = new double[count];
-        var random = new LegacyMersenneTwister((uint)seed);
         for (int row = 0; row < count; row++)
         {
             int position = next[groups[row]]++;
-            draws[position] = random.NextDouble();
+            draws[position] = rowDraws[row];
             rows[position] = row;
         }
 

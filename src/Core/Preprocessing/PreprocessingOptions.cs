@@ -135,6 +135,9 @@ public sealed class SplitOptions : IValidatableObject
     [Range(0, int.MaxValue)]
     public int Seed { get; set; } = 42;
 
+    /// <summary>Where the random splits' draws come from; <see cref="SplitDraws.PerPair"/> unless set.</summary>
+    public SplitDraws Draws { get; set; } = SplitDraws.PerPair;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -178,6 +181,29 @@ public enum UnknownEventTypePolicy
 
     /// <summary>Keep the row with <see cref="PreprocessingOptions.DefaultEventWeight"/>.</summary>
     UseDefaultWeight,
+}
+
+/// <summary>
+/// Where the random splits (<see cref="SplitKind.StratifiedPerItem"/>, <see cref="SplitKind.StratifiedPerUser"/>,
+/// <see cref="SplitKind.RandomPerUser"/>) get the number each interaction is ranked by within its group; each group
+/// keeps its rows with the smallest numbers for training either way.
+/// </summary>
+public enum SplitDraws
+{
+    /// <summary>
+    /// A hash of the seed and the interaction's external user and item ids: an interaction falls on the same side of
+    /// the split run after run however the log grows or in which order its files are read (only rows near a group's
+    /// cut move when the group grows), so a later run's validation part holds next to nothing the live model
+    /// trained on, and comparing with it, or warm-starting from it, stays fair.
+    /// </summary>
+    PerPair,
+
+    /// <summary>
+    /// The i-th number of NumPy's legacy Mersenne Twister seeded with the seed for the i-th row, as
+    /// <c>python_stratified_split</c> of Microsoft Recommenders draws them: reproduces its split of rows in the same
+    /// order, and reshuffles it whenever rows come in another order (a new file sorting before the old ones).
+    /// </summary>
+    RowOrder,
 }
 
 /// <summary>Train/validation split protocols.</summary>

@@ -169,6 +169,31 @@ public sealed class SplitTests
         await Assert.ThrowsAsync<System.ComponentModel.DataAnnotations.ValidationException>(() => BuildAsync(options, RandomLog));
     }
 
+    [Theory]
+    [InlineData(SplitKind.StratifiedPerItem, SplitDraws.PerPair, 0.0, 0.02)]
+    [InlineData(SplitKind.RandomPerUser, SplitDraws.PerPair, 0.0, 0.02)]
+    [InlineData(SplitKind.StratifiedPerItem, SplitDraws.RowOrder, 0.25, 0.5)]
+    public async Task BuildAsync_NewLogSortingBeforeTheOld_OldInteractionsKeepTheirSideUnlessDrawnInRowOrder(SplitKind kind, SplitDraws draws, double leastMoved, double mostMoved)
+    {
+        // Spark names each job's part files afresh, so new files sort among the old ones.
+        InteractionLogInput old = Random("part-b.parquet", users: 300, items: 80, perUser: 20, seed: 7);
+        InteractionLogInput added = Random("part-a.parquet", users: 300, items: 80, perUser: 1, seed: 8);
+        PreprocessingOptions options = Options(o => (o.Split.Kind, o.Split.Draws) = (kind, draws));
+
+        PreprocessedDataset before = await BuildAsync(options, old);
+        PreprocessedDataset after = await BuildAsync(options, added, old);
+
+        HashSet<(string, string)> heldOutAfter = ExternalPairsOf(after.Dataset, after.Dataset.Validation);
+        var oldPairs = ExternalPairsOf(before.Dataset, before.Dataset.Train).Select(pair => (pair, heldOut: false))
+            .Concat(ExternalPairsOf(before.Dataset, before.Dataset.Validation).Select(pair => (pair, heldOut: true)))
+            .ToList();
+        double moved = oldPairs.Count(entry => heldOutAfter.Contains(entry.pair) != entry.heldOut) / (double)oldPairs.Count;
+        Assert.InRange(moved, leastMoved, mostMoved);
+    }
+
+    private static HashSet<(string User, string Item)> ExternalPairsOf(CuratedDataset dataset, InteractionTable table) =>
+        [.. Enumerable.Range(0, table.Count).Select(row => (dataset.UserIds[table.Users[row]], dataset.ItemIds[table.Items[row]]))];
+
     private static int[] CountPerGroup(int[] codes, int groups)
     {
         var counts = new int[groups];

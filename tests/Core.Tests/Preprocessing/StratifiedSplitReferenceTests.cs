@@ -21,9 +21,10 @@ public sealed class StratifiedSplitReferenceTests
             Kind = byUser ? SplitKind.StratifiedPerUser : SplitKind.StratifiedPerItem,
             TrainRatio = ratio,
             Seed = seed,
+            Draws = SplitDraws.RowOrder,
         };
 
-        bool[] heldOut = InteractionSplitter.HoldOut(columns, 90, 300, options);
+        bool[] heldOut = InteractionSplitter.HoldOut(columns, Ids("u", 90), Ids("i", 300), options);
 
         int[] groups = byUser ? columns.Users : columns.Items;
         Assert.Equal(ReferenceHeldOut(groups, columns.Count, ratio, (uint)seed), heldOut);
@@ -73,4 +74,6 @@ public sealed class StratifiedSplitReferenceTests
 
         return columns;
     }
+
+    private static string[] Ids(string prefix, int count) => [.. Enumerable.Range(0, count).Select(index => $"{prefix}{index}")];
 }
