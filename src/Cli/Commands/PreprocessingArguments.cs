@@ -24,7 +24,7 @@ internal sealed class PreprocessingArguments
     private readonly Option<bool> _explicit = new("--explicit") { Description = "Treat values as explicit ratings (trained with MSE)." };
 
     private readonly Option<float?> _threshold = CheckedOption.Number(
-        "--rating-threshold", "Keep only rows whose rating is at least this, as implicit interactions.", float.MinValue, float.MaxValue);
+        "--rating-threshold", "Keep only rows whose rating is at least this, as implicit interactions; items a user rated lower are still never recommended to that user.", float.MinValue, float.MaxValue);
 
     private readonly Option<int?> _minUser = CheckedOption.Number<int, PreprocessingOptions>(
         "--min-user-interactions", "k-core: fewest interactions a user keeps. Default 1.", nameof(PreprocessingOptions.MinUserInteractions));

@@ -22,6 +22,15 @@ public sealed class CuratedDataset
     /// <summary>Held-out interactions used for validation and evaluation.</summary>
     public required InteractionTable Validation { get; init; }
 
+    /// <summary>
+    /// Pairs a user interacted with that are no interactions to learn from (rated below the rating threshold): never
+    /// recommended to that user, in scoring and in evaluation alike. Empty unless preprocessing had a threshold.
+    /// </summary>
+    public InteractionTable SeenOnly { get; init; } = InteractionTable.Empty;
+
+    /// <summary>Every pair a user interacted with: train, validation and <see cref="SeenOnly"/>; nothing here is recommended to its user.</summary>
+    public IReadOnlyList<InteractionTable> AllSeen => [Train, Validation, SeenOnly];
+
     /// <summary>True when weights are explicit ratings (train with MSE), false for implicit feedback.</summary>
     public bool IsExplicit { get; init; }
 

@@ -21,6 +21,9 @@ public static class CuratedDatasetLayout
     /// <summary>Held-out interactions.</summary>
     public const string ValidationFile = "validation.parquet";
 
+    /// <summary>Pairs a user interacted with that are no interactions to learn from (rated below the threshold); written when there are any.</summary>
+    public const string SeenOnlyFile = "seen-only.parquet";
+
     /// <summary>What the dataset was made from and how (JSON); its presence marks a complete dataset.</summary>
     public const string ManifestFile = "manifest.json";
 

@@ -42,7 +42,7 @@ public sealed class CuratedDatasetReader
         }
     }
 
-    /// <summary>Reads dataset <paramref name="version"/>: vocabularies, train and validation.</summary>
+    /// <summary>Reads dataset <paramref name="version"/>: vocabularies, train, validation and the seen-only pairs.</summary>
     /// <exception cref="ArtifactNotFoundException">The dataset (or one of its files) does not exist.</exception>
     /// <exception cref="InvalidCuratedDatasetException">A file is damaged or inconsistent with the others.</exception>
     public async Task<CuratedDataset> ReadAsync(string version, CancellationToken cancellationToken = default)
@@ -53,6 +53,9 @@ public sealed class CuratedDatasetReader
         string[] itemIds = await ReadVocabularyAsync(store, version, CuratedDatasetLayout.ItemsFile, cancellationToken).ConfigureAwait(false);
         InteractionTable train = await ReadInteractionsAsync(store, version, CuratedDatasetLayout.TrainFile, userIds.Length, itemIds.Length, cancellationToken).ConfigureAwait(false);
         InteractionTable validation = await ReadInteractionsAsync(store, version, CuratedDatasetLayout.ValidationFile, userIds.Length, itemIds.Length, cancellationToken).ConfigureAwait(false);
+        InteractionTable seenOnly = manifest.SeenOnlyPairs > 0
+            ? await ReadInteractionsAsync(store, version, CuratedDatasetLayout.SeenOnlyFile, userIds.Length, itemIds.Length, cancellationToken).ConfigureAwait(false)
+            : InteractionTable.Empty;
         return new CuratedDataset
         {
             Version = version,
@@ -60,6 +63,7 @@ public sealed class CuratedDatasetReader
             ItemIds = itemIds,
             Train = train,
             Validation = validation,
+            SeenOnly = seenOnly,
             IsExplicit = manifest.Feedback == FeedbackKind.Explicit,
         };
     }

@@ -44,7 +44,7 @@ public sealed class CuratedDatasetWriter
         }
 
         await WriteAsync(
-            store, dataset.Version, dataset.UserIds, dataset.ItemIds, InteractionRows.All(dataset.Train), InteractionRows.All(dataset.Validation), manifest,
+            store, dataset.Version, dataset.UserIds, dataset.ItemIds, InteractionRows.All(dataset.Train), InteractionRows.All(dataset.Validation), dataset.SeenOnly, manifest,
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -55,8 +55,13 @@ public sealed class CuratedDatasetWriter
     /// </summary>
     internal async Task WriteAsync(
         IArtifactStore store, string version, IReadOnlyList<string> userIds, IReadOnlyList<string> itemIds, InteractionRows train, InteractionRows validation,
-        DatasetManifest manifest, CancellationToken cancellationToken = default)
+        InteractionTable seenOnly, DatasetManifest manifest, CancellationToken cancellationToken = default)
     {
+        if (seenOnly.Count != manifest.SeenOnlyPairs)
+        {
+            throw new ArgumentException($"The manifest counts {manifest.SeenOnlyPairs} seen-only pairs, the dataset has {seenOnly.Count}.", nameof(manifest));
+        }
+
         await WriteParquetAsync(store, CuratedDatasetLayout.PathOf(version, CuratedDatasetLayout.UsersFile),
             (output, token) => WriteVocabularyAsync(output, userIds, token), cancellationToken).ConfigureAwait(false);
         await WriteParquetAsync(store, CuratedDatasetLayout.PathOf(version, CuratedDatasetLayout.ItemsFile),
@@ -65,6 +70,11 @@ public sealed class CuratedDatasetWriter
             (output, token) => WriteInteractionsAsync(output, train, token), cancellationToken).ConfigureAwait(false);
         await WriteParquetAsync(store, CuratedDatasetLayout.PathOf(version, CuratedDatasetLayout.ValidationFile),
             (output, token) => WriteInteractionsAsync(output, validation, token), cancellationToken).ConfigureAwait(false);
+        if (seenOnly.Count > 0)
+        {
+            await WriteParquetAsync(store, CuratedDatasetLayout.PathOf(version, CuratedDatasetLayout.SeenOnlyFile),
+                (output, token) => WriteInteractionsAsync(output, InteractionRows.All(seenOnly), token), cancellationToken).ConfigureAwait(false);
+        }
 
         using var manifestStream = new MemoryStream();
         await JsonSerializer.SerializeAsync(manifestStream, manifest, DatasetJson.Options, cancellationToken).ConfigureAwait(false);

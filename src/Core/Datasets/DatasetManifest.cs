@@ -38,6 +38,13 @@ public sealed record DatasetManifest
     public required DatasetStatistics Statistics { get; init; }
 
     /// <summary>
+    /// Distinct (user, item) pairs of the dataset's users and items that were rated below the rating threshold only:
+    /// no interactions to learn from, but never recommended to their user (<see cref="CuratedDatasetLayout.SeenOnlyFile"/>
+    /// holds them when there are any; 0 in manifests written before they were kept).
+    /// </summary>
+    public int SeenOnlyPairs { get; init; }
+
+    /// <summary>
     /// The type of the user ids in the logs (<c>users.parquet</c> holds them as text): integers when every
     /// log had integer user ids, the wider of their widths; text otherwise, and for manifests written before
     /// this was recorded.

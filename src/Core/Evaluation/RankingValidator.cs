@@ -36,7 +36,7 @@ public sealed class RankingValidator : ITrainingValidator
         _dataset = dataset;
         _k = k;
         _batchSize = batchSize;
-        _seen = UserItemSets.FromInteractions(dataset.Train, dataset.UserCount, dataset.ItemCount);
+        _seen = UserItemSets.FromInteractions([dataset.Train, dataset.SeenOnly], dataset.UserCount, dataset.ItemCount);
         _relevant = UserItemSets.FromInteractions(dataset.Validation, dataset.UserCount, dataset.ItemCount);
         MetricName = string.Create(CultureInfo.InvariantCulture, $"ndcg@{k}");
     }

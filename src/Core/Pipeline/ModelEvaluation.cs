@@ -9,7 +9,7 @@ namespace Recommender.Core.Pipeline;
 /// <summary>
 /// A trained model, the popularity baseline and (when there is one) the live model, measured the
 /// same way on one dataset's held-out interactions: Microsoft Recommenders' ranking metrics at K
-/// with training items removed from the rankings, plus RMSE/MAE for matrix factorization on explicit
+/// with training items (and the seen-only pairs, <see cref="CuratedDataset.SeenOnly"/>) removed from the rankings, plus RMSE/MAE for matrix factorization on explicit
 /// data, where the baseline's RMSE is that of each item's mean rating (<see cref="ItemMeanRatingBaseline"/>).
 /// </summary>
 /// <param name="K">Cut-off.</param>
@@ -46,7 +46,7 @@ public sealed record ModelEvaluation(int K, IReadOnlyDictionary<string, double> 
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(popularity);
-        var seen = UserItemSets.FromInteractions(dataset.Train, dataset.UserCount, dataset.ItemCount);
+        var seen = UserItemSets.FromInteractions([dataset.Train, dataset.SeenOnly], dataset.UserCount, dataset.ItemCount);
         var relevant = UserItemSets.FromInteractions(dataset.Validation, dataset.UserCount, dataset.ItemCount);
         bool ratings = dataset.IsExplicit && model.Manifest.Kind == ModelKind.MatrixFactorization;
 

@@ -51,7 +51,7 @@ public sealed class InteractionPreprocessor
         InteractionColumns columns = prepared.Columns;
         var train = new InteractionRows(columns.Users, columns.Items, columns.Weights, columns.Timestamps, columns.Count, prepared.HeldOut, PickedWhen: false);
         InteractionRows validation = train with { PickedWhen = true };
-        await _writer.WriteAsync(store, prepared.Version, prepared.UserIds, prepared.ItemIds, train, validation, prepared.Manifest, cancellationToken)
+        await _writer.WriteAsync(store, prepared.Version, prepared.UserIds, prepared.ItemIds, train, validation, prepared.SeenOnly, prepared.Manifest, cancellationToken)
             .ConfigureAwait(false);
         PreprocessingLog.LogWritten(_logger, prepared.Version, prepared.Result.DatasetPath);
         return prepared.Result;
@@ -72,6 +72,7 @@ public sealed class InteractionPreprocessor
             ItemIds = prepared.ItemIds,
             Train = train,
             Validation = validation,
+            SeenOnly = prepared.SeenOnly,
             IsExplicit = options.Feedback == FeedbackKind.Explicit,
         };
         return new PreprocessedDataset(dataset, prepared.Manifest, prepared.Result);
@@ -126,7 +127,8 @@ public sealed class InteractionPreprocessor
         steps.Add(new CleaningStep("kCore", beforeKCore, columns.Count));
         ThrowWhenEmpty(columns, "the k-core filter", rowsRead, dropped, rejected);
 
-        (string[] userIds, string[] itemIds) = NumberUsersAndItems(columns, rules);
+        (string[] userIds, string[] itemIds, int[] userIndex, int[] itemIndex) = NumberUsersAndItems(columns, rules);
+        InteractionTable seenOnly = SeenOnlyPairs(rules.BelowThresholdPairs, userIndex, itemIndex);
         bool[] heldOut = InteractionSplitter.HoldOut(columns, userIds, itemIds, options.Split);
         int interactions = columns.Count;
         int validationCount = CountHeldOut(heldOut, interactions);
@@ -148,6 +150,7 @@ public sealed class InteractionPreprocessor
             Steps = steps,
             Split = new ManifestSplit(options.Split.Kind, options.Split.TrainRatio, options.Split.ValidationLastN, options.Split.Seed, trainCount, validationCount, options.Split.Draws),
             Statistics = new DatasetStatistics(userIds.Length, itemIds.Length, interactions, density),
+            SeenOnlyPairs = seenOnly.Count,
             UserIdType = sources.Aggregate((ExternalIdType?)null, (type, source) => ExternalIdTypes.Combine(type, source.UserIdType)) ?? ExternalIdType.String,
             ItemIdType = sources.Aggregate((ExternalIdType?)null, (type, source) => ExternalIdTypes.Combine(type, source.ItemIdType)) ?? ExternalIdType.String,
         };
@@ -169,7 +172,7 @@ public sealed class InteractionPreprocessor
             Sources = sources,
         };
         PreprocessingLog.LogCurated(_logger, version, userIds.Length, itemIds.Length, interactions, trainCount, validationCount);
-        return new PreparedRows(version, userIds, itemIds, columns, heldOut, manifest, result);
+        return new PreparedRows(version, userIds, itemIds, columns, heldOut, seenOnly, manifest, result);
     }
 
     /// <summary>
@@ -258,7 +261,45 @@ public sealed class InteractionPreprocessor
         return ordered;
     }
 
-    private static (string[] UserIds, string[] ItemIds) NumberUsersAndItems(InteractionColumns columns, InteractionRowRules rules)
+    /// <summary>
+    /// The pairs rated below the threshold whose user and item are in the dataset (final indices), distinct and sorted:
+    /// a user's low-rated items are no interactions, but they are never recommended to that user either.
+    /// </summary>
+    private static InteractionTable SeenOnlyPairs(List<long> codePairs, int[] userIndex, int[] itemIndex)
+    {
+        var pairs = new List<long>(codePairs.Count);
+        foreach (long codes in codePairs)
+        {
+            int user = userIndex[(int)(codes >> 32)];
+            int item = itemIndex[(int)(uint)codes];
+            if ((user | item) >= 0)
+            {
+                pairs.Add(((long)user << 32) | (uint)item);
+            }
+        }
+
+        pairs.Sort();
+        int distinct = 0;
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            if (i == 0 || pairs[i] != pairs[i - 1])
+            {
+                pairs[distinct++] = pairs[i];
+            }
+        }
+
+        var users = new int[distinct];
+        var items = new int[distinct];
+        for (int i = 0; i < distinct; i++)
+        {
+            users[i] = (int)(pairs[i] >> 32);
+            items[i] = (int)(uint)pairs[i];
+        }
+
+        return new InteractionTable(users, items, new float[distinct], new long[distinct]);
+    }
+
+    private static (string[] UserIds, string[] ItemIds, int[] UserIndex, int[] ItemIndex) NumberUsersAndItems(InteractionColumns columns, InteractionRowRules rules)
     {
         var userUsed = new bool[rules.Users.Count];
         var itemUsed = new bool[rules.Items.Count];
@@ -273,7 +314,7 @@ public sealed class InteractionPreprocessor
         (string[] userIds, int[] userIndex) = rules.Users.SortedExternalIds(userUsed);
         (string[] itemIds, int[] itemIndex) = rules.Items.SortedExternalIds(itemUsed);
         columns.Remap(userIndex, itemIndex);
-        return (userIds, itemIds);
+        return (userIds, itemIds, userIndex, itemIndex);
     }
 
     private static void ThrowWhenEmpty(InteractionColumns columns, string stage, long rowsRead, RowDropTally dropped, List<RejectedInteractionLog> rejected)
@@ -320,7 +361,7 @@ public sealed class InteractionPreprocessor
 
     /// <summary>The curated rows before they become tables or files: final ids, columns and which rows are held out.</summary>
     private sealed record PreparedRows(
-        string Version, string[] UserIds, string[] ItemIds, InteractionColumns Columns, bool[] HeldOut, DatasetManifest Manifest, PreprocessingResult Result);
+        string Version, string[] UserIds, string[] ItemIds, InteractionColumns Columns, bool[] HeldOut, InteractionTable SeenOnly, DatasetManifest Manifest, PreprocessingResult Result);
 }
 
 /// <summary>A curated dataset built in memory, with its manifest and summary.</summary>

@@ -41,6 +41,9 @@ internal sealed class InteractionRowRules
 
     public InteractionColumns Columns { get; } = new();
 
+    /// <summary>The (user code, item code) of each row dropped for a rating below the threshold, packed as user &lt;&lt; 32 | item.</summary>
+    public List<long> BelowThresholdPairs { get; } = [];
+
     /// <summary>
     /// Appends the usable rows of <paramref name="batch"/> and counts the others in <paramref name="dropped"/>.
     /// Throws <see cref="InvalidInteractionLogException"/> when the batch cannot serve these options at all.
@@ -104,6 +107,7 @@ internal sealed class InteractionRowRules
                     if (value < threshold)
                     {
                         dropped.Add(RowDropReason.BelowRatingThreshold);
+                        BelowThresholdPairs.Add(((long)user << 32) | (uint)item);
                         continue;
                     }
                 }

@@ -36,7 +36,8 @@ public sealed class PreprocessingOptions : IValidatableObject
 
     /// <summary>
     /// When set, only rows whose value is at least this are kept, and each kept row counts as one implicit
-    /// interaction of weight 1 (e.g. ratings of 4 and 5 as "liked"). Requires implicit feedback.
+    /// interaction of weight 1 (e.g. ratings of 4 and 5 as "liked"). Requires implicit feedback. The pairs rated
+    /// lower are kept aside as seen (<c>CuratedDataset.SeenOnly</c>): never recommended to their user.
     /// </summary>
     public float? RatingThreshold { get; set; }
 

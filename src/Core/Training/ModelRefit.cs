@@ -168,6 +168,7 @@ public static class ModelRefit
                 [.. train.Weights, .. validation.Weights],
                 [.. train.Timestamps, .. validation.Timestamps]),
             Validation = InteractionTable.Empty,
+            SeenOnly = data.SeenOnly,
         };
     }
 }

@@ -1,4 +1,5 @@
 using Recommender.Core.Datasets;
+using Recommender.Core.Ingestion;
 using Recommender.Core.Preprocessing;
 using Recommender.Core.Storage;
 using Recommender.Core.Tests.Preprocessing;
@@ -74,6 +75,22 @@ public sealed class CuratedDatasetStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadAsync_WrittenDatasetWithARatingThreshold_ReturnsItsSeenOnlyPairs()
+    {
+        var store = new LocalArtifactStore(_root);
+        PreprocessingOptions options = Options(o => o.RatingThreshold = 4);
+        InteractionBatch ratings = Numeric([1, 1, 2, 2, 3, 3], [10, 20, 20, 10, 10, 20], values: [5f, 2f, 5f, 1f, 4f, 4f]);
+
+        PreprocessingResult result = await new InteractionPreprocessor().RunAsync([Log("a.parquet", ratings)], options, store, CancellationToken.None);
+        CuratedDataset read = await new CuratedDatasetReader(store).ReadAsync(result.DatasetVersion);
+
+        PreprocessedDataset built = await BuildAsync(options, Log("a.parquet", ratings));
+        Assert.Equal(2, built.Dataset.SeenOnly.Count);
+        AssertSameDataset(built.Dataset, read);
+        Assert.True(File.Exists(store.GetFullPath(CuratedDatasetLayout.PathOf(result.DatasetVersion, CuratedDatasetLayout.SeenOnlyFile))));
+    }
+
+    [Fact]
     public async Task ReadAsync_DatasetWrittenInSmallRowGroups_ReadsEveryGroup()
     {
         var store = new LocalArtifactStore(_root);
@@ -100,7 +117,7 @@ public sealed class CuratedDatasetStorageTests : IDisposable
         ManifestSource recorded = Assert.Single(manifest.Sources);
         Assert.Equal(("a.parquet", "\"a.parquet-etag\"", 1000L, "sku"), (recorded.Source, recorded.ETag, recorded.Size, recorded.Schema!["item"]));
         Assert.Equal("no item column", Assert.Single(manifest.RejectedSources).Reason);
-        Assert.Equal(new ManifestSplit(SplitKind.StratifiedPerItem, 0.75, null, 42, result.TrainInteractions, result.ValidationInteractions), manifest.Split);
+        Assert.Equal(new ManifestSplit(SplitKind.StratifiedPerItem, 0.75, null, 42, result.TrainInteractions, result.ValidationInteractions, SplitDraws.PerPair), manifest.Split);
         Assert.Equal(new DatasetStatistics(result.Users, result.Items, result.Interactions, result.Density), manifest.Statistics);
         Assert.Equal($"datasets/{result.DatasetVersion}/", result.DatasetPath);
     }
@@ -149,7 +166,7 @@ public sealed class CuratedDatasetStorageTests : IDisposable
         Assert.Equal(expected.Version, actual.Version);
         Assert.Equal(expected.UserIds, actual.UserIds);
         Assert.Equal(expected.ItemIds, actual.ItemIds);
-        foreach ((InteractionTable left, InteractionTable right) in new[] { (expected.Train, actual.Train), (expected.Validation, actual.Validation) })
+        foreach ((InteractionTable left, InteractionTable right) in new[] { (expected.Train, actual.Train), (expected.Validation, actual.Validation), (expected.SeenOnly, actual.SeenOnly) })
         {
             Assert.Equal(left.Users, right.Users);
             Assert.Equal(left.Items, right.Items);

@@ -59,6 +59,35 @@ public sealed class PrepareScoringTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task PrepareScoringAsync_RatingThreshold_BundleHoldsTheLowRatedItemsAsSeenToo()
+    {
+        string log = _folder.Combine("rated", "log.parquet");
+        await using (FileStream output = File.Create(log))
+        {
+            await SyntheticInteractionLog.WriteAsync(output, new SyntheticLogOptions { Users = 150, Items = 60, Clusters = 3, MeanPerUser = 15, Seed = 3, Ratings = true });
+        }
+
+        var store = new LocalArtifactStore(_folder.Combine("rated", "artifacts"));
+        using var lookup = new SqliteLookupStore(_folder.Combine("rated", "lookup.db"));
+        var training = new TrainingOptions { Kind = ModelKind.Bpr, Dimension = 8, Epochs = 1, Device = TrainingDevice.Cpu };
+        PipelineStages stages = PipelineStages.Create(
+            store, lookup, new LocalFileLogSource([log]), Options.Create(new PreprocessingOptions { RatingThreshold = 4 }), Options.Create(training), ColumnMapping.AutoDetect);
+        PreprocessStageOutput data = await stages.Preprocess.RunAsync(new PreprocessStageInput(RunId));
+        await stages.Train.RunAsync(new TrainStageInput(RunId, data.DatasetVersion, 10, null, null, MaxEpochsThisCall: 0));
+
+        await stages.Scoring.PrepareAsync(new PrepareScoringInput(RunId, data.DatasetVersion));
+
+        CuratedDataset dataset = await new CuratedDatasetReader(store).ReadAsync(data.DatasetVersion);
+        ScoringBundleHeader header = await ScoringBundleReader.ReadHeaderAsync(store, RunId, CancellationToken.None);
+        ScoringUsers users = await ScoringBundleReader.ReadUsersAsync(store, header, 0, header.UserCount, CancellationToken.None);
+        Assert.True(dataset.SeenOnly.Count > 0);
+        for (int user = 0; user < dataset.UserCount; user++)
+        {
+            Assert.Superset(ItemsOf(dataset.SeenOnly, user).ToHashSet(), users.Seen.ItemsOf(user).ToArray().ToHashSet());
+        }
+    }
+
+    [Fact]
     public async Task PrepareScoringAsync_CompleteBundleAlreadyThere_DoesNotWriteItAgain()
     {
         await _stages.Scoring.PrepareAsync(new PrepareScoringInput(RunId, _datasetVersion));

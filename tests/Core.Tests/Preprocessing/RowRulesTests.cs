@@ -1,4 +1,5 @@
 using System.Globalization;
+using Recommender.Core.Datasets;
 using Recommender.Core.Ingestion;
 using Recommender.Core.Preprocessing;
 using static Recommender.Core.Tests.Preprocessing.InteractionLogs;
@@ -115,6 +116,22 @@ public sealed class RowRulesTests
         Assert.Equal(2, prepared.Result.RowsDropped[RowDropReason.BelowRatingThreshold]);
         Assert.All(Rows(prepared), row => Assert.Equal(1f, row.Weight));
         Assert.Equal(["2", "3"], prepared.Dataset.UserIds);
+    }
+
+    [Fact]
+    public async Task BuildAsync_RatingThreshold_KeepsLowRatedPairsOfTheDatasetsUsersAndItemsAsSeenOnly()
+    {
+        PreprocessingOptions options = Options(o => o.RatingThreshold = 4);
+        // User 1 liked item 10 and disliked 20 (twice); user 2 the other way round; user 3 disliked item 30 only.
+        InteractionBatch ratings = Numeric([1, 1, 1, 2, 2, 3], [10, 20, 20, 20, 10, 30], values: [5f, 2f, 1f, 5f, 1f, 1f]);
+
+        PreprocessedDataset prepared = await BuildAsync(options, Log("a.parquet", ratings));
+
+        CuratedDataset dataset = prepared.Dataset;
+        var seenOnly = Enumerable.Range(0, dataset.SeenOnly.Count).Select(row => (dataset.UserIds[dataset.SeenOnly.Users[row]], dataset.ItemIds[dataset.SeenOnly.Items[row]]));
+        Assert.Equal([("1", "20"), ("2", "10")], seenOnly);
+        Assert.Equal(2, prepared.Manifest.SeenOnlyPairs);
+        Assert.Equal(["1", "2"], dataset.UserIds);
     }
 
     [Fact]

@@ -71,7 +71,7 @@ public sealed partial class ScoringStage
                 $"Model '{modelRunId}' has {model.Factors.UserCount} users and {model.Factors.ItemCount} items of dataset '{model.Manifest.DatasetVersion}' but run '{input.RunId}' scores dataset '{input.DatasetVersion}' of {dataset.UserCount} and {dataset.ItemCount}.");
         }
 
-        var seen = UserItemSets.FromInteractions([dataset.Train, dataset.Validation], dataset.UserCount, dataset.ItemCount);
+        var seen = UserItemSets.FromInteractions(dataset.AllSeen, dataset.UserCount, dataset.ItemCount);
 
         // The bundle lives with the run whose version the shards publish, whichever of its models it holds.
         ScoringBundleHeader header = await ScoringBundleWriter.WriteAsync(
