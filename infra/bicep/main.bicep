@@ -91,16 +91,24 @@ param maxParallelCandidates int = 3
 @maxValue(100)
 param keepVersions int = 3
 
-@description('Kind of model to train: auto (EASE and softmax trained, the better on validation published), softmax, bpr, ease or mf.')
+@description('Kind of model to train: auto (on implicit feedback, EASE, iALS, softmax and their blend trained and the best on validation published; on ratings, matrix factorization), softmax, bpr, ease, ials or matrixfactorization (explicit ratings only).')
+@allowed([
+  'auto'
+  'softmax'
+  'bpr'
+  'ease'
+  'ials'
+  'matrixfactorization'
+])
 param trainingKind string = 'auto'
 
 @description('Embedding dimension.')
 @minValue(1)
 param trainingDimension int = 64
 
-@description('Training epochs.')
-@minValue(1)
-param trainingEpochs int = 30
+@description('Most training epochs; 0 (the default) keeps each model kind its own (softmax 30, BPR 60, iALS 16, EASE 30 λ steps), as the recommender CLI does.')
+@minValue(0)
+param trainingEpochs int = 0
 
 @description('Where training runs without enableGpuTraining: Inline (in the activity) or Process (a child process of the host).')
 @allowed([
@@ -310,7 +318,6 @@ var pipelineSettings = {
   Recommender__Pipeline__KeepVersions: string(keepVersions)
   Recommender__Training__Kind: trainingKind
   Recommender__Training__Dimension: string(trainingDimension)
-  Recommender__Training__Epochs: string(trainingEpochs)
   Recommender__Training__Device: enableGpuTraining ? 'cuda' : 'cpu'
   Recommender__TrainingHost__Kind: enableGpuTraining ? 'ContainerJob' : trainingHost
 }
@@ -340,7 +347,7 @@ module functionApp 'modules/function-app.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
-    appSettings: union(storageSettings, pipelineSettings, containerJobSettings)
+    appSettings: union(storageSettings, pipelineSettings, trainingEpochs > 0 ? { Recommender__Training__Epochs: string(trainingEpochs) } : {}, containerJobSettings)
   }
   // The host starts with the app: its identity must already hold the storage and telemetry roles.
   dependsOn: [

@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 using Recommender.Core.Models;
 using Recommender.Core.Pipeline;
+using Recommender.Core.Preprocessing;
 using Recommender.Functions.Pipeline;
 
 namespace Recommender.Functions.Api;
@@ -14,7 +16,7 @@ namespace Recommender.Functions.Api;
 /// <c>POST /api/runs</c> (start a run, optionally with training overrides),
 /// <c>GET /api/runs</c> and <c>GET /api/runs/{runId}</c> (progress and outcome).
 /// </summary>
-public sealed class RunsApi(PipelineStarter starter, RunHistory history)
+public sealed class RunsApi(PipelineStarter starter, RunHistory history, IOptions<PreprocessingOptions> preprocessing)
 {
     /// <summary>Largest request body accepted for overrides.</summary>
     public const int MaxBodyBytes = 16 * 1024;
@@ -36,6 +38,16 @@ public sealed class RunsApi(PipelineStarter starter, RunHistory history)
         if (problem is not null)
         {
             return problem;
+        }
+
+        if (overrides?.Kind is { } kind && ModelKindNames.TryParse(kind, out ModelKind parsed) && parsed == ModelKind.MatrixFactorization
+            && preprocessing.Value.Feedback != FeedbackKind.Explicit)
+        {
+            // Found here, not after preprocessing and four retries of a training that cannot start.
+            return ApiValidation.Problem(
+                StatusCodes.Status400BadRequest,
+                "Invalid overrides",
+                $"'kind' {kind} trains on explicit ratings, and this app reads its logs as implicit feedback (Recommender:Preprocessing:Feedback); choose another kind.");
         }
 
         StartResult result = await starter.StartAsync(client, "http", overrides, onlyIfInputChanged: false, cancellationToken).ConfigureAwait(false);

@@ -69,6 +69,7 @@ public sealed class HttpValidationTests(AzuriteFixture azurite)
     [InlineData("{\"dimension\":0}")]
     [InlineData("{\"epochs\":100000}")]
     [InlineData("{\"learningRate\":-1}")]
+    [InlineData("{\"kind\":\"mf\"}")]
     [InlineData("{\"unknownField\":1}")]
     [InlineData("[1,2,3]")]
     [InlineData("{not json")]
