@@ -61,6 +61,19 @@ public sealed partial class ModelKindRunTests : IClassFixture<ModelKindRunTests.
     }
 
     [Fact]
+    public async Task Run_QualityGateOutOfReach_ExitsWithCode1NamingTheThresholdOptionsAndPublishesNothing()
+    {
+        using var store = new TempDirectory();
+
+        CliResult result = await CliProcess.RunAsync(
+            store.FullPath, ["run", "--store", store.FullPath, "--input", _log.Path, "--model", "Ials", "--epochs", "2", "--min-vs-popularity", "100"]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("The quality gate's thresholds are --min-vs-popularity and --max-regression.", Unwrapped(result.Error), StringComparison.Ordinal);
+        Assert.DoesNotContain("▸ publish", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_MatrixFactorizationWithoutExplicit_ExitsWithCode2BeforeTraining()
     {
         using var store = new TempDirectory();

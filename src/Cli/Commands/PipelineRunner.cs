@@ -14,6 +14,9 @@ namespace Recommender.Cli.Commands;
 /// <param name="Settings">Digest of the options that shape the run (see <see cref="InterruptedRuns.SettingsOf"/>).</param>
 internal sealed record RunControl(string Command, bool Wait, bool Fresh, bool Json, string Settings);
 
+/// <summary>The quality gate's thresholds as <c>run</c>'s options set them (<see cref="PipelineOptions"/>).</summary>
+internal sealed record QualityGateThresholds(double MinVersusPopularity, double MaxRegressionVersusLive);
+
 /// <summary>A finished pipeline run and what the CLI reports of it.</summary>
 internal sealed record PipelineRun(PipelineOutcome Outcome, PreprocessingView? Preprocessing, string? ReportPath, int TopK, int EvaluationK, double Seconds);
 
@@ -24,7 +27,9 @@ internal sealed record PipelineRun(PipelineOutcome Outcome, PreprocessingView? P
 /// </summary>
 internal static class PipelineRunner
 {
-    public static async Task<PipelineRun> RunAsync(LocalPipeline pipeline, StoreLayout layout, RunControl control, string trigger, int topK, int evaluationK, CancellationToken cancellationToken)
+    /// <summary>Runs the pipeline with <paramref name="gate"/>'s quality gate thresholds (the defaults when null).</summary>
+    public static async Task<PipelineRun> RunAsync(
+        LocalPipeline pipeline, StoreLayout layout, RunControl control, string trigger, int topK, int evaluationK, CancellationToken cancellationToken, QualityGateThresholds? gate = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await using StoreLock storeLock = await StoreLock.AcquireAsync(layout, control.Command, control.Wait, cancellationToken).ConfigureAwait(false);
@@ -35,6 +40,11 @@ internal static class PipelineRunner
         storeLock.Describe(runId, fingerprint, control.Settings);
 
         var options = new PipelineOptions { TopK = topK, EvaluationK = evaluationK, ShardSize = 50_000 };
+        if (gate is not null)
+        {
+            (options.MinNdcgVersusPopularity, options.MaxRegressionVersusLive) = (gate.MinVersusPopularity, gate.MaxRegressionVersusLive);
+        }
+
         var request = new PipelineRunRequest(runId, trigger, PipelineRunSettings.From(options, epochsPerActivity: 0));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         string stage = string.Empty;

@@ -19,9 +19,22 @@ internal static class RunCommand
         var wait = CommonOptions.Wait();
         var fresh = CommonOptions.Fresh();
         var json = CommonOptions.Json();
+        var minVersusPopularity = CheckedOption.Number<double, PipelineOptions>(
+            "--min-vs-popularity",
+            "Quality gate: the new model's NDCG must reach this multiple of popularity's (rating models: its RMSE at most the item-mean baseline's divided by it). Default 1.",
+            nameof(PipelineOptions.MinNdcgVersusPopularity),
+            1.0);
+        var maxRegression = CheckedOption.Number<double, PipelineOptions>(
+            "--max-regression",
+            "Quality gate: the new model may rank at most this fraction worse than the live model on the same validation part (1 turns the check off). Default 0.05.",
+            nameof(PipelineOptions.MaxRegressionVersusLive),
+            0.05);
         var preprocessing = new PreprocessingArguments();
         var training = new TrainingArguments();
-        var command = new Command("run", "Preprocess, train, evaluate, score and publish: the whole pipeline on your Parquet logs.") { inputs, store, k, evaluationK, wait, fresh, json };
+        var command = new Command("run", "Preprocess, train, evaluate, score and publish: the whole pipeline on your Parquet logs.")
+        {
+            inputs, store, k, evaluationK, minVersusPopularity, maxRegression, wait, fresh, json,
+        };
         preprocessing.AddTo(command);
         training.AddTo(command);
 
@@ -38,7 +51,8 @@ internal static class RunCommand
 
             var control = new RunControl("run", parse.GetValue(wait), parse.GetValue(fresh), parse.GetValue(json), InterruptedRuns.SettingsOf(parse));
             using var pipeline = new LocalPipeline(layout, new LocalFileLogSource(files), preprocessingOptions, trainingOptions, mapping, NullLoggerFactory.Instance);
-            PipelineRun run = await PipelineRunner.RunAsync(pipeline, layout, control, "cli", parse.GetValue(k), parse.GetValue(evaluationK), cancellationToken).ConfigureAwait(false);
+            var gate = new QualityGateThresholds(parse.GetValue(minVersusPopularity), parse.GetValue(maxRegression));
+            PipelineRun run = await PipelineRunner.RunAsync(pipeline, layout, control, "cli", parse.GetValue(k), parse.GetValue(evaluationK), cancellationToken, gate).ConfigureAwait(false);
             if (control.Json)
             {
                 ConsoleOutput.Json(PipelineRunner.ToJson(run));
@@ -50,7 +64,8 @@ internal static class RunCommand
 
             if (run.Outcome.Result != RunResults.Published)
             {
-                throw new InvalidOperationException($"Run {run.Outcome.RunId} was not published; the previous version stays live.");
+                throw new InvalidOperationException(
+                    $"Run {run.Outcome.RunId} was not published; the previous version stays live. The quality gate's thresholds are --min-vs-popularity and --max-regression.");
             }
         }));
         return command;
