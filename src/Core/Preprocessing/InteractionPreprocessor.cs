@@ -326,8 +326,11 @@ public sealed class InteractionPreprocessor
 
         string drops = string.Join(", ", dropped.InRuleOrder().Where(pair => pair.Value > 0).Select(pair => $"{pair.Key} {pair.Value}"));
         string rejections = rejected.Count == 0 ? string.Empty : $" Rejected logs: {string.Join("; ", rejected.Select(log => log.Describe()))}.";
+        string why = dropped.InRuleOrder().Any(pair => pair.Key == RowDropReason.MissingTimestamp && pair.Value == rowsRead)
+            ? $" The {nameof(SplitKind.ChronologicalPerUser)} split orders each user's interactions by time, and no row has one: give the logs a time column, or choose another split."
+            : string.Empty;
         throw new NoUsableInteractionsException(
-            $"No interaction is left after {stage}: {rowsRead} rows read, dropped: {(drops.Length == 0 ? "none" : drops)}.{rejections}", rejected);
+            $"No interaction is left after {stage}: {rowsRead} rows read, dropped: {(drops.Length == 0 ? "none" : drops)}.{rejections}{why}", rejected);
     }
 
     private static SortedDictionary<string, string>? CanonicalSchema(IReadOnlyDictionary<string, string>? schema) =>

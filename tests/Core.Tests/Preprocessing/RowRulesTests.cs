@@ -235,6 +235,17 @@ public sealed class RowRulesTests
     }
 
     [Fact]
+    public async Task BuildAsync_ChronologicalSplitOnALogWithoutTimes_ThrowsSayingTheSplitNeedsThem()
+    {
+        PreprocessingOptions options = Options(o => o.Split.Kind = SplitKind.ChronologicalPerUser);
+
+        var error = await Assert.ThrowsAsync<NoUsableInteractionsException>(() => BuildAsync(options, Log("a.parquet", Numeric([1, 1, 2], [1, 2, 3]))));
+
+        Assert.Contains("dropped: MissingTimestamp 3.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("The ChronologicalPerUser split orders each user's interactions by time, and no row has one", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BuildAsync_MissingTimestampWithRandomSplit_KeepsRowWithTimeZero()
     {
         PreprocessedDataset prepared = await BuildAsync(Log("a.parquet", Numeric([1], [1], timestamps: [InteractionBatch.MissingTimestamp])));
