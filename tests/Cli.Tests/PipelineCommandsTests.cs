@@ -79,6 +79,19 @@ public sealed class PipelineCommandsTests : IClassFixture<PipelineCommandsTests.
     }
 
     [Fact]
+    public async Task Demo_TooFewUsersForTheQualityGate_ExitsWithCode1ShowingNoRecommendations()
+    {
+        using var folder = new TempDirectory();
+
+        CliResult result = await CliProcess.RunAsync(folder.FullPath, "demo", "--users", "20");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("was not published, so there are no recommendations to show", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("top 5", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("try: recommender recommend", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Demo_OneUserLeavesNothingToTrainOn_ExitsWithCode2NamingStageWithoutStackTrace()
     {
         using var folder = new TempDirectory();

@@ -47,15 +47,27 @@ internal static class DemoCommand
             using var pipeline = new LocalPipeline(layout, new LocalFileLogSource([log]), preprocessing, trainingOptions, ColumnMapping.AutoDetect, NullLoggerFactory.Instance);
             PipelineRun run = await PipelineRunner.RunAsync(pipeline, layout, control, "demo", topK: 100, evaluationK: 10, cancellationToken).ConfigureAwait(false);
             var files = new Dictionary<string, string>(StringComparer.Ordinal) { ["generatedLog"] = log };
+            bool published = run.Outcome.Result == RunResults.Published;
             if (control.Json)
             {
                 ConsoleOutput.Json(PipelineRunner.ToJson(run, files));
-                return;
+            }
+            else
+            {
+                PipelineRunner.Print(run, files);
+                if (published)
+                {
+                    await PrintSampleUsersAsync(pipeline.Lookup, logOptions, cancellationToken).ConfigureAwait(false);
+                    ConsoleOutput.Out.MarkupLine($"Store: {Markup.Escape(layout.Root)}  (try: recommender recommend --user {SyntheticInteractionLog.UserId(7)})");
+                }
             }
 
-            PipelineRunner.Print(run, files);
-            await PrintSampleUsersAsync(pipeline.Lookup, logOptions, cancellationToken).ConfigureAwait(false);
-            ConsoleOutput.Out.MarkupLine($"Store: {Markup.Escape(layout.Root)}  (try: recommender recommend --user {SyntheticInteractionLog.UserId(7)})");
+            if (!published)
+            {
+                // As `run` ends: a demo whose model the quality gate rejected did not do what it was asked.
+                throw new InvalidOperationException(
+                    $"Demo run {run.Outcome.RunId} was not published, so there are no recommendations to show; a larger --users gives the model more to learn from.");
+            }
         }));
         return command;
     }
