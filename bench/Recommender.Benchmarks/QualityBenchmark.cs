@@ -148,7 +148,7 @@ internal static class QualityBenchmark
 
         bool[] heldOut = InteractionSplitter.HoldOut(columns, outer.UserIds, outer.ItemIds, new SplitOptions());
         (InteractionTable innerTrain, InteractionTable validation) = columns.SplitOff(heldOut);
-        return new CuratedDataset { Version = $"{outer.Version}-inner", UserIds = outer.UserIds, ItemIds = outer.ItemIds, Train = innerTrain, Validation = validation };
+        return new CuratedDataset { Version = $"{outer.Version}-inner", UserIds = outer.UserIds, ItemIds = outer.ItemIds, Train = innerTrain, Validation = validation, SeenOnly = outer.SeenOnly };
     }
 
     private static RecommendationLists Score(FactorSnapshot factors, UserItemSets seen)

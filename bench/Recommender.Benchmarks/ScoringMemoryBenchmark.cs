@@ -110,7 +110,7 @@ internal static class ScoringMemoryBenchmark
         var stopwatch = Stopwatch.StartNew();
         TrainedModel model = await TrainedModel.LoadAsync(store, RunId).ConfigureAwait(false);
         CuratedDataset dataset = await new CuratedDatasetReader(store).ReadAsync(datasetVersion).ConfigureAwait(false);
-        var seen = UserItemSets.FromInteractions([dataset.Train, dataset.Validation], dataset.UserCount, dataset.ItemCount);
+        var seen = UserItemSets.FromInteractions(dataset.AllSeen, dataset.UserCount, dataset.ItemCount);
         long lists = 0;
         using (var scorer = new TopKScorer(model.Factors, seen))
         {

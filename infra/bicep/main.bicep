@@ -91,14 +91,13 @@ param maxParallelCandidates int = 3
 @maxValue(100)
 param keepVersions int = 3
 
-@description('Kind of model to train: auto (on implicit feedback, EASE, iALS, softmax and their blend trained and the best on validation published; on ratings, matrix factorization), softmax, bpr, ease, ials or matrixfactorization (explicit ratings only).')
+@description('Kind of model to train on the implicit feedback this deployment reads: auto (EASE, iALS, softmax and their blend trained, the best on validation published), softmax, bpr, ease or ials.')
 @allowed([
   'auto'
   'softmax'
   'bpr'
   'ease'
   'ials'
-  'matrixfactorization'
 ])
 param trainingKind string = 'auto'
 

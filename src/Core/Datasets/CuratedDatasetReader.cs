@@ -56,6 +56,12 @@ public sealed class CuratedDatasetReader
         InteractionTable seenOnly = manifest.SeenOnlyPairs > 0
             ? await ReadInteractionsAsync(store, version, CuratedDatasetLayout.SeenOnlyFile, userIds.Length, itemIds.Length, cancellationToken).ConfigureAwait(false)
             : InteractionTable.Empty;
+        if (seenOnly.Count != manifest.SeenOnlyPairs)
+        {
+            throw new InvalidCuratedDatasetException(
+                version, CuratedDatasetLayout.SeenOnlyFile, $"it has {seenOnly.Count} rows and the manifest counts {manifest.SeenOnlyPairs} seen-only pairs");
+        }
+
         return new CuratedDataset
         {
             Version = version,

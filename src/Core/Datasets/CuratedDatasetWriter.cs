@@ -7,8 +7,8 @@ using Recommender.Core.Storage;
 namespace Recommender.Core.Datasets;
 
 /// <summary>
-/// Writes a curated dataset to <c>datasets/{version}/</c>: users, items, train and validation as Parquet (in row
-/// groups of bounded size), then <c>manifest.json</c>, whose presence marks the dataset complete. Nothing written
+/// Writes a curated dataset to <c>datasets/{version}/</c>: users, items, train, validation and (when there are any)
+/// the seen-only pairs as Parquet (in row groups of bounded size), then <c>manifest.json</c>, whose presence marks the dataset complete. Nothing written
 /// depends on the clock or on chance, so the same dataset is written as the same bytes.
 /// </summary>
 public sealed class CuratedDatasetWriter

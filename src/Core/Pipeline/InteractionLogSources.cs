@@ -90,7 +90,7 @@ public sealed class ArtifactStoreLogSource(IArtifactStore store, string prefix =
     {
         await foreach (ArtifactInfo info in store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
-            if (info.Path.EndsWith(InteractionLogFiles.Extension, StringComparison.OrdinalIgnoreCase) && !InteractionLogFiles.IsSkippedInWalk(info.Path.StartsWith(prefix, StringComparison.Ordinal) ? info.Path[prefix.Length..] : info.Path))
+            if (info.Path.EndsWith(InteractionLogFiles.Extension, StringComparison.OrdinalIgnoreCase) && !InteractionLogFiles.IsSkippedInWalk(info.Path[(prefix.LastIndexOf('/') + 1)..]))
             {
                 yield return new InteractionLogFile(info.Path, info.Size, info.ETag);
             }

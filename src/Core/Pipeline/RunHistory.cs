@@ -42,6 +42,9 @@ public sealed record RunRecord
 
     /// <summary>The automatic model choice's leaderboard, when the run chose its model kind.</summary>
     public IReadOnlyList<LeaderboardEntry>? Leaderboard { get; init; }
+
+    /// <summary>The training overrides the run was asked for with (<c>POST /api/runs</c>), or null for the app's own settings.</summary>
+    public TrainingOverrides? Overrides { get; init; }
 }
 
 /// <summary>How a run ended, as both hosts (the orchestration and the CLI's sequential pipeline) record it.</summary>
@@ -77,6 +80,7 @@ public sealed record RunEnding(
             Evaluation = Evaluation,
             Preprocessing = Data?.Summary,
             Leaderboard = Leaderboard,
+            Overrides = request.Overrides,
         };
     }
 }
@@ -90,15 +94,17 @@ public sealed class RunHistory(IArtifactStore store)
     /// <summary>
     /// Stores a run's record (replacing an earlier record of the same run). A run whose input was judged (published,
     /// found unchanged, or rejected by the quality gate) also becomes the last settled run, whose input fingerprint
-    /// the triggers compare with before they start another run: the same input would be judged the same way again
-    /// (training is seeded), so a rejected input is not trained again on every upload event or night. A failed or
-    /// interrupted run settles nothing. A run asked for over HTTP trains whatever the marker says.
+    /// the triggers compare with before they start another run: the same input with the same settings would be judged
+    /// the same way again (training is seeded), so a rejected input is not trained again on every upload event or
+    /// night. A rejection settles nothing when the run had overrides (the app's own settings might pass), nor does a
+    /// failed or interrupted run. A run asked for over HTTP trains whatever the marker says.
     /// </summary>
     public async Task WriteAsync(RunRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         await ModelArtifactJson.WriteAsync(store, RecordPath(record.RunId), record, cancellationToken).ConfigureAwait(false);
-        if (record.Result is (RunResults.Published or RunResults.Unchanged or RunResults.Rejected) && record.InputFingerprint is not null)
+        bool settles = record.Result is RunResults.Published or RunResults.Unchanged || record is { Result: RunResults.Rejected, Overrides: null };
+        if (settles && record.InputFingerprint is not null)
         {
             await ModelArtifactJson.WriteAsync(store, PipelinePaths.LastSettled, record, cancellationToken).ConfigureAwait(false);
         }

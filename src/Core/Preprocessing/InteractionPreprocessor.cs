@@ -128,7 +128,7 @@ public sealed class InteractionPreprocessor
         ThrowWhenEmpty(columns, "the k-core filter", rowsRead, dropped, rejected);
 
         (string[] userIds, string[] itemIds, int[] userIndex, int[] itemIndex) = NumberUsersAndItems(columns, rules);
-        InteractionTable seenOnly = SeenOnlyPairs(rules.BelowThresholdPairs, userIndex, itemIndex);
+        InteractionTable seenOnly = SeenOnlyPairs(rules.BelowThresholdPairs, userIndex, itemIndex, columns);
         bool[] heldOut = InteractionSplitter.HoldOut(columns, userIds, itemIds, options.Split);
         int interactions = columns.Count;
         int validationCount = CountHeldOut(heldOut, interactions);
@@ -262,19 +262,32 @@ public sealed class InteractionPreprocessor
     }
 
     /// <summary>
-    /// The pairs rated below the threshold whose user and item are in the dataset (final indices), distinct and sorted:
-    /// a user's low-rated items are no interactions, but they are never recommended to that user either.
+    /// The pairs rated below the threshold only (none of their rows kept) whose user and item are in the dataset, as
+    /// final indices, distinct and sorted: a user's low-rated items are no interactions, but they are never recommended
+    /// to that user either. A pair also rated at or above the threshold is an interaction, in train or validation.
     /// </summary>
-    private static InteractionTable SeenOnlyPairs(List<long> codePairs, int[] userIndex, int[] itemIndex)
+    private static InteractionTable SeenOnlyPairs(List<long> codePairs, int[] userIndex, int[] itemIndex, InteractionColumns kept)
     {
+        if (codePairs.Count == 0)
+        {
+            return InteractionTable.Empty;
+        }
+
+        var interactions = new HashSet<long>(kept.Count);
+        for (int row = 0; row < kept.Count; row++)
+        {
+            interactions.Add(((long)kept.Users[row] << 32) | (uint)kept.Items[row]);
+        }
+
         var pairs = new List<long>(codePairs.Count);
         foreach (long codes in codePairs)
         {
             int user = userIndex[(int)(codes >> 32)];
             int item = itemIndex[(int)(uint)codes];
-            if ((user | item) >= 0)
+            long pair = ((long)user << 32) | (uint)item;
+            if ((user | item) >= 0 && !interactions.Contains(pair))
             {
-                pairs.Add(((long)user << 32) | (uint)item);
+                pairs.Add(pair);
             }
         }
 
@@ -326,8 +339,8 @@ public sealed class InteractionPreprocessor
 
         string drops = string.Join(", ", dropped.InRuleOrder().Where(pair => pair.Value > 0).Select(pair => $"{pair.Key} {pair.Value}"));
         string rejections = rejected.Count == 0 ? string.Empty : $" Rejected logs: {string.Join("; ", rejected.Select(log => log.Describe()))}.";
-        string why = dropped.InRuleOrder().Any(pair => pair.Key == RowDropReason.MissingTimestamp && pair.Value == rowsRead)
-            ? $" The {nameof(SplitKind.ChronologicalPerUser)} split orders each user's interactions by time, and no row has one: give the logs a time column, or choose another split."
+        string why = dropped.InRuleOrder().Any(pair => pair.Key == RowDropReason.MissingTimestamp && pair.Value > 0)
+            ? $" The {nameof(SplitKind.ChronologicalPerUser)} split orders each user's interactions by time, and no row left had one: give the logs a time column, or choose another split."
             : string.Empty;
         throw new NoUsableInteractionsException(
             $"No interaction is left after {stage}: {rowsRead} rows read, dropped: {(drops.Length == 0 ? "none" : drops)}.{rejections}{why}", rejected);

@@ -41,49 +41,40 @@ internal static class InteractionSplitter
             return ChronologicalPerUser(columns, userIds.Count, options);
         }
 
-        double[] draws = options.Draws == SplitDraws.RowOrder
-            ? RowOrderDraws(columns.Count, options.Seed)
+        Func<int, double> drawOf = options.Draws == SplitDraws.RowOrder
+            ? RowOrderDraws(options.Seed)
             : PairDraws(columns, userIds, itemIds, options.Seed);
         int[] rows = columns.Scratch(columns.Count);
         double ratio = options.TrainRatio;
         return options.Kind switch
         {
-            SplitKind.StratifiedPerItem => HoldOutRandomly(columns.Items, columns.Count, itemIds.Count, draws, length => StratifiedTrainCount(length, ratio), rows),
-            SplitKind.StratifiedPerUser => HoldOutRandomly(columns.Users, columns.Count, userIds.Count, draws, length => StratifiedTrainCount(length, ratio), rows),
-            SplitKind.RandomPerUser => HoldOutRandomly(columns.Users, columns.Count, userIds.Count, draws, length => length - HeldOutCount(length, ratio, lastN: null), rows),
+            SplitKind.StratifiedPerItem => HoldOutRandomly(columns.Items, columns.Count, itemIds.Count, drawOf, length => StratifiedTrainCount(length, ratio), rows),
+            SplitKind.StratifiedPerUser => HoldOutRandomly(columns.Users, columns.Count, userIds.Count, drawOf, length => StratifiedTrainCount(length, ratio), rows),
+            SplitKind.RandomPerUser => HoldOutRandomly(columns.Users, columns.Count, userIds.Count, drawOf, length => length - HeldOutCount(length, ratio, lastN: null), rows),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "Unknown split kind."),
         };
     }
 
-    /// <summary>One number in [0, 1) per row, in row order, from NumPy's legacy generator seeded with <paramref name="seed"/>.</summary>
-    private static double[] RowOrderDraws(int count, int seed)
+    /// <summary>The draw of each row, asked for in row order: the next number of NumPy's legacy generator seeded with <paramref name="seed"/>.</summary>
+    private static Func<int, double> RowOrderDraws(int seed)
     {
-        var draws = new double[count];
         var random = new LegacyMersenneTwister((uint)seed);
-        for (int row = 0; row < count; row++)
-        {
-            draws[row] = random.NextDouble();
-        }
-
-        return draws;
+        return _ => random.NextDouble();
     }
 
-    /// <summary>One number in [0, 1) per row from the seed and the row's external user and item ids (<see cref="SplitDraws.PerPair"/>).</summary>
-    private static double[] PairDraws(InteractionColumns columns, IReadOnlyList<string> userIds, IReadOnlyList<string> itemIds, int seed)
+    /// <summary>The draw of each row, in [0, 1), from the seed and the row's external user and item ids (<see cref="SplitDraws.PerPair"/>).</summary>
+    private static Func<int, double> PairDraws(InteractionColumns columns, IReadOnlyList<string> userIds, IReadOnlyList<string> itemIds, int seed)
     {
         ulong[] userKeys = [.. userIds.Select(IdKey)];
         ulong[] itemKeys = [.. itemIds.Select(IdKey)];
         ulong seedKey = Mix((ulong)seed + 0x9E3779B97F4A7C15UL);
-        var draws = new double[columns.Count];
         int[] users = columns.Users;
         int[] items = columns.Items;
-        for (int row = 0; row < draws.Length; row++)
+        return row =>
         {
             ulong key = Mix(seedKey ^ userKeys[users[row]] ^ Mix(itemKeys[items[row]] + 0xD1B54A32D192ED03UL));
-            draws[row] = (key >> 11) * (1.0 / (1UL << 53));
-        }
-
-        return draws;
+            return (key >> 11) * (1.0 / (1UL << 53));
+        };
     }
 
     /// <summary>A 64-bit key of an external id: FNV-1a over its UTF-16 code units, then mixed.</summary>
@@ -139,11 +130,11 @@ internal static class InteractionSplitter
     }
 
     /// <summary>
-    /// Groups the rows and keeps, per group, the rows with the smallest draws (<paramref name="rowDraws"/>, one per
-    /// row, reordered in place) for training: the same rows a full sort by draw followed by a cut would keep, found
-    /// by selection in linear time instead.
+    /// Draws one number per row (<paramref name="drawOf"/>, asked in row order), groups the rows and keeps, per group,
+    /// the rows with the smallest draws for training: the same rows a full sort by draw followed by a cut would keep,
+    /// found by selection in linear time instead.
     /// </summary>
-    private static bool[] HoldOutRandomly(int[] groups, int count, int groupCount, double[] rowDraws, Func<int, int> trainCountOf, int[] rows)
+    private static bool[] HoldOutRandomly(int[] groups, int count, int groupCount, Func<int, double> drawOf, Func<int, int> trainCountOf, int[] rows)
     {
         int[] start = RowGrouping.CountingOffsets(groups, count, groupCount, out _);
         var next = (int[])start.Clone();
@@ -151,7 +142,7 @@ internal static class InteractionSplitter
         for (int row = 0; row < count; row++)
         {
             int position = next[groups[row]]++;
-            draws[position] = rowDraws[row];
+            draws[position] = drawOf(row);
             rows[position] = row;
         }
 

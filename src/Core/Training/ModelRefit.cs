@@ -111,17 +111,18 @@ public static class ModelRefit
         }
 
         RefitPlan plan = PlanFor(source);
-        string? warmStart = plan.FromSourceWeights ? sourceRunId : await SourcesWarmStartAsync(store, source, cancellationToken).ConfigureAwait(false);
+        string? warmStart = plan.FromSourceWeights ? sourceRunId : await SourcesStartAsync(store, source, cancellationToken).ConfigureAwait(false);
         var run = new TrainingRun(plan.RunId, warmStart) { MaxEpochsThisCall = maxEpochsThisCall, RefitOf = sourceRunId };
         return (WithValidationInTrain(data), RefitOptions(source.Options, plan, device), run);
     }
 
     /// <summary>
-    /// The run <paramref name="source"/> warm-started from, while it is still there, finished: a refit that trains from
-    /// scratch repeats its source's training, start included. Its epoch count was chosen for that start: from fresh
-    /// weights, a run that warm-started from a live model and peaked after an epoch or two would come out barely trained.
+    /// Where a refit that repeats <paramref name="source"/>'s training starts: fresh weights (null) when the source
+    /// started from them, else the run it warm-started from, since its epoch count was chosen for that start (from fresh
+    /// weights, a run that warm-started from a live model and peaked after an epoch or two would come out barely
+    /// trained). When that run is gone or unfinished, the source itself, which holds what it learned from it.
     /// </summary>
-    private static async Task<string?> SourcesWarmStartAsync(IArtifactStore store, ModelManifest source, CancellationToken cancellationToken)
+    private static async Task<string?> SourcesStartAsync(IArtifactStore store, ModelManifest source, CancellationToken cancellationToken)
     {
         if (source.WarmStart is not { RunId: { } warmStartRunId })
         {
@@ -129,7 +130,7 @@ public static class ModelRefit
         }
 
         ModelManifest? from = await TrainedModel.ReadManifestAsync(store, warmStartRunId, cancellationToken).ConfigureAwait(false);
-        return from?.Status is TrainingStatus.Completed or TrainingStatus.EarlyStopped ? warmStartRunId : null;
+        return from?.Status is TrainingStatus.Completed or TrainingStatus.EarlyStopped ? warmStartRunId : source.RunId;
     }
 
     /// <summary>

@@ -94,6 +94,20 @@ public sealed class RefitTests : IAsyncLifetime, IDisposable
         Assert.Equal(gated.BestEpoch, refit.Epochs.Count);
     }
 
+    [Fact]
+    public async Task PrepareAsync_RunWhoseWarmStartIsGone_RefitStartsFromTheRunItself()
+    {
+        using Pipeline pipeline = CreatePipeline(refit: true);
+        await pipeline.RunAndReadRefitAsync("first");
+        (_, ModelManifest gated, _) = await pipeline.RunAndReadRefitAsync("second");
+        await pipeline.Store.DeleteUnderAsync(ModelArtifactPaths.Run("first"));
+        CuratedDataset data = await new CuratedDatasetReader(pipeline.Store).ReadAsync(gated.DatasetVersion);
+
+        (_, _, TrainingRun run) = await ModelRefit.PrepareAsync(pipeline.Store, data, "second", maxEpochsThisCall: 0);
+
+        Assert.Equal("second", run.WarmStartRunId);
+    }
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(2, 2)]

@@ -122,8 +122,9 @@ public sealed class RowRulesTests
     public async Task BuildAsync_RatingThreshold_KeepsLowRatedPairsOfTheDatasetsUsersAndItemsAsSeenOnly()
     {
         PreprocessingOptions options = Options(o => o.RatingThreshold = 4);
-        // User 1 liked item 10 and disliked 20 (twice); user 2 the other way round; user 3 disliked item 30 only.
-        InteractionBatch ratings = Numeric([1, 1, 1, 2, 2, 3], [10, 20, 20, 20, 10, 30], values: [5f, 2f, 1f, 5f, 1f, 1f]);
+        // User 1 liked item 10 and disliked 20 (twice); user 2 liked 20, disliked 10 and disliked 30; user 3 disliked
+        // 30 only; user 2 then rated 30 again, higher: that pair is an interaction, not seen-only.
+        InteractionBatch ratings = Numeric([1, 1, 1, 2, 2, 2, 3, 2], [10, 20, 20, 20, 10, 30, 30, 30], values: [5f, 2f, 1f, 5f, 1f, 1f, 1f, 5f]);
 
         PreprocessedDataset prepared = await BuildAsync(options, Log("a.parquet", ratings));
 
@@ -242,7 +243,7 @@ public sealed class RowRulesTests
         var error = await Assert.ThrowsAsync<NoUsableInteractionsException>(() => BuildAsync(options, Log("a.parquet", Numeric([1, 1, 2], [1, 2, 3]))));
 
         Assert.Contains("dropped: MissingTimestamp 3.", error.Message, StringComparison.Ordinal);
-        Assert.Contains("The ChronologicalPerUser split orders each user's interactions by time, and no row has one", error.Message, StringComparison.Ordinal);
+        Assert.Contains("The ChronologicalPerUser split orders each user's interactions by time, and no row left had one", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

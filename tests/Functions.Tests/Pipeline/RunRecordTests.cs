@@ -113,6 +113,24 @@ public sealed class RunRecordTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Triggers_InputRejectedInARunWithOverrides_IsTrainedAgainWithTheAppsOwnSettings()
+    {
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(
+            azurite, settings: new Dictionary<string, string?> { ["Recommender:Pipeline:MinNdcgVersusPopularity"] = "100", ["Recommender:Training:Epochs"] = "2" });
+        var starter = host.Services.GetRequiredService<PipelineStarter>();
+        await host.UploadLogAsync("day-1.parquet");
+        StartResult asked = await starter.StartAsync(host.Client, "http", new TrainingOverrides { Epochs = 1 }, onlyIfInputChanged: false, CancellationToken.None);
+        PipelineOutcome rejected = (await host.WaitAsync()).ReadOutputAs<PipelineOutcome>()!;
+
+        StartResult nightly = await starter.StartAsync(host.Client, "timer", null, onlyIfInputChanged: true, CancellationToken.None);
+        await host.WaitAsync();
+
+        Assert.Equal((StartOutcome.Started, RunResults.Rejected), (asked.Outcome, rejected.Result));
+        Assert.Equal(new TrainingOverrides { Epochs = 1 }, (await host.Services.GetRequiredService<RunHistory>().GetAsync(rejected.RunId))!.Overrides);
+        Assert.Equal(StartOutcome.Started, nightly.Outcome);
+    }
+
+    [Fact]
     public void RunIdOf_RunScheduledButNotStarted_IsItsInputsRunId()
     {
         var request = new PipelineRunRequest("20261207-000000-a1b2c3", "test", PipelineRunSettings.From(new PipelineOptions()));
