@@ -197,13 +197,7 @@ public sealed class RecommendationFileTests : IDisposable
     public async Task TruthFileReadAsync_RowsWithEmptyIds_AreSkippedAndCounted()
     {
         string truth = Path.Combine(_folder, "truth.parquet");
-        using (var connection = new DuckDBConnection("Data Source=:memory:"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"COPY (SELECT * FROM (VALUES (1, 10), (NULL, 11), (3, NULL)) t(user_id, item_id)) TO '{truth}' (FORMAT PARQUET)";
-            command.ExecuteNonQuery();
-        }
+        CopyWithDuckDb("SELECT * FROM (VALUES (1, 10), (NULL, 11), (3, NULL)) t(user_id, item_id)", truth);
 
         var table = await TruthFile.ReadAsync(truth);
 
@@ -219,17 +213,21 @@ public sealed class RecommendationFileTests : IDisposable
     public async Task TruthFileReadAsync_NoUsableRow_ThrowsNamingTheFile(string query, string reason)
     {
         string truth = Path.Combine(_folder, "empty-truth.parquet");
-        using (var connection = new DuckDBConnection("Data Source=:memory:"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"COPY ({query}) TO '{truth}' (FORMAT PARQUET)";
-            command.ExecuteNonQuery();
-        }
+        CopyWithDuckDb(query, truth);
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => TruthFile.ReadAsync(truth));
 
         Assert.Equal($"{truth} {reason}", error.Message[..(truth.Length + 1 + reason.Length)]);
+    }
+
+    /// <summary>Writes the rows of <paramref name="query"/> to <paramref name="path"/> as Parquet, with DuckDB's writer.</summary>
+    private static void CopyWithDuckDb(string query, string path)
+    {
+        using var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"COPY ({query}) TO '{path}' (FORMAT PARQUET)";
+        command.ExecuteNonQuery();
     }
 
     private static void WriteWithDuckDb<TRow>(string path, string columns, IEnumerable<TRow> rows)
@@ -240,11 +238,7 @@ public sealed class RecommendationFileTests : IDisposable
         var names = columns.Split(',').Select(column => column.Trim().Split(' ')[0]);
         var types = columns.Split(',').Select(column => column.Trim().Split(' ')[1]).ToArray();
         var casts = names.Select((name, index) => $"CAST({name} AS {types[index]}) AS {name}");
-        using var connection = new DuckDBConnection("Data Source=:memory:");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"COPY (SELECT {string.Join(", ", casts)} FROM (VALUES {string.Join(", ", values)}) t({string.Join(", ", names)})) TO '{path}' (FORMAT PARQUET)";
-        command.ExecuteNonQuery();
+        CopyWithDuckDb($"SELECT {string.Join(", ", casts)} FROM (VALUES {string.Join(", ", values)}) t({string.Join(", ", names)})", path);
     }
 
     private static string Literal(object? value) => value switch
