@@ -159,7 +159,7 @@ public sealed class InteractionLog : IAsyncDisposable
         }
         catch (Exception ex) when (InteractionLogReader.IsDecodingFailure(ex))
         {
-            throw new InvalidInteractionLogException(Source, field.Name, $"row group {rowGroup} cannot be read: {ex.Message}", ex);
+            throw new InvalidInteractionLogException(Source, field.Name, $"row group {rowGroup} cannot be read: {InteractionLogReader.DescribeDecodingFailure(ex)}", ex);
         }
     }
 }

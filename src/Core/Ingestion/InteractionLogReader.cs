@@ -96,6 +96,19 @@ public sealed partial class InteractionLogReader
         exception is not (OperationCanceledException or OutOfMemoryException or InvalidInteractionLogException
             or ObjectDisposedException or System.Diagnostics.UnreachableException);
 
+    /// <summary>
+    /// What a decoding failure says to a person: the decoder's message without its final period (the reason is part of
+    /// a longer sentence), or, for the exceptions a decoder throws when it runs past damaged data with a message that
+    /// says nothing of the data (an index out of range, a null, a bad cast), that the data is damaged, with the
+    /// exception's name instead of its message.
+    /// </summary>
+    internal static string DescribeDecodingFailure(Exception exception) => exception switch
+    {
+        IndexOutOfRangeException or NullReferenceException or InvalidCastException
+            => $"its data is damaged or not what the file's metadata says ({exception.GetType().Name} while decoding)",
+        _ => exception.Message.TrimEnd().TrimEnd('.'),
+    };
+
     private async IAsyncEnumerable<InteractionBatch> ReadBatchesAsync(
         Stream stream, string source, ColumnMapping mapping, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -121,7 +134,7 @@ public sealed partial class InteractionLogReader
         }
         catch (Exception ex) when (IsDecodingFailure(ex))
         {
-            throw new InvalidInteractionLogException(source, null, $"the Parquet footer cannot be read: {ex.Message}", ex);
+            throw new InvalidInteractionLogException(source, null, $"the Parquet footer cannot be read: {DescribeDecodingFailure(ex)}", ex);
         }
 
         try
@@ -223,7 +236,7 @@ public sealed partial class InteractionLogReader
         }
         catch (Exception ex) when (IsDecodingFailure(ex))
         {
-            throw new InvalidInteractionLogException(source, field.Name, $"cannot be read to detect its timestamp unit: {ex.Message}", ex);
+            throw new InvalidInteractionLogException(source, field.Name, $"cannot be read to detect its timestamp unit: {DescribeDecodingFailure(ex)}", ex);
         }
 
         return (EpochTimestamps.Detect(largest ?? 0), true);

@@ -208,4 +208,14 @@ public sealed class InvalidInteractionLogTests : IDisposable
         Assert.Equal("ts", error.Field);
         Assert.Contains("does not fit a timestamp in seconds", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("index", "its data is damaged or not what the file's metadata says (IndexOutOfRangeException while decoding)")]
+    [InlineData("message", "unexpected data type 15")]
+    public void DescribeDecodingFailure_SaysWhatTheDataIsNotWhatTheDecoderTripped(string kind, string described)
+    {
+        Exception failure = kind == "index" ? new IndexOutOfRangeException() : new InvalidDataException("unexpected data type 15.");
+
+        Assert.Equal(described, InteractionLogReader.DescribeDecodingFailure(failure));
+    }
 }
