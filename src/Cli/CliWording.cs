@@ -36,6 +36,8 @@ internal static partial class CliWording
         });
         message = NoColumn().Replace(message, match =>
             $"no {match.Groups["role"].Value} column: {match.Groups["middle"].Value}name it with {OptionOf(match.Groups["role"].Value)}");
+        message = UsedAs().Replace(message, match =>
+            $"but {OptionOf(match.Groups["role"].Value)} names it as the {match.Groups["role"].Value}");
         message = NamedButMissing().Replace(message, match =>
             $"{OptionOf(match.Groups["role"].Value)} names this column as the {match.Groups["role"].Value}, but");
         return message.Replace("the mapping uses this column for both", "the --…-column options use this column for both", StringComparison.Ordinal);
@@ -49,6 +51,9 @@ internal static partial class CliWording
 
     [GeneratedRegex(@"no (?<role>user id|item id|rating/weight|event type|timestamp) column: (?<middle>.*?)name it in the column mapping")]
     private static partial Regex NoColumn();
+
+    [GeneratedRegex(@"but the mapping uses it as the (?<role>user id|item id|rating/weight|event type|timestamp)")]
+    private static partial Regex UsedAs();
 
     [GeneratedRegex(@"the mapping names this column as the (?<role>user id|item id|rating/weight|event type|timestamp), but")]
     private static partial Regex NamedButMissing();

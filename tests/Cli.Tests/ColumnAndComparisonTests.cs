@@ -57,6 +57,18 @@ public sealed class ColumnAndComparisonTests : IDisposable
     }
 
     [Fact]
+    public async Task Preprocess_ValueColumnIsTheItemColumn_SaysTheOptionTookIt()
+    {
+        string log = _folder.Combine("log.parquet");
+        await InteractionLogs.WriteAsync(log, ("user_id", [1, 2]), ("item_id", [3, 4]));
+
+        CliResult result = await CliProcess.RunAsync(_folder.FullPath, "preprocess", "--input", log, "--value-column", "item_id");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("no item id column: item_id is named like one, but --value-column names it as the rating/weight (name another column with --item-column)", result.Error.ReplaceLineEndings(" "), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Preprocess_Columns_AreListedForEveryRole()
     {
         string log = _folder.Combine("log.parquet");

@@ -300,13 +300,20 @@ internal static class ColumnResolver
     private static Field? Detect(IReadOnlyList<Field> fields, InteractionRole role, Dictionary<Field, InteractionRole> used, string source, List<string> skipped)
     {
         Field? nested = null;
+        Field? claimed = null;
         foreach (string known in KnownNames[role])
         {
             string wanted = NormalizeName(known);
             foreach (Field field in fields)
             {
-                if (used.ContainsKey(field) || NormalizeName(field.Name) != wanted)
+                if (NormalizeName(field.Name) != wanted)
                 {
+                    continue;
+                }
+
+                if (used.ContainsKey(field))
+                {
+                    claimed ??= field;
                     continue;
                 }
 
@@ -335,6 +342,13 @@ internal static class ColumnResolver
         {
             throw new InvalidInteractionLogException(source, nested.Name,
                 $"is a nested column ({DescribeType(nested)}); the {Describe(role)} must be a flat column");
+        }
+
+        if (claimed is not null)
+        {
+            // The column that would have been found serves another role the mapping gave it.
+            throw new InvalidInteractionLogException(source, null,
+                $"no {Describe(role)} column: {claimed.Name} is named like one, but the mapping uses it as the {Describe(used[claimed])} (name another column in the mapping)");
         }
 
         throw new InvalidInteractionLogException(source, null,

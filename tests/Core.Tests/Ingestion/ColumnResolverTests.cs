@@ -70,6 +70,18 @@ public sealed class ColumnResolverTests
     }
 
     [Fact]
+    public void Resolve_TheOnlyItemColumnMappedAsTheValue_SaysTheMappingTookIt()
+    {
+        var schema = new ParquetSchema(new DataField<int>("user_id"), new DataField<int>("item_id"), new DataField<int>("rating"));
+
+        var error = Assert.Throws<InvalidInteractionLogException>(() => ColumnResolver.Resolve(schema, new ColumnMapping { ValueColumn = "item_id" }, "log.parquet"));
+
+        Assert.Equal(
+            "log.parquet: no item id column: item_id is named like one, but the mapping uses it as the rating/weight (name another column in the mapping)",
+            error.Message);
+    }
+
+    [Fact]
     public void Resolve_NoOptionalColumns_LeavesThemNull()
     {
         var schema = new ParquetSchema(new DataField<int>("user_id"), new DataField<int>("item_id"));
