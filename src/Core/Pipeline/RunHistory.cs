@@ -121,21 +121,25 @@ public sealed class RunHistory(IArtifactStore store)
     public Task<RunRecord?> GetLastSettledAsync(CancellationToken cancellationToken = default) =>
         ReadAsync(PipelinePaths.LastSettled, cancellationToken);
 
-    /// <summary>Every recorded run, newest first.</summary>
+    /// <summary>
+    /// Every recorded run, newest first: in descending order of run id, which starts with the run's start time
+    /// (<see cref="PipelinePaths.NewRunId"/>). Only the listing is read up front; each record is read as the caller
+    /// gets to it, so a caller that wants the newest hundred reads a hundred records, however many runs there were.
+    /// </summary>
     public async IAsyncEnumerable<RunRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var records = new List<RunRecord>();
+        var paths = new List<string>();
         await foreach (ArtifactInfo info in store.ListAsync("runs/", cancellationToken).ConfigureAwait(false))
         {
-            if (await ReadAsync(info.Path, cancellationToken).ConfigureAwait(false) is { } record)
-            {
-                records.Add(record);
-            }
+            paths.Add(info.Path);
         }
 
-        foreach (RunRecord record in records.OrderByDescending(r => r.StartedAt))
+        foreach (string path in paths.Order(StringComparer.Ordinal).Reverse())
         {
-            yield return record;
+            if (await ReadAsync(path, cancellationToken).ConfigureAwait(false) is { } record)
+            {
+                yield return record;
+            }
         }
     }
 
