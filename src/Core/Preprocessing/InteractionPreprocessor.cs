@@ -268,48 +268,36 @@ public sealed class InteractionPreprocessor
     /// </summary>
     private static InteractionTable SeenOnlyPairs(List<long> codePairs, int[] userIndex, int[] itemIndex, InteractionColumns kept)
     {
-        if (codePairs.Count == 0)
-        {
-            return InteractionTable.Empty;
-        }
-
-        var interactions = new HashSet<long>(kept.Count);
-        for (int row = 0; row < kept.Count; row++)
-        {
-            interactions.Add(((long)kept.Users[row] << 32) | (uint)kept.Items[row]);
-        }
-
-        var pairs = new List<long>(codePairs.Count);
+        // The set holds the candidates only, so its size follows the low-rated rows, not every interaction kept.
+        var candidates = new HashSet<long>(codePairs.Count);
         foreach (long codes in codePairs)
         {
             int user = userIndex[(int)(codes >> 32)];
             int item = itemIndex[(int)(uint)codes];
-            long pair = ((long)user << 32) | (uint)item;
-            if ((user | item) >= 0 && !interactions.Contains(pair))
+            if ((user | item) >= 0)
             {
-                pairs.Add(pair);
+                candidates.Add(PairKey(user, item));
             }
         }
 
-        pairs.Sort();
-        int distinct = 0;
-        for (int i = 0; i < pairs.Count; i++)
+        for (int row = 0; row < kept.Count && candidates.Count > 0; row++)
         {
-            if (i == 0 || pairs[i] != pairs[i - 1])
-            {
-                pairs[distinct++] = pairs[i];
-            }
+            candidates.Remove(PairKey(kept.Users[row], kept.Items[row]));
         }
 
-        var users = new int[distinct];
-        var items = new int[distinct];
-        for (int i = 0; i < distinct; i++)
+        long[] pairs = [.. candidates];
+        Array.Sort(pairs);
+        var users = new int[pairs.Length];
+        var items = new int[pairs.Length];
+        for (int i = 0; i < pairs.Length; i++)
         {
             users[i] = (int)(pairs[i] >> 32);
             items[i] = (int)(uint)pairs[i];
         }
 
-        return new InteractionTable(users, items, new float[distinct], new long[distinct]);
+        return new InteractionTable(users, items, new float[pairs.Length], new long[pairs.Length]);
+
+        static long PairKey(int user, int item) => ((long)user << 32) | (uint)item;
     }
 
     private static (string[] UserIds, string[] ItemIds, int[] UserIndex, int[] ItemIndex) NumberUsersAndItems(InteractionColumns columns, InteractionRowRules rules)
