@@ -53,7 +53,7 @@ internal sealed class TrainingArguments
     /// <summary>Refuses, before any work, a model that cannot train on the feedback the logs will be read as.</summary>
     public static void EnsureFitsFeedback(TrainingOptions training, PreprocessingOptions preprocessing)
     {
-        if (training.Kind == ModelKind.MatrixFactorization && preprocessing.Feedback != FeedbackKind.Explicit)
+        if (ModelKindFeedback.CannotTrainOn(training.Kind, preprocessing.Feedback == FeedbackKind.Explicit))
         {
             throw new ArgumentException("--model MatrixFactorization trains on explicit ratings: add --explicit, or choose Bpr or Softmax for implicit feedback.");
         }

@@ -68,7 +68,7 @@ public sealed class ModelTrainer
         TorchRuntime.ConfigureNativeAllocator();
         options = options.Resolve(data.IsExplicit);
         ModelKind kind = options.Kind;
-        if (kind == ModelKind.MatrixFactorization && !data.IsExplicit)
+        if (ModelKindFeedback.CannotTrainOn(kind, data.IsExplicit))
         {
             throw new ArgumentException($"Matrix factorization trains on explicit ratings, and dataset '{data.Version}' is implicit feedback; choose Bpr or Softmax.", nameof(options));
         }

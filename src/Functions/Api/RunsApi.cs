@@ -40,8 +40,8 @@ public sealed class RunsApi(PipelineStarter starter, RunHistory history, IOption
             return problem;
         }
 
-        if (overrides?.Kind is { } kind && ModelKindNames.TryParse(kind, out ModelKind parsed) && parsed == ModelKind.MatrixFactorization
-            && preprocessing.Value.Feedback != FeedbackKind.Explicit)
+        if (overrides?.Kind is { } kind && ModelKindNames.TryParse(kind, out ModelKind parsed)
+            && ModelKindFeedback.CannotTrainOn(parsed, preprocessing.Value.Feedback == FeedbackKind.Explicit))
         {
             // Found here, not after preprocessing and four retries of a training that cannot start.
             return ApiValidation.Problem(
