@@ -209,7 +209,11 @@ public sealed class TrainingPipelineTests(AzuriteFixture azurite)
         await host.WaitAsync();
 
         var accepted = Assert.IsType<AcceptedResult>(first);
-        Assert.Contains("/api/runs/", accepted.Location, StringComparison.Ordinal);
+        // Relative: the worker sees the host's forwarding address, not the one the caller used.
+        JsonElement body = JsonSerializer.SerializeToElement(accepted.Value);
+        string runId = body.GetProperty("runId").GetString()!;
+        Assert.Equal($"/api/runs/{Uri.EscapeDataString(runId)}", accepted.Location);
+        Assert.Equal(accepted.Location, body.GetProperty("statusUrl").GetString());
         var conflict = Assert.IsType<ConflictObjectResult>(second);
         Assert.Equal(409, conflict.StatusCode);
         var problem = Assert.IsType<ProblemDetails>(conflict.Value);
@@ -237,7 +241,7 @@ public sealed class TrainingPipelineTests(AzuriteFixture azurite)
         var context = new DefaultHttpContext();
         context.Request.Method = method;
         context.Request.Scheme = "http";
-        context.Request.Host = new HostString("localhost", 7071);
+        context.Request.Host = new HostString("127.0.0.1", 43517); // the worker's own address, where the host forwards requests
         context.Request.Path = path;
         context.Request.QueryString = new QueryString(query);
         if (body is not null)
