@@ -1,3 +1,5 @@
+using Azure.Core.Serialization;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -50,6 +52,7 @@ public static class RecommenderServiceExtensions
         AddValidated<TrainingOptions>(services, configuration, TrainingOptions.SectionName);
         AddValidated<TrainingHostOptions>(services, configuration, TrainingHostOptions.SectionName);
 
+        services.Configure<WorkerOptions>(worker => worker.Serializer = new JsonObjectSerializer(DurablePayloadJson.Options));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.AddSingleton<IArtifactStore>(sp => sp.GetRequiredService<StorageClients>().CreateArtifactStore());
