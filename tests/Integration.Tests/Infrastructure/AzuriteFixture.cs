@@ -14,7 +14,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
 {
     // Azurite's published development account; it only opens the local emulator.
     private const string DevelopmentAccount = "devstoreaccount1";
-    private const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    /// <summary>The well-known key of Azurite's development account.</summary>
+    public const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private Process? _process;
     private string _dataFolder = string.Empty;
