@@ -109,13 +109,6 @@ param trainingDimension int = 64
 @minValue(0)
 param trainingEpochs int = 0
 
-@description('Where training runs without enableGpuTraining: Inline (in the activity) or Process (a child process of the host).')
-@allowed([
-  'Inline'
-  'Process'
-])
-param trainingHost string = 'Inline'
-
 @description('Longest a training job execution may run, hh:mm:ss.')
 param trainingTimeout string = '02:00:00'
 
@@ -318,7 +311,9 @@ var pipelineSettings = {
   Recommender__Training__Kind: trainingKind
   Recommender__Training__Dimension: string(trainingDimension)
   Recommender__Training__Device: enableGpuTraining ? 'cuda' : 'cpu'
-  Recommender__TrainingHost__Kind: enableGpuTraining ? 'ContainerJob' : trainingHost
+  // Without the GPU job, training runs in the activity: the Process host runs the CLI beside the app, which the
+  // deployed package does not carry.
+  Recommender__TrainingHost__Kind: enableGpuTraining ? 'ContainerJob' : 'Inline'
 }
 
 var containerJobSettings = enableGpuTraining
