@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Recommender.Core.Lookup;
+using Recommender.Core.Preprocessing;
 using Spectre.Console;
 
 namespace Recommender.Cli.Commands;
@@ -17,6 +18,11 @@ internal static class RecommendCommand
         var command = new Command("recommend", "Show a user's recommendations from the published lookup table.") { store, user, k, json };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
+            if (ExternalIdRule.Problem(parse.GetValue(user)) is { } reason)
+            {
+                throw new ArgumentException($"--user {reason}: preprocessing drops such ids, so no list can be stored for one.");
+            }
+
             var layout = new StoreLayout(parse.GetValue(store));
             if (!File.Exists(layout.LookupDatabase))
             {

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Recommender.Core.Preprocessing;
 
 namespace Recommender.Functions.Api;
 
@@ -9,25 +10,10 @@ namespace Recommender.Functions.Api;
 internal static class ApiValidation
 {
     /// <summary>A 400 when <paramref name="value"/> is empty, too long or holds control characters; otherwise null.</summary>
-    public static IActionResult? ValidateId(string? value, string name, int maxLength)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return Problem(StatusCodes.Status400BadRequest, $"Invalid {name}", $"'{name}' is required.");
-        }
-
-        if (value.Length > maxLength)
-        {
-            return Problem(StatusCodes.Status400BadRequest, $"Invalid {name}", $"'{name}' is longer than {maxLength} characters.");
-        }
-
-        if (value.Any(char.IsControl))
-        {
-            return Problem(StatusCodes.Status400BadRequest, $"Invalid {name}", $"'{name}' contains control characters.");
-        }
-
-        return null;
-    }
+    public static IActionResult? ValidateId(string? value, string name, int maxLength) =>
+        ExternalIdRule.Problem(value, maxLength) is { } reason
+            ? Problem(StatusCodes.Status400BadRequest, $"Invalid {name}", $"'{name}' {reason}.")
+            : null;
 
     /// <summary>Reads an optional integer query parameter within [min, max].</summary>
     public static bool TryReadInt(IQueryCollection query, string name, int defaultValue, int min, int max, out int value, [NotNullWhen(false)] out IActionResult? problem)

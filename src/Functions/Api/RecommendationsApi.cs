@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Recommender.Core.Lookup;
+using Recommender.Core.Preprocessing;
 
 namespace Recommender.Functions.Api;
 
@@ -15,7 +16,7 @@ public sealed class RecommendationsApi(ILookupStore lookup)
     public const int MaxK = 1_000;
 
     /// <summary>Longest user id accepted.</summary>
-    public const int MaxUserIdLength = 1_024;
+    public const int MaxUserIdLength = ExternalIdRule.DefaultMaxLength;
 
     /// <summary>Returns the user's top-k items with scores and the model version that produced them.</summary>
     [Function(nameof(GetRecommendations))]
