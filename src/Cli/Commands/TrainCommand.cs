@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Recommender.Core.Datasets;
+using Recommender.Core.Models;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
@@ -57,6 +58,7 @@ internal static class TrainCommand
                 RefitOf = parse.GetValue(refitOf),
                 Candidate = parse.GetValue(candidate),
             };
+            await CheckWarmStartAsync(stage, artifacts, input, options, cancellationToken).ConfigureAwait(false);
             TrainStageOutput output = await stage.RunAsync(input, EpochLines.Create(string.Empty), cancellationToken).ConfigureAwait(false);
             if ((await TrainedModel.ReadManifestAsync(artifacts, output.RunId, cancellationToken).ConfigureAwait(false))?.FellBackToCpu == true)
             {
@@ -66,6 +68,27 @@ internal static class TrainCommand
             Console.Out.WriteLine(TrainingCommandLine.FormatOutput(output));
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Refuses a <c>--warm-start</c> run that does not exist, and says so when one exists but cannot seed this run (another
+    /// kind or dimension, or unfinished): the run then trains from scratch, as a pipeline run does when its live model is
+    /// of another kind. With the automatic choice each candidate decides for itself, so nothing is said.
+    /// </summary>
+    private static async Task CheckWarmStartAsync(TrainStage stage, IArtifactStore artifacts, TrainStageInput input, TrainingOptions options, CancellationToken cancellationToken)
+    {
+        if (input.WarmStartRunId is not { } source)
+        {
+            return;
+        }
+
+        ModelManifest? manifest = await TrainedModel.ReadManifestAsync(artifacts, source, cancellationToken).ConfigureAwait(false)
+            ?? throw new ArgumentException($"--warm-start {source}: there is no such run in this store.");
+        if (options.Kind != ModelKind.Auto && await stage.WarmStartForAsync(input, cancellationToken).ConfigureAwait(false) is null)
+        {
+            ConsoleOutput.Error.MarkupLineInterpolated(
+                $"[yellow]--warm-start {source} is not used: it is a {manifest.Kind} run of dimension {manifest.Dimension} ({manifest.Status}); this run trains {options.Kind} of dimension {options.Dimension}, from scratch.[/]");
+        }
     }
 
     /// <summary>Throws an input error naming <c>--dataset</c> and where it was looked for when the store has no such dataset.</summary>
