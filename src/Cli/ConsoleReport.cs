@@ -26,6 +26,8 @@ namespace Recommender.Cli;
 /// <param name="Columns">Column used for each role (user, item, value, eventType, timestamp), with its type.</param>
 /// <param name="Rejected">Logs rejected whole, with the reason.</param>
 /// <param name="Skipped">Columns named like a role but skipped (nested), with the log they are in.</param>
+/// <param name="EventWeightsUnmatched">Configured event weights whose type no row had.</param>
+/// <param name="EventTypesUnweighted">Event types of the rows without a configured weight (when weights are configured).</param>
 internal sealed record PreprocessingView(
     string DatasetVersion,
     long RowsRead,
@@ -40,7 +42,9 @@ internal sealed record PreprocessingView(
     int ValidationInteractions,
     IReadOnlyDictionary<string, string> Columns,
     IReadOnlyList<string> Rejected,
-    IReadOnlyList<string> Skipped)
+    IReadOnlyList<string> Skipped,
+    IReadOnlyList<string> EventWeightsUnmatched,
+    IReadOnlyList<string> EventTypesUnweighted)
 {
     /// <summary>The roles of a log's columns, in the order they are printed, with the option that names each.</summary>
     public static readonly (string Role, string Label, string Option)[] Roles =
@@ -69,7 +73,9 @@ internal sealed record PreprocessingView(
             result.ValidationInteractions,
             ColumnsOf(result.Sources),
             [.. result.RejectedLogs.Select(rejected => CliWording.ForOptions(rejected.Describe()))],
-            SkippedOf(result.Sources));
+            SkippedOf(result.Sources),
+            result.EventWeightsUnmatched,
+            result.EventTypesUnweighted);
     }
 
     public static PreprocessingView From(PreprocessingSummary summary, DatasetManifest manifest)
@@ -90,7 +96,9 @@ internal sealed record PreprocessingView(
             manifest.Split.ValidationInteractions,
             ColumnsOf(manifest.Sources),
             [.. summary.Files.Where(file => file.Status == InputLogSummary.RejectedStatus).Select(file => CliWording.ForOptions(file.Reason ?? file.Source))],
-            SkippedOf(manifest.Sources));
+            SkippedOf(manifest.Sources),
+            summary.EventWeightsUnmatched,
+            summary.EventTypesUnweighted);
     }
 
     /// <summary>What a dropped-row rule means here, naming the value column for the rules about values.</summary>
@@ -160,6 +168,15 @@ internal static class ConsoleReport
         foreach (string rejected in view.Rejected)
         {
             ConsoleOutput.Error.MarkupLine($"[yellow]rejected:[/] {Markup.Escape(rejected)}");
+        }
+
+        if (view.EventWeightsUnmatched.Count > 0)
+        {
+            string unweighted = view.EventTypesUnweighted.Count == 0
+                ? string.Empty
+                : $"; the logs' event types without a weight: {string.Join(", ", view.EventTypesUnweighted)} (weighted 1, as every event type without a weight is)";
+            ConsoleOutput.Error.MarkupLine(
+                $"[yellow]note:[/] --event-weight {Markup.Escape(string.Join(", ", view.EventWeightsUnmatched))} matched no row{Markup.Escape(unweighted)}.");
         }
 
         if (manifestPath is not null)

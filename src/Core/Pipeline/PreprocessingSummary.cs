@@ -44,6 +44,12 @@ public sealed record PreprocessingSummary
     /// <summary>Interactions in the dataset.</summary>
     public required int Interactions { get; init; }
 
+    /// <summary>Configured event weights whose event type no row had (a misspelt type, or logs without event types).</summary>
+    public IReadOnlyList<string> EventWeightsUnmatched { get; init; } = [];
+
+    /// <summary>Event types of the rows without a configured weight, when weights are configured (at most <see cref="PreprocessingResult.MaxEventTypesListed"/>).</summary>
+    public IReadOnlyList<string> EventTypesUnweighted { get; init; } = [];
+
     /// <summary>Summarizes a preprocessing result.</summary>
     public static PreprocessingSummary From(PreprocessingResult result)
     {
@@ -67,6 +73,8 @@ public sealed record PreprocessingSummary
             Users = result.Users,
             Items = result.Items,
             Interactions = result.Interactions,
+            EventWeightsUnmatched = result.EventWeightsUnmatched,
+            EventTypesUnweighted = result.EventTypesUnweighted,
         };
     }
 }

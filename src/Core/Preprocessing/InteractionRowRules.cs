@@ -15,6 +15,7 @@ internal sealed class InteractionRowRules
     private readonly bool _dropUnknownEventTypes;
     private readonly float _defaultEventWeight;
     private readonly bool _timestampRequired;
+    private readonly HashSet<string> _eventTypesSeen = new(StringComparer.OrdinalIgnoreCase);
     private int[] _userCodes = new int[4096];
     private int[] _itemCodes = new int[4096];
 
@@ -40,6 +41,15 @@ internal sealed class InteractionRowRules
     public ExternalIdVocabulary Items { get; }
 
     public InteractionColumns Columns { get; } = new();
+
+    /// <summary>Most distinct event types <see cref="EventTypesSeen"/> remembers (a column mapped as event type by mistake may hold millions).</summary>
+    public const int MaxEventTypesSeen = 1_000;
+
+    /// <summary>
+    /// The distinct event types of the rows read while event weights are configured (names compared case-insensitively,
+    /// up to <see cref="MaxEventTypesSeen"/>): what tells a weight that matched no row, a misspelt type, from the others.
+    /// </summary>
+    public IReadOnlyCollection<string> EventTypesSeen => _eventTypesSeen;
 
     /// <summary>The (user code, item code) of each row dropped for a rating below the threshold, packed as user &lt;&lt; 32 | item.</summary>
     public List<long> BelowThresholdPairs { get; } = [];
@@ -80,7 +90,7 @@ internal sealed class InteractionRowRules
         long[]? timestamps = batch.TimestampsMicros;
         bool thresholded = _ratingThreshold.HasValue;
         float threshold = _ratingThreshold.GetValueOrDefault();
-        EventTypeWeights? eventTypeWeights = eventTypes is null ? null : new EventTypeWeights(_eventWeights!);
+        EventTypeWeights? eventTypeWeights = eventTypes is null ? null : new EventTypeWeights(_eventWeights!, _eventTypesSeen);
 
         for (int row = 0; row < count; row++)
         {
@@ -202,7 +212,7 @@ internal sealed class InteractionRowRules
     /// The weights of a batch's event types, remembered by reference: readers give each distinct event type of a batch
     /// one shared string, so a handful of strings repeat on every row and each is looked up once.
     /// </summary>
-    private sealed class EventTypeWeights(Dictionary<string, float> weights)
+    private sealed class EventTypeWeights(Dictionary<string, float> weights, HashSet<string> seen)
     {
         private const int Remembered = 8;
         private readonly string?[] _types = new string?[Remembered];
@@ -223,6 +233,11 @@ internal sealed class InteractionRowRules
             }
 
             bool known = weights.TryGetValue(eventType, out weight);
+            if (seen.Count < MaxEventTypesSeen)
+            {
+                seen.Add(eventType);
+            }
+
             if (_count < Remembered)
             {
                 (_types[_count], _weights[_count], _known[_count]) = (eventType, weight, known);

@@ -48,6 +48,15 @@ public sealed record PreprocessingResult
 
     /// <summary>Logs that went into the dataset, with their rows read and kept.</summary>
     public IReadOnlyList<ManifestSource> Sources { get; init; } = [];
+
+    /// <summary>Configured event weights whose event type no row had (a misspelt type, or logs without event types).</summary>
+    public IReadOnlyList<string> EventWeightsUnmatched { get; init; } = [];
+
+    /// <summary>Event types of the rows that have no configured weight (given the default weight, or dropped), when event weights are configured; at most <see cref="MaxEventTypesListed"/>.</summary>
+    public IReadOnlyList<string> EventTypesUnweighted { get; init; } = [];
+
+    /// <summary>Most event types <see cref="EventTypesUnweighted"/> lists.</summary>
+    public const int MaxEventTypesListed = 20;
 }
 
 /// <summary>A log that could not be used; none of its rows are in the dataset, and the log itself is left as it is.</summary>

@@ -172,6 +172,32 @@ public sealed class RowRulesTests
     }
 
     [Fact]
+    public async Task BuildAsync_MisspeltEventWeight_NamesTheWeightNoRowMatchedAndTheTypesLeftUnweighted()
+    {
+        PreprocessingOptions options = Options(o =>
+        {
+            o.EventWeights = new() { ["view"] = 1, ["purchse"] = 50 };
+            o.UnknownEventTypes = UnknownEventTypePolicy.UseDefaultWeight;
+        });
+
+        PreprocessedDataset prepared = await BuildAsync(options, Log("a.parquet", Numeric([1, 2, 3], [1, 1, 1], eventTypes: ["View", "purchase", "purchase"])));
+
+        Assert.Equal(["purchse"], prepared.Result.EventWeightsUnmatched);
+        Assert.Equal(["purchase"], prepared.Result.EventTypesUnweighted);
+    }
+
+    [Fact]
+    public async Task BuildAsync_EveryEventWeightMatched_ReportsNothingUnmatched()
+    {
+        PreprocessingOptions options = Options(o => o.EventWeights = new() { ["view"] = 1, ["click"] = 2 });
+
+        PreprocessedDataset prepared = await BuildAsync(options, Log("a.parquet", Numeric([1, 2], [1, 1], eventTypes: ["view", "CLICK"])));
+
+        Assert.Empty(prepared.Result.EventWeightsUnmatched);
+        Assert.Empty(prepared.Result.EventTypesUnweighted);
+    }
+
+    [Fact]
     public async Task BuildAsync_UnknownEventTypeWithDropPolicy_DropsAndCounts()
     {
         PreprocessingOptions options = Options(o => o.EventWeights = new() { ["view"] = 1 });
