@@ -67,6 +67,66 @@ public sealed class PipelineCommandsTests : IClassFixture<PipelineCommandsTests.
         Assert.Matches(@"precision@10\s*│\s*1\.0000", evaluate.Output);
     }
 
+    [Theory]
+    [InlineData("", "--user is empty")]
+    [InlineData("user\t7", "--user contains control characters")]
+    public async Task Recommend_IdNoUserCanHave_ExitsWithCode2InsteadOfShowingTheFallback(string id, string message)
+    {
+        CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, "recommend", "--user", id);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("fallback", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Recommend_IdLongerThanPreprocessingKeeps_ExitsWithCode2()
+    {
+        CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, "recommend", "--user", new string('u', 1_025));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--user is longer than 1,024 characters", result.Error.ReplaceLineEndings(string.Empty), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Train_WarmStartRunThatDoesNotExist_ExitsWithCode2NamingIt()
+    {
+        CliResult result = await CliProcess.RunAsync(
+            _demo.Folder.FullPath, "train", "--dataset", DemoDataset(), "--run-id", "warm-missing", "--warm-start", "nope", "--model", "Ials", "--epochs", "1");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--warm-start nope: there is no such run in this store.", result.Error.ReplaceLineEndings(" "), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_demo.Folder.Combine(".recommender", "artifacts", "models", "warm-missing")));
+    }
+
+    [Fact]
+    public async Task Train_WarmStartRunOfAnotherKind_SaysItTrainsFromScratch()
+    {
+        string published = Regex.Match(_demo.Result.Output, @"published\S* version (\S+)").Groups[1].Value;
+
+        CliResult result = await CliProcess.RunAsync(
+            _demo.Folder.FullPath, "train", "--dataset", DemoDataset(), "--run-id", "warm-other-kind", "--warm-start", published, "--model", "Ials", "--epochs", "1");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Matches($@"--warm-start {Regex.Escape(published)} is not used: it is a \w+ run of dimension \d+ \(\w+\); this run trains Ials of dimension \d+, from scratch\.", result.Error.ReplaceLineEndings(" "));
+    }
+
+    [Fact]
+    public async Task Preprocess_MisspeltEventWeight_SaysNoRowMatchedItAndWhichTypesWentUnweighted()
+    {
+        string log = Assert.Single(Directory.GetFiles(_demo.Folder.Combine(".recommender", "inputs"), "*.parquet"));
+        using var output = new TempDirectory();
+
+        CliResult result = await CliProcess.RunAsync(
+            output.FullPath, "preprocess", "--input", log, "--event-weight", "view=1", "--event-weight", "purchse=5", "--out", output.Combine("out"));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains(
+            "note: --event-weight purchse matched no row; the logs' event types without a weight: click, purchase (weighted 1, as every event type without a weight is).",
+            result.Error.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal),
+            StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Recommend_WithoutAStore_ExitsWithCode2AndSaysWhatToRun()
     {
@@ -225,6 +285,10 @@ public sealed class PipelineCommandsTests : IClassFixture<PipelineCommandsTests.
     }
 
     /// <summary>One small demo run shared by the tests of this class.</summary>
+    /// <summary>The dataset version the demo preprocessed (its store holds one).</summary>
+    private string DemoDataset() =>
+        Path.GetFileName(Assert.Single(Directory.GetDirectories(_demo.Folder.Combine(".recommender", "artifacts", "datasets"))));
+
     public sealed class DemoRun : IAsyncLifetime, IDisposable
     {
         public TempDirectory Folder { get; } = new();

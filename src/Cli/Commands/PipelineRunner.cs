@@ -143,7 +143,7 @@ internal static class PipelineRunner
         string verdict = outcome.Result switch
         {
             RunResults.Published => $"[green]published[/] version {Markup.Escape(outcome.RunId)}{Markup.Escape(refit)}",
-            RunResults.Rejected => $"[yellow]not published[/]: {Markup.Escape(evaluation?.Reason ?? "quality gate")}",
+            RunResults.Rejected => $"[yellow]not published[/]: {Markup.Escape(evaluation?.Reason.TrimEnd('.') ?? "quality gate")}",
             _ => Markup.Escape(outcome.Result),
         };
         ConsoleOutput.Out.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Run {Markup.Escape(outcome.RunId)}: {verdict} in {run.Seconds:F1} s"));

@@ -125,10 +125,13 @@ public static class QualityGate
 
         if (evaluation.GateHigherIsBetter)
         {
+            // A model that only ties popularity has not beaten it (on a tiny log both rank the same few items); a factor of 0
+            // turns the check off.
             double popularityFloor = popularity * settings.MinNdcgVersusPopularity;
-            if (model < popularityFloor)
+            if (settings.MinNdcgVersusPopularity > 0 && model <= popularityFloor)
             {
-                return (false, FormattableString.Invariant($"{metric} {model:F4} is below {settings.MinNdcgVersusPopularity:F2} x popularity's {popularity:F4}."));
+                string how = model < popularityFloor ? "is below" : "does not beat";
+                return (false, FormattableString.Invariant($"{metric} {model:F4} {how} {settings.MinNdcgVersusPopularity:F2} x popularity's {popularity:F4}."));
             }
 
             if (live is { } l && model < l * (1 - settings.MaxRegressionVersusLive))

@@ -29,6 +29,28 @@ public sealed class QualityGateTests
     }
 
     [Fact]
+    public void Decide_RankingModelOnlyTyingPopularity_FailsSayingItDoesNotBeatIt()
+    {
+        // What a log of a handful of rows gives: both rank the same few items.
+        var evaluation = new ModelEvaluation(10, Metrics(("ndcg@10", 0.7753)), Metrics(("ndcg@10", 0.7753)), null);
+
+        (bool passed, string reason) = QualityGate.Decide(evaluation, Settings);
+
+        Assert.False(passed);
+        Assert.Equal("ndcg@10 0.7753 does not beat 1.00 x popularity's 0.7753.", reason);
+    }
+
+    [Fact]
+    public void Decide_FactorZero_PassesAModelTyingPopularity()
+    {
+        var evaluation = new ModelEvaluation(10, Metrics(("ndcg@10", 0.20)), Metrics(("ndcg@10", 0.20)), null);
+
+        (bool passed, string reason) = QualityGate.Decide(evaluation, PipelineRunSettings.From(new PipelineOptions { MinNdcgVersusPopularity = 0 }));
+
+        Assert.True(passed, reason);
+    }
+
+    [Fact]
     public void Decide_RatingModelWithLowerRmseThanItemMeansButLowerNdcgThanPopularity_Passes()
     {
         var evaluation = new ModelEvaluation(10, Metrics(("ndcg@10", 0.12), ("rmse", 0.92)), Metrics(("ndcg@10", 0.25), ("rmse", 1.03)), null, GatesOnRatings: true);
