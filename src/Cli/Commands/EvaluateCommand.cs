@@ -27,7 +27,7 @@ internal static class EvaluateCommand
             FileArguments.RequireParquet(predictionsPath, "--predictions");
             RecommendationFileEvaluation result = await RecommendationFileEvaluator.EvaluateAsync(
                 truthPath, predictionsPath, parse.GetValue(k) ?? 10, cancellationToken).ConfigureAwait(false);
-            string? capped = result.Ranking.K < result.RequestedK
+            string? capped = parse.GetValue(k) is not null && result.Ranking.K < result.RequestedK
                 ? string.Create(CultureInfo.InvariantCulture, $"--k {result.RequestedK:N0} is more than the {result.Ranking.K:N0} items of both files: measured at K = {result.Ranking.K:N0}")
                 : null;
             if (parse.GetValue(json))
@@ -41,7 +41,7 @@ internal static class EvaluateCommand
                     rating = result.Rating is { } r ? new { pairs = r.Count, rmse = ConsoleReport.Finite(r.Rmse), mae = ConsoleReport.Finite(r.Mae) } : null,
                     ratingNotShown = result.RatingNotShown,
                     truth = new { file = truthPath, rows = result.TruthRows, users = result.TruthUsers },
-                    predictions = new { file = predictionsPath, rows = result.PredictionRows, users = result.PredictionUsers },
+                    predictions = new { file = predictionsPath, rows = result.PredictionRows, users = result.PredictionUsers, orderedBy = result.PredictionOrder },
                 });
                 return;
             }
@@ -69,7 +69,8 @@ internal static class EvaluateCommand
                 ConsoleOutput.Out.MarkupLine($"No RMSE/MAE: {Markup.Escape(why)}.");
             }
 
-            ConsoleOutput.Out.MarkupLine($"Truth: {ConsoleReport.N(result.TruthRows)} rows, {ConsoleReport.N(result.TruthUsers)} users; predictions: {ConsoleReport.N(result.PredictionRows)} rows, {ConsoleReport.N(result.PredictionUsers)} users");
+            ConsoleOutput.Out.MarkupLine(
+                $"Truth: {ConsoleReport.N(result.TruthRows)} rows, {ConsoleReport.N(result.TruthUsers)} users; predictions: {ConsoleReport.N(result.PredictionRows)} rows, {ConsoleReport.N(result.PredictionUsers)} users, each user's ranked by {Markup.Escape(result.PredictionOrder)}");
         }));
         return command;
     }

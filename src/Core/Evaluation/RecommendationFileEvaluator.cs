@@ -27,6 +27,9 @@ public sealed record RecommendationFileEvaluation(
 
     /// <summary>Why <see cref="Rating"/> is null (no ratings in the truth, ranking scores rather than ratings, no shared pair), or null when it is not.</summary>
     public string? RatingNotShown { get; init; }
+
+    /// <summary>How each user's predictions were ordered: "column 'rank'", "column 'score', highest first", or "file order" when the file has neither.</summary>
+    public string PredictionOrder { get; init; } = "file order";
 }
 
 /// <summary>
@@ -58,6 +61,13 @@ public static class RecommendationFileEvaluator
         var truthItems = Encode(truth.ItemIds, items);
         var predictedUsers = Encode(predictions.UserIds, users);
         var predictedItems = Encode(predictions.ItemIds, items);
+
+        if (!predictedUsers.Intersect(truthUsers).Any())
+        {
+            throw new InvalidDataException(
+                $"No user of '{predictionsPath}' is in '{truthPath}' ({predictions.UserIds.Distinct(StringComparer.Ordinal).Count():N0} and {truth.UserIds.Distinct(StringComparer.Ordinal).Count():N0} distinct user ids): "
+                + "their user ids do not match, so there is nothing to measure.");
+        }
 
         var relevant = UserItemSets.FromInteractions(
             new Datasets.InteractionTable(truthUsers, truthItems, new float[truthUsers.Length], new long[truthUsers.Length]),
@@ -95,6 +105,9 @@ public static class RecommendationFileEvaluator
         {
             RequestedK = k,
             RatingNotShown = ratingNotShown,
+            PredictionOrder = predictions.RankColumn is { } rank ? $"column '{rank}'"
+                : predictions.ScoreColumn is { } score ? $"column '{score}', highest first"
+                : "file order",
         };
     }
 
@@ -234,7 +247,7 @@ public static class RecommendationFileEvaluator
         }
 
         bool ratings = scoreField is not null && ParquetColumns.Find(reader.Schema, ParquetColumns.PredictedRatingNames)?.Name == scoreField.Name;
-        return new PredictionTable([.. users], [.. items], ranks?.ToArray(), scores?.ToArray(), scoreField?.Name, ratings);
+        return new PredictionTable([.. users], [.. items], ranks?.ToArray(), scores?.ToArray(), rankField?.Name, scoreField?.Name, ratings);
     }
 
     private static int[] Encode(string[] ids, Vocabulary vocabulary)
@@ -251,7 +264,7 @@ public static class RecommendationFileEvaluator
     private static int OrderNaNLast(double left, double right) =>
         double.IsNaN(left) ? (double.IsNaN(right) ? 0 : 1) : double.IsNaN(right) ? -1 : left.CompareTo(right);
 
-    private sealed record PredictionTable(string[] UserIds, string[] ItemIds, double[]? Ranks, double[]? Scores, string? ScoreColumn, bool ScoresAreRatings);
+    private sealed record PredictionTable(string[] UserIds, string[] ItemIds, double[]? Ranks, double[]? Scores, string? RankColumn, string? ScoreColumn, bool ScoresAreRatings);
 
     /// <summary>Dense indices for external ids, in order of first appearance; ids compare ordinally.</summary>
     private sealed class Vocabulary

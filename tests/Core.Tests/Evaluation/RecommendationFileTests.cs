@@ -135,6 +135,48 @@ public sealed class RecommendationFileTests : IDisposable
     }
 
     [Fact]
+    public async Task EvaluateAsync_PredictionsWithoutRankOrScore_RanksEachUsersRowsInFileOrderAndSaysSo()
+    {
+        string truth = Path.Combine(_folder, "truth.parquet");
+        string predictions = Path.Combine(_folder, "predictions.parquet");
+        WriteWithDuckDb(truth, "user_id VARCHAR, item_id VARCHAR", [("u", "second")]);
+        WriteWithDuckDb(predictions, "user_id VARCHAR, item_id VARCHAR", [("u", "first"), ("u", "second")]);
+
+        var result = await RecommendationFileEvaluator.EvaluateAsync(truth, predictions, 2);
+
+        Assert.Equal("file order", result.PredictionOrder);
+        Assert.Equal(1 / Math.Log2(3), result.Ranking.Ndcg, 1e-12);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_PredictionsWithRankAndScore_NamesTheRankColumnAsTheOrder()
+    {
+        string truth = Path.Combine(_folder, "truth.parquet");
+        string predictions = Path.Combine(_folder, "predictions.parquet");
+        WriteWithDuckDb(truth, "user_id VARCHAR, item_id VARCHAR", [("u", "x")]);
+        WriteWithDuckDb(predictions, "user_id VARCHAR, rank INTEGER, item_id VARCHAR, score FLOAT", [("u", 1, "x", 0.5f)]);
+
+        var result = await RecommendationFileEvaluator.EvaluateAsync(truth, predictions, 1);
+
+        Assert.Equal("column 'rank'", result.PredictionOrder);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_NoUserInBothFiles_ThrowsSayingTheIdsDoNotMatch()
+    {
+        string truth = Path.Combine(_folder, "truth.parquet");
+        string predictions = Path.Combine(_folder, "predictions.parquet");
+        WriteWithDuckDb(truth, "user_id VARCHAR, item_id VARCHAR", [("u1", "x"), ("u2", "y")]);
+        WriteWithDuckDb(predictions, "user_id VARCHAR, rank INTEGER, item_id VARCHAR", [("user-1", 1, "x")]);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => RecommendationFileEvaluator.EvaluateAsync(truth, predictions, 10));
+
+        Assert.Equal(
+            $"No user of '{predictions}' is in '{truth}' (1 and 2 distinct user ids): their user ids do not match, so there is nothing to measure.",
+            error.Message);
+    }
+
+    [Fact]
     public async Task EvaluateAsync_PredictionsWithoutItemColumn_ThrowsNamingFileAndColumns()
     {
         string truth = Path.Combine(_folder, "truth.parquet");
