@@ -27,6 +27,12 @@ public sealed class SqliteLookupStore : ILookupStore, IDisposable
     private readonly SemaphoreSlim _initialization = new(1, 1);
     private volatile bool _initialized;
 
+    /// <summary>SQLite's SQLITE_NOTADB: the file is not a database.</summary>
+    private const int NotADatabase = 26;
+
+    /// <summary>SQLite's SQLITE_CORRUPT: the database's pages are damaged.</summary>
+    private const int Corrupt = 11;
+
     /// <summary>Opens (creating when missing) the lookup database at <paramref name="databasePath"/>.</summary>
     /// <param name="databasePath">Path of the SQLite file; its folder is created when missing.</param>
     /// <param name="timeProvider">Clock for version creation times; the system clock when null.</param>
@@ -340,6 +346,13 @@ public sealed class SqliteLookupStore : ILookupStore, IDisposable
 
             await ExecuteAsync(connection, null, "PRAGMA synchronous = NORMAL", cancellationToken).ConfigureAwait(false);
             return connection;
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is NotADatabase or Corrupt)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidDataException(
+                $"The lookup table '{Path.GetFullPath(DatabasePath)}' is not a readable SQLite database ({ex.Message.TrimEnd('.')}). Move it away and run the pipeline again: it writes a new one.",
+                ex);
         }
         catch
         {

@@ -37,6 +37,20 @@ public sealed class SqliteLookupStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task GetAsync_FileThatIsNotADatabase_ThrowsNamingTheFileAndLeavesItAsItIs()
+    {
+        string path = Path.Combine(_folder, "damaged.db");
+        byte[] content = [.. Enumerable.Range(0, 8192).Select(i => (byte)(i * 31))];
+        await File.WriteAllBytesAsync(path, content);
+        using var store = new SqliteLookupStore(path);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => store.GetAsync("u1"));
+
+        Assert.Contains($"The lookup table '{path}' is not a readable SQLite database", error.Message, StringComparison.Ordinal);
+        Assert.Equal(content, await File.ReadAllBytesAsync(path));
+    }
+
+    [Fact]
     public async Task GetAsync_BeforePublish_ReturnsNullUnlessTheVersionIsNamed()
     {
         await _store.WriteAsync("v1", [List("u1", "v1", 2)]);
