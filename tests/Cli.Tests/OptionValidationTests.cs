@@ -84,6 +84,22 @@ public sealed class OptionValidationTests
     }
 
     [Fact]
+    public async Task Preprocess_OutNamesAFile_ExitsWithCode2NamingOutBeforeReadingAnyLog()
+    {
+        using var folder = new TempDirectory();
+        string existing = folder.Combine("existing.parquet");
+        await File.WriteAllTextAsync(existing, "kept as it is");
+        string log = folder.Combine("log.parquet");
+        await InteractionLogs.WriteAsync(log, ("user_id", [1, 2]), ("item_id", [1, 1]));
+
+        CliResult result = await CliProcess.RunAsync(folder.FullPath, "preprocess", "--input", log, "--out", existing);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--out {existing} is a file; --out names the folder that datasets/{{version}}/ is written into.", Unwrapped(result.Error), StringComparison.Ordinal);
+        Assert.Equal("kept as it is", await File.ReadAllTextAsync(existing));
+    }
+
+    [Fact]
     public async Task Run_NotANumber_ExitsWithCode2SayingWhatTheOptionExpects()
     {
         using var folder = new TempDirectory();

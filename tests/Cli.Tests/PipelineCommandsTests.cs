@@ -128,6 +128,24 @@ public sealed class PipelineCommandsTests : IClassFixture<PipelineCommandsTests.
     }
 
     [Fact]
+    public async Task Export_OutNotNamedParquet_WritesParquetAndSaysSo()
+    {
+        string path = _demo.Folder.Combine("recs.csv");
+
+        CliResult result = await CliProcess.RunAsync(_demo.Folder.FullPath, "export", "--out", path);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("the file is Parquet whatever its name says", result.Error.ReplaceLineEndings(" "), StringComparison.Ordinal);
+        byte[] head = new byte[4];
+        await using (FileStream file = File.OpenRead(path))
+        {
+            await file.ReadExactlyAsync(head);
+        }
+
+        Assert.Equal("PAR1"u8.ToArray(), head);
+    }
+
+    [Fact]
     public async Task Recommend_WithoutAStore_ExitsWithCode2AndSaysWhatToRun()
     {
         using var empty = new TempDirectory();
@@ -172,7 +190,7 @@ public sealed class PipelineCommandsTests : IClassFixture<PipelineCommandsTests.
         Assert.True(_demo.Result.ExitCode == 0, _demo.Result.Error);
         Assert.Matches(@"Rows read\s*│\s*[0-9,]+", _demo.Result.Output);
         Assert.Contains("Columns: user = user_id BYTE_ARRAY STRING (detected); item = item_id INT64 (detected)", _demo.Result.Output, StringComparison.Ordinal);
-        Assert.Matches(@"Metrics at K = 10 over the [0-9,]+ users with held-out interactions; 100 items per user", _demo.Result.Output);
+        Assert.Matches(@"Metrics at K = 10 over the [0-9,]+ users with held-out interactions; up to 100 items per user", _demo.Result.Output);
         Assert.Contains("picked the model (and a blend's weights) on these same held-out interactions, so the figures lean optimistic", _demo.Result.Output, StringComparison.Ordinal);
         Assert.Matches(@"Generated log: .*demo-interactions-600-42\.parquet", _demo.Result.Output);
         Match report = Regex.Match(_demo.Result.Output, @"Report: (.*report\.html)");

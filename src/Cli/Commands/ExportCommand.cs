@@ -22,6 +22,11 @@ internal static class ExportCommand
         {
             var layout = new StoreLayout(parse.GetValue(store));
             string path = FileArguments.RequireWritableFile(parse.GetValue(output)!, "--out");
+            if (!path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
+            {
+                ConsoleOutput.Error.MarkupLine($"[yellow]note:[/] --out {Markup.Escape(parse.GetValue(output)!)}: the file is Parquet whatever its name says.");
+            }
+
             if (layout.Contains(path))
             {
                 throw new ArgumentException($"--out {parse.GetValue(output)} is inside the store {layout.Root}; write the export outside it.");

@@ -129,7 +129,7 @@ internal static class PipelineRunner
             ConsoleReport.Metrics(evaluation);
             ConsoleOutput.Out.MarkupLine(Markup.Escape(string.Create(
                 CultureInfo.InvariantCulture,
-                $"Metrics at K = {run.EvaluationK} over the {MetricUsers(evaluation):N0} users with held-out interactions; {run.TopK} items per user in the lookup table.")));
+                $"Metrics at K = {run.EvaluationK} over the {MetricUsers(evaluation):N0} users with held-out interactions; up to {Math.Min(run.TopK, run.Preprocessing?.Items ?? run.TopK)} items per user in the lookup table.")));
             if (outcome.Leaderboard is { Count: > 0 })
             {
                 ConsoleOutput.Out.MarkupLine(Markup.Escape(

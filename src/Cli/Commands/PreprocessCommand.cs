@@ -26,6 +26,11 @@ internal static class PreprocessCommand
             IReadOnlyList<string> files = InteractionLogFiles.Expand(parse.GetValue(inputs)!);
             ColumnMapping mapping = arguments.Mapping(parse);
             await ColumnOptionCheck.EnsureNamedColumnsExistAsync(files, mapping, cancellationToken).ConfigureAwait(false);
+            if (parse.GetValue(output) is { } folder && File.Exists(folder))
+            {
+                throw new ArgumentException($"--out {folder} is a file; --out names the folder that datasets/{{version}}/ is written into.");
+            }
+
             var artifacts = new LocalArtifactStore(parse.GetValue(output) ?? layout.Artifacts);
             var source = new LocalFileLogSource(files);
             PreprocessingResult result = await ConsoleProgress.ReadLogsAsync(

@@ -38,8 +38,8 @@ internal sealed class TrainingArguments
 
     private readonly Option<bool> _noRefit = new("--no-refit")
     {
-        Description = "Publish the model trained on train only. By default, once validation has chosen the epoch count and the quality gate passed, "
-            + "the model is trained again on train + validation for that many epochs (softmax: continued from its best epoch for a quarter of them) and that refit is published.",
+        Description = "Keep the model trained on train only (run and demo publish it). By default, once validation has chosen the epoch count (and, in run and demo, the quality gate passed), "
+            + "the model is trained again on train + validation for that many epochs (softmax: continued from its best epoch for a quarter of them), and that refit is what run and demo publish.",
     };
 
     public void AddTo(Command command)
