@@ -5,6 +5,22 @@ namespace Recommender.Cli;
 /// <summary>Versions of the store's lookup table as the commands name them.</summary>
 internal static class LookupVersions
 {
+    /// <summary>The store's lookup table; throws <see cref="FileNotFoundException"/> (exit 2) saying what to run when the store has none.</summary>
+    public static SqliteLookupStore OpenExisting(StoreLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        if (!File.Exists(layout.LookupDatabase))
+        {
+            throw new FileNotFoundException($"No lookup table in {layout.Root}; run 'recommender run' or 'recommender demo' first.");
+        }
+
+        return new SqliteLookupStore(layout.LookupDatabase);
+    }
+
+    /// <summary>The input error (exit 2) of a store whose lookup table has no published version yet.</summary>
+    public static ArgumentException NothingPublished(StoreLayout layout) =>
+        new($"Nothing is published in {layout.Root} yet: run 'recommender run' (a run the quality gate rejects publishes nothing).");
+
     /// <summary>Throws <see cref="ArgumentException"/> (exit 2) listing the published versions when <paramref name="version"/> is not one of them.</summary>
     public static async Task RequirePublishedAsync(ILookupStore lookup, string version, StoreLayout layout, CancellationToken cancellationToken)
     {

@@ -21,6 +21,8 @@ internal static partial class RecommenderCommandLine
             EvaluateCommand.Create(),
             RecommendCommand.Create(),
             ExportCommand.Create(),
+            VersionsCommand.CreateList(),
+            VersionsCommand.CreateActivate(),
         };
         OptionRules.Apply(root);
         return root;

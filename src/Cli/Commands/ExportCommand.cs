@@ -36,15 +36,11 @@ internal static class ExportCommand
             {
                 throw new ArgumentException($"--out {parse.GetValue(output)} exists; pass --force to overwrite it, or name another file.");
             }
-            if (!File.Exists(layout.LookupDatabase))
-            {
-                throw new FileNotFoundException($"No lookup table in {layout.Root}; run 'recommender run' or 'recommender demo' first.");
-            }
 
-            using var lookup = new SqliteLookupStore(layout.LookupDatabase);
+            using SqliteLookupStore lookup = LookupVersions.OpenExisting(layout);
             string chosen = parse.GetValue(version)
                 ?? await lookup.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException("No version has been published yet.");
+                ?? throw LookupVersions.NothingPublished(layout);
             await LookupVersions.RequirePublishedAsync(lookup, chosen, layout, cancellationToken).ConfigureAwait(false);
             RecommendationIdTypes idTypes = await IdTypesAsync(layout, chosen, cancellationToken).ConfigureAwait(false);
             long rows = await RecommendationFile.WriteAsync(path, lookup.ReadAllAsync(chosen, cancellationToken), idTypes, cancellationToken).ConfigureAwait(false);

@@ -24,18 +24,14 @@ internal static class RecommendCommand
             }
 
             var layout = new StoreLayout(parse.GetValue(store));
-            if (!File.Exists(layout.LookupDatabase))
-            {
-                throw new FileNotFoundException($"No lookup table in {layout.Root}; run 'recommender run' or 'recommender demo' first.");
-            }
 
             int count = parse.GetValue(k);
-            using var lookup = new SqliteLookupStore(layout.LookupDatabase);
+            using SqliteLookupStore lookup = LookupVersions.OpenExisting(layout);
             string userId = parse.GetValue(user)!;
             UserRecommendations? list = await lookup.GetAsync(userId, cancellationToken: cancellationToken).ConfigureAwait(false);
             bool fallback = list is null;
             list ??= await lookup.GetFallbackAsync(cancellationToken: cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException("No version has been published yet.");
+                ?? throw LookupVersions.NothingPublished(layout);
             if (count > list.ItemIds.Count)
             {
                 ConsoleOutput.Error.MarkupLine(
