@@ -26,6 +26,18 @@ public sealed class StoreLockTests : IDisposable
     }
 
     [Fact]
+    public async Task Train_StoreHeldByARun_ExitsWith75BeforeWritingAnything()
+    {
+        using FileStream held = Hold(_folder.Combine(".recommender", "store.lock"), runId: "20260101-000000-abcdef");
+
+        CliResult result = await CliProcess.RunAsync(_folder.FullPath, "train", "--dataset", "d", "--run-id", "r");
+
+        Assert.Equal(75, result.ExitCode);
+        Assert.Contains("in use by run 20260101-000000-abcdef", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_folder.Combine(".recommender", "artifacts")), "the store was written to");
+    }
+
+    [Fact]
     public async Task Demo_WithWaitWhileTheStoreIsHeld_StartsOnceItIsReleased()
     {
         FileStream held = Hold(_folder.Combine(".recommender", "store.lock"), runId: "20260101-000000-abcdef");

@@ -37,8 +37,9 @@ internal static class TrainCommand
         };
         var evaluationK = CommonOptions.EvaluationK("Cut-off of the validation NDCG.");
         var maxEpochs = CheckedOption.Number("--max-epochs-this-call", "Stop after this many epochs (0: train to the end); the run resumes later. Default 0.", 0, int.MaxValue);
+        var wait = CommonOptions.Wait();
         var training = new TrainingArguments();
-        var command = new Command("train", "Train (or resume) a model on a curated dataset, checkpointing every epoch.") { store, dataset, runId, warmStart, refitOf, candidate, evaluationK, maxEpochs };
+        var command = new Command("train", "Train (or resume) a model on a curated dataset, checkpointing every epoch.") { store, dataset, runId, warmStart, refitOf, candidate, evaluationK, maxEpochs, wait };
         training.AddTo(command);
 
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
@@ -46,7 +47,14 @@ internal static class TrainCommand
             TrainingOptions options = training.Options(parse, TrainingDefaultsFromEnvironment());
             string id = parse.GetValue(runId)!;
             TrainingRun.ValidateRunId(id, "--run-id");
-            IArtifactStore artifacts = (IArtifactStore?)ArtifactsFromEnvironment() ?? new LocalArtifactStore(new StoreLayout(parse.GetValue(store)).Artifacts);
+            BlobArtifactStore? blobs = ArtifactsFromEnvironment();
+            var layout = new StoreLayout(parse.GetValue(store));
+
+            // A local store has one writer at a time, as for `run`; on Blob storage the app's orchestration is that writer.
+            await using StoreLock? storeLock = blobs is null
+                ? await StoreLock.AcquireAsync(layout, "train", parse.GetValue(wait), cancellationToken).ConfigureAwait(false)
+                : null;
+            IArtifactStore artifacts = (IArtifactStore?)blobs ?? new LocalArtifactStore(layout.Artifacts);
 
             // The train stage itself, so a host that trains in a child process or a job gets what the app's own
             // training gets: the automatic choice (kind Auto), the refit, the warm-start check.
