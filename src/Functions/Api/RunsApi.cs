@@ -64,7 +64,7 @@ public sealed class RunsApi(PipelineStarter starter, RunHistory history, IOption
 
         // Relative to this request's own path: the host forwards each request to the worker's own local address, so the
         // scheme and host the worker sees are not the ones the caller used (and the route prefix comes along as it is).
-        string statusUrl = $"{request.PathBase}{request.Path.Value?.TrimEnd('/')}/{Uri.EscapeDataString(result.RunId!)}";
+        string statusUrl = $"{request.PathBase.Add(request.Path).ToUriComponent().TrimEnd('/')}/{Uri.EscapeDataString(result.RunId!)}";
         return new AcceptedResult(statusUrl, new { runId = result.RunId, statusUrl });
     }
 

@@ -16,6 +16,7 @@ using Recommender.Core.Storage;
 using Recommender.Core.Training;
 using Recommender.Core.TrainingHosts;
 using Azure.Identity;
+using Recommender.Functions.Api;
 using Recommender.Functions.Pipeline;
 
 namespace Recommender.Functions.Hosting;
@@ -53,6 +54,7 @@ public static class RecommenderServiceExtensions
         AddValidated<TrainingHostOptions>(services, configuration, TrainingHostOptions.SectionName);
 
         services.Configure<WorkerOptions>(worker => worker.Serializer = new JsonObjectSerializer(DurablePayloadJson.Options));
+        services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(json => json.JsonSerializerOptions.Converters.Add(new NonFiniteAsNullConverter()));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.AddSingleton<IArtifactStore>(sp => sp.GetRequiredService<StorageClients>().CreateArtifactStore());

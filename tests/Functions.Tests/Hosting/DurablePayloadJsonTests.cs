@@ -1,14 +1,19 @@
 using Azure.Core.Serialization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Recommender.Core.Pipeline;
+using Recommender.Functions.Api;
 using Recommender.Functions.Hosting;
 
 namespace Recommender.Functions.Tests.Hosting;
 
-/// <summary>What the worker writes across the Durable Task boundary, metrics with nothing to measure included.</summary>
+/// <summary>What the worker writes across the Durable Task boundary and in HTTP answers, metrics with nothing to measure included.</summary>
 public sealed class DurablePayloadJsonTests
 {
     /// <summary>An evaluation of a rating model whose validation had no rating pairs: its RMSE and MAE are NaN.</summary>
@@ -43,6 +48,27 @@ public sealed class DurablePayloadJsonTests
             new BinaryData("""{"users":3,"ITEMS":4,"Dimension":5,"bytes":6}""").ToStream(), typeof(PrepareScoringOutput), CancellationToken.None)!;
 
         Assert.Equal(new PrepareScoringOutput(3, 4, 5, 6), read);
+    }
+
+    [Fact]
+    public async Task AddRecommender_HttpAnswerWithANaNMetric_WritesItAsNull()
+    {
+        // What GET /api/models and /api/runs return for a run whose RMSE had nothing to measure.
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMvcCore();
+        services.AddRecommender(new ConfigurationBuilder().Build());
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        var context = new DefaultHttpContext { RequestServices = provider };
+        context.Response.Body = new MemoryStream();
+        var model = new ModelView("v1", Active: true, Published: true, Users: 3, DateTimeOffset.UnixEpoch, new Dictionary<string, double> { ["rmse"] = double.NaN, ["ndcg@10"] = 0.25 });
+
+        await new OkObjectResult(new[] { model }).ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
+
+        Assert.Equal(200, context.Response.StatusCode);
+        string body = System.Text.Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray());
+        Assert.Contains("\"rmse\":null", body, StringComparison.Ordinal);
+        Assert.Contains("\"ndcg@10\":0.25", body, StringComparison.Ordinal);
     }
 
     private static WorkerOptions AppWorkerOptions()

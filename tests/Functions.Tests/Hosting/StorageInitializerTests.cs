@@ -38,10 +38,30 @@ public sealed class StorageInitializerTests(AzuriteFixture azurite)
 
         await initializer.StartAsync(CancellationToken.None);
 
-        (LogLevel level, string message) = Assert.Single(logger.Entries);
-        Assert.Equal(LogLevel.Error, level);
-        Assert.Contains("init-refused-interactions", message, StringComparison.Ordinal);
-        Assert.Contains("The app goes on", message, StringComparison.Ordinal);
+        // Each store tried on its own, each failure named.
+        Assert.Equal(3, logger.Entries.Count);
+        Assert.All(logger.Entries, entry => Assert.Equal(LogLevel.Error, entry.Level));
+        Assert.Contains("container 'init-refused-interactions'", logger.Entries[0].Message, StringComparison.Ordinal);
+        Assert.Contains("container 'init-refused-artifacts'", logger.Entries[1].Message, StringComparison.Ordinal);
+        Assert.Contains("table 'initrefusedrecs'", logger.Entries[2].Message, StringComparison.Ordinal);
+        Assert.Contains("the app goes on", logger.Entries[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_StorageUnreachable_LogsWhyAndLetsTheWorkerStart()
+    {
+        // Nothing listens on this port: every request fails in transport (after the short retries of the test options).
+        StorageOptions options = azurite.CreateStorageOptions("init-unreachable");
+        options.ConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AzuriteFixture.DevelopmentKey
+            + ";BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+        options.MaxRetries = 0;
+        var logger = new RecordingLogger();
+        var initializer = new StorageInitializer(new StorageClients(options), Options.Create(options), logger);
+
+        await initializer.StartAsync(CancellationToken.None);
+
+        Assert.Equal(3, logger.Entries.Count);
+        Assert.All(logger.Entries, entry => Assert.Equal(LogLevel.Error, entry.Level));
     }
 
     private sealed class RecordingLogger : ILogger<StorageInitializer>
