@@ -302,11 +302,11 @@ public sealed class PipelineCommandsTests : IClassFixture<PipelineCommandsTests.
         return recs;
     }
 
-    /// <summary>One small demo run shared by the tests of this class.</summary>
     /// <summary>The dataset version the demo preprocessed (its store holds one).</summary>
     private string DemoDataset() =>
         Path.GetFileName(Assert.Single(Directory.GetDirectories(_demo.Folder.Combine(".recommender", "artifacts", "datasets"))));
 
+    /// <summary>One small demo run shared by the tests of this class.</summary>
     public sealed class DemoRun : IAsyncLifetime, IDisposable
     {
         public TempDirectory Folder { get; } = new();

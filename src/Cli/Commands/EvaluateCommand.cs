@@ -70,7 +70,7 @@ internal static class EvaluateCommand
             }
 
             ConsoleOutput.Out.MarkupLine(
-                $"Truth: {ConsoleReport.N(result.TruthRows)} rows, {ConsoleReport.N(result.TruthUsers)} users; predictions: {ConsoleReport.N(result.PredictionRows)} rows, {ConsoleReport.N(result.PredictionUsers)} users, each user's ranked by {Markup.Escape(result.PredictionOrder)}");
+                $"Truth: {ConsoleReport.N(result.TruthRows)} rows, {ConsoleReport.N(result.TruthUsers)} users; predictions: {ConsoleReport.N(result.PredictionRows)} rows, {ConsoleReport.N(result.PredictionUsers)} users, each user's predictions ranked by {Markup.Escape(result.PredictionOrder)}");
         }));
         return command;
     }

@@ -22,11 +22,6 @@ internal static class ExportCommand
         {
             var layout = new StoreLayout(parse.GetValue(store));
             string path = FileArguments.RequireWritableFile(parse.GetValue(output)!, "--out");
-            if (!path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
-            {
-                ConsoleOutput.Error.MarkupLine($"[yellow]note:[/] --out {Markup.Escape(parse.GetValue(output)!)}: the file is Parquet whatever its name says.");
-            }
-
             if (layout.Contains(path))
             {
                 throw new ArgumentException($"--out {parse.GetValue(output)} is inside the store {layout.Root}; write the export outside it.");
@@ -35,6 +30,11 @@ internal static class ExportCommand
             if (File.Exists(path) && !parse.GetValue(force))
             {
                 throw new ArgumentException($"--out {parse.GetValue(output)} exists; pass --force to overwrite it, or name another file.");
+            }
+
+            if (!path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
+            {
+                ConsoleOutput.Error.MarkupLine($"[yellow]note:[/] --out {Markup.Escape(parse.GetValue(output)!)}: the file is Parquet whatever its name says.");
             }
 
             using SqliteLookupStore lookup = LookupVersions.OpenExisting(layout);

@@ -22,15 +22,15 @@ internal static class PreprocessCommand
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             PreprocessingOptions options = arguments.Options(parse);
-            var layout = new StoreLayout(parse.GetValue(store));
-            IReadOnlyList<string> files = InteractionLogFiles.Expand(parse.GetValue(inputs)!);
-            ColumnMapping mapping = arguments.Mapping(parse);
-            await ColumnOptionCheck.EnsureNamedColumnsExistAsync(files, mapping, cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(output) is { } folder && File.Exists(folder))
             {
                 throw new ArgumentException($"--out {folder} is a file; --out names the folder that datasets/{{version}}/ is written into.");
             }
 
+            var layout = new StoreLayout(parse.GetValue(store));
+            IReadOnlyList<string> files = InteractionLogFiles.Expand(parse.GetValue(inputs)!);
+            ColumnMapping mapping = arguments.Mapping(parse);
+            await ColumnOptionCheck.EnsureNamedColumnsExistAsync(files, mapping, cancellationToken).ConfigureAwait(false);
             var artifacts = new LocalArtifactStore(parse.GetValue(output) ?? layout.Artifacts);
             var source = new LocalFileLogSource(files);
             PreprocessingResult result = await ConsoleProgress.ReadLogsAsync(

@@ -22,7 +22,7 @@ internal static class RunCommand
         var json = CommonOptions.Json();
         var minVersusPopularity = CheckedOption.Number<double, PipelineOptions>(
             "--min-vs-popularity",
-            "Quality gate: the new model's NDCG must reach this multiple of popularity's (rating models: its RMSE at most the item-mean baseline's divided by it). Default 1.",
+            "Quality gate: the new model's NDCG must beat this multiple of popularity's (rating models: its RMSE must be below the item-mean baseline's divided by it); a tie does not, 0 turns the check off. Default 1.",
             nameof(PipelineOptions.MinNdcgVersusPopularity),
             1.0);
         var maxRegression = CheckedOption.Number<double, PipelineOptions>(

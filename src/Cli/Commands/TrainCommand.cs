@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Recommender.Core.Datasets;
 using Recommender.Core.Models;
 using Recommender.Core.Pipeline;
+using Recommender.Core.Preprocessing;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
 using Recommender.Core.TrainingHosts;
@@ -66,7 +67,7 @@ internal static class TrainCommand
                 RefitOf = parse.GetValue(refitOf),
                 Candidate = parse.GetValue(candidate),
             };
-            await CheckWarmStartAsync(stage, artifacts, input, options, cancellationToken).ConfigureAwait(false);
+            await CheckWarmStartAsync(datasets, artifacts, input, options, cancellationToken).ConfigureAwait(false);
             TrainStageOutput output = await stage.RunAsync(input, EpochLines.Create(string.Empty), cancellationToken).ConfigureAwait(false);
             if ((await TrainedModel.ReadManifestAsync(artifacts, output.RunId, cancellationToken).ConfigureAwait(false))?.FellBackToCpu == true)
             {
@@ -81,18 +82,20 @@ internal static class TrainCommand
     /// <summary>
     /// Refuses a <c>--warm-start</c> run that does not exist, and says so when one exists but cannot seed this run (another
     /// kind or dimension, or unfinished): the run then trains from scratch, as a pipeline run does when its live model is
-    /// of another kind. With the automatic choice each candidate decides for itself, so nothing is said.
+    /// of another kind. Nothing is said where no warm start applies: a resume of the same run, a refit (it starts where its
+    /// source started), or the automatic choice (each candidate decides for itself).
     /// </summary>
-    private static async Task CheckWarmStartAsync(TrainStage stage, IArtifactStore artifacts, TrainStageInput input, TrainingOptions options, CancellationToken cancellationToken)
+    private static async Task CheckWarmStartAsync(CuratedDatasetReader datasets, IArtifactStore artifacts, TrainStageInput input, TrainingOptions options, CancellationToken cancellationToken)
     {
-        if (input.WarmStartRunId is not { } source)
+        if (input.WarmStartRunId is not { } source || source == input.RunId || input.RefitOf is not null)
         {
             return;
         }
 
-        ModelManifest? manifest = await TrainedModel.ReadManifestAsync(artifacts, source, cancellationToken).ConfigureAwait(false)
+        ModelManifest manifest = await TrainedModel.ReadManifestAsync(artifacts, source, cancellationToken).ConfigureAwait(false)
             ?? throw new ArgumentException($"--warm-start {source}: there is no such run in this store.");
-        if (options.Kind != ModelKind.Auto && await stage.WarmStartForAsync(input, cancellationToken).ConfigureAwait(false) is null)
+        bool isExplicit = (await datasets.ReadManifestAsync(input.DatasetVersion, cancellationToken).ConfigureAwait(false)).Feedback == FeedbackKind.Explicit;
+        if (options.Kind != ModelKind.Auto && !TrainStage.CanSeed(manifest, options, isExplicit))
         {
             ConsoleOutput.Error.MarkupLineInterpolated(
                 $"[yellow]--warm-start {source} is not used: it is a {manifest.Kind} run of dimension {manifest.Dimension} ({manifest.Status}); this run trains {options.Kind} of dimension {options.Dimension}, from scratch.[/]");

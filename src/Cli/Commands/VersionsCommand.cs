@@ -30,6 +30,11 @@ internal static class VersionsCommand
                 rows.Add((version, await history.GetAsync(version.Version, cancellationToken).ConfigureAwait(false)));
             }
 
+            if (rows.Count == 0)
+            {
+                throw LookupVersions.NothingPublished(layout);
+            }
+
             if (parse.GetValue(json))
             {
                 ConsoleOutput.Json(rows.Select(row => new
@@ -44,11 +49,6 @@ internal static class VersionsCommand
                 return;
             }
 
-            if (rows.Count == 0)
-            {
-                throw LookupVersions.NothingPublished(layout);
-            }
-
             var table = new Table().Border(TableBorder.Rounded).Title("[bold]Versions[/]")
                 .AddColumn("Version").AddColumn("State").AddColumn(new TableColumn("Users").RightAligned()).AddColumn("Written (UTC)").AddColumn("Validation");
             foreach ((LookupVersion version, RunRecord? record) in rows)
@@ -59,7 +59,7 @@ internal static class VersionsCommand
                     state,
                     ConsoleReport.N(version.UserCount),
                     version.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-                    Markup.Escape(GateMetricOf(record)));
+                    Markup.Escape(ValidationNdcgOf(record)));
             }
 
             ConsoleOutput.Out.Write(table);
@@ -91,8 +91,8 @@ internal static class VersionsCommand
         return command;
     }
 
-    /// <summary>The run's validation value of its gate metric ("ndcg@10 0.4123"), or a dash when no evaluation was recorded.</summary>
-    private static string GateMetricOf(RunRecord? record)
+    /// <summary>The run's validation NDCG ("ndcg@10 0.4123"), or a dash when no evaluation was recorded.</summary>
+    private static string ValidationNdcgOf(RunRecord? record)
     {
         if (record?.Evaluation?.Model is not { } metrics)
         {

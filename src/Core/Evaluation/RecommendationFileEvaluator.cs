@@ -1,3 +1,4 @@
+using System.Globalization;
 using Parquet;
 using Recommender.Core.Scoring;
 
@@ -64,9 +65,9 @@ public static class RecommendationFileEvaluator
 
         if (!predictedUsers.Intersect(truthUsers).Any())
         {
-            throw new InvalidDataException(
-                $"No user of '{predictionsPath}' is in '{truthPath}' ({predictions.UserIds.Distinct(StringComparer.Ordinal).Count():N0} and {truth.UserIds.Distinct(StringComparer.Ordinal).Count():N0} distinct user ids): "
-                + "their user ids do not match, so there is nothing to measure.");
+            throw new InvalidDataException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"No user of '{predictionsPath}' is in '{truthPath}' ({predictions.UserIds.Distinct(StringComparer.Ordinal).Count():N0} and {truth.UserIds.Distinct(StringComparer.Ordinal).Count():N0} distinct user ids): their user ids do not match, so there is nothing to measure."));
         }
 
         var relevant = UserItemSets.FromInteractions(

@@ -106,9 +106,10 @@ public static class QualityGate
 {
     /// <summary>
     /// Decides whether <paramref name="evaluation"/> may be published under <paramref name="settings"/>.
-    /// Ranking models: NDCG@K at least <see cref="PipelineRunSettings.MinNdcgVersusPopularity"/> times
-    /// popularity's. Rating models: RMSE at most the item-mean baseline's divided by that factor. Both: no
-    /// worse than the live model by more than <see cref="PipelineRunSettings.MaxRegressionVersusLive"/>.
+    /// Ranking models: NDCG@K above <see cref="PipelineRunSettings.MinNdcgVersusPopularity"/> times
+    /// popularity's. Rating models: RMSE below the item-mean baseline's divided by that factor. A tie has not
+    /// beaten the baseline; a factor of 0 turns that check off. Both: no worse than the live model by more than
+    /// <see cref="PipelineRunSettings.MaxRegressionVersusLive"/>.
     /// </summary>
     public static (bool Passed, string Reason) Decide(ModelEvaluation evaluation, PipelineRunSettings settings)
     {
@@ -142,11 +143,12 @@ public static class QualityGate
             return (true, FormattableString.Invariant($"{metric} {model:F4} vs popularity {popularity:F4}") + (live is { } shown ? FormattableString.Invariant($" and live {shown:F4}.") : ".") + NotCompared(evaluation));
         }
 
-        // Errors: lower is better. A factor of 0 turns the baseline check off, as it does for NDCG.
+        // Errors: lower is better, and a tie has not beaten the baseline either. A factor of 0 turns the check off, as it does for NDCG.
         double baselineCeiling = popularity / settings.MinNdcgVersusPopularity;
-        if (double.IsFinite(popularity) && model > baselineCeiling)
+        if (double.IsFinite(popularity) && settings.MinNdcgVersusPopularity > 0 && model >= baselineCeiling)
         {
-            return (false, FormattableString.Invariant($"{metric} {model:F4} is above the item-mean baseline's {popularity:F4} / {settings.MinNdcgVersusPopularity:F2}."));
+            string how = model > baselineCeiling ? "is above" : "does not beat";
+            return (false, FormattableString.Invariant($"{metric} {model:F4} {how} the item-mean baseline's {popularity:F4} / {settings.MinNdcgVersusPopularity:F2}."));
         }
 
         if (live is { } liveError && model > liveError * (1 + settings.MaxRegressionVersusLive))

@@ -39,7 +39,7 @@ public sealed class PipelineOptions
     [Range(1, 100)]
     public int KeepVersions { get; set; } = 3;
 
-    /// <summary>Gate: the new model's NDCG must reach this multiple of the popularity baseline's.</summary>
+    /// <summary>Gate: the new model's NDCG must beat this multiple of the popularity baseline's (a tie does not; 0 turns the check off).</summary>
     [Range(0.0, 100.0)]
     public double MinNdcgVersusPopularity { get; set; } = 1.0;
 

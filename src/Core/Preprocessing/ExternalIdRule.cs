@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Recommender.Core.Preprocessing;
 
 /// <summary>
@@ -20,7 +22,7 @@ public static class ExternalIdRule
 
         if (id.Length > maxLength)
         {
-            return $"is longer than {maxLength:N0} characters";
+            return string.Create(CultureInfo.InvariantCulture, $"is longer than {maxLength:N0} characters");
         }
 
         return id.Any(char.IsControl) ? "contains control characters" : null;

@@ -172,10 +172,8 @@ public sealed class InteractionPreprocessor
             Sources = sources,
             EventWeightsUnmatched = options.Feedback == FeedbackKind.Explicit
                 ? []
-                : [.. options.EventWeights.Keys.Where(type => !rules.EventTypesSeen.Contains(type)).Order(StringComparer.Ordinal)],
-            EventTypesUnweighted = options.EventWeights.Count == 0 || options.Feedback == FeedbackKind.Explicit
-                ? []
-                : [.. rules.EventTypesSeen.Except(options.EventWeights.Keys, StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).Take(PreprocessingResult.MaxEventTypesListed)],
+                : [.. options.EventWeights.Keys.Where(type => !rules.WeightedEventTypesMatched.Contains(type)).Order(StringComparer.Ordinal)],
+            EventTypesUnweighted = [.. rules.UnweightedEventTypesSeen.Order(StringComparer.Ordinal).Take(PreprocessingResult.MaxEventTypesListed)],
         };
         PreprocessingLog.LogCurated(_logger, version, userIds.Length, itemIds.Length, interactions, trainCount, validationCount);
         return new PreparedRows(version, userIds, itemIds, columns, heldOut, seenOnly, manifest, result);

@@ -15,7 +15,8 @@ internal sealed class InteractionRowRules
     private readonly bool _dropUnknownEventTypes;
     private readonly float _defaultEventWeight;
     private readonly bool _timestampRequired;
-    private readonly HashSet<string> _eventTypesSeen = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _weightedTypesMatched = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _unweightedTypesSeen = new(StringComparer.OrdinalIgnoreCase);
     private int[] _userCodes = new int[4096];
     private int[] _itemCodes = new int[4096];
 
@@ -42,14 +43,14 @@ internal sealed class InteractionRowRules
 
     public InteractionColumns Columns { get; } = new();
 
-    /// <summary>Most distinct event types <see cref="EventTypesSeen"/> remembers (a column mapped as event type by mistake may hold millions).</summary>
-    public const int MaxEventTypesSeen = 1_000;
+    /// <summary>Most distinct unweighted event types <see cref="UnweightedEventTypesSeen"/> remembers (a column mapped as event type by mistake may hold millions).</summary>
+    public const int MaxUnweightedEventTypesSeen = 1_000;
 
-    /// <summary>
-    /// The distinct event types of the rows read while event weights are configured (names compared case-insensitively,
-    /// up to <see cref="MaxEventTypesSeen"/>): what tells a weight that matched no row, a misspelt type, from the others.
-    /// </summary>
-    public IReadOnlyCollection<string> EventTypesSeen => _eventTypesSeen;
+    /// <summary>The configured event weights some row matched (names compared case-insensitively): the others matched no row, a misspelt type among them.</summary>
+    public IReadOnlyCollection<string> WeightedEventTypesMatched => _weightedTypesMatched;
+
+    /// <summary>Event types of rows that have no configured weight, while weights are configured (up to <see cref="MaxUnweightedEventTypesSeen"/>).</summary>
+    public IReadOnlyCollection<string> UnweightedEventTypesSeen => _unweightedTypesSeen;
 
     /// <summary>The (user code, item code) of each row dropped for a rating below the threshold, packed as user &lt;&lt; 32 | item.</summary>
     public List<long> BelowThresholdPairs { get; } = [];
@@ -90,7 +91,7 @@ internal sealed class InteractionRowRules
         long[]? timestamps = batch.TimestampsMicros;
         bool thresholded = _ratingThreshold.HasValue;
         float threshold = _ratingThreshold.GetValueOrDefault();
-        EventTypeWeights? eventTypeWeights = eventTypes is null ? null : new EventTypeWeights(_eventWeights!, _eventTypesSeen);
+        EventTypeWeights? eventTypeWeights = eventTypes is null ? null : new EventTypeWeights(_eventWeights!, _weightedTypesMatched, _unweightedTypesSeen);
 
         for (int row = 0; row < count; row++)
         {
@@ -212,7 +213,7 @@ internal sealed class InteractionRowRules
     /// The weights of a batch's event types, remembered by reference: readers give each distinct event type of a batch
     /// one shared string, so a handful of strings repeat on every row and each is looked up once.
     /// </summary>
-    private sealed class EventTypeWeights(Dictionary<string, float> weights, HashSet<string> seen)
+    private sealed class EventTypeWeights(Dictionary<string, float> weights, HashSet<string> matched, HashSet<string> unweighted)
     {
         private const int Remembered = 8;
         private readonly string?[] _types = new string?[Remembered];
@@ -233,9 +234,9 @@ internal sealed class InteractionRowRules
             }
 
             bool known = weights.TryGetValue(eventType, out weight);
-            if (seen.Count < MaxEventTypesSeen)
+            if (known ? matched.Count < weights.Count : unweighted.Count < MaxUnweightedEventTypesSeen)
             {
-                seen.Add(eventType);
+                (known ? matched : unweighted).Add(eventType);
             }
 
             if (_count < Remembered)

@@ -51,7 +51,7 @@ public sealed class PreprocessingOptions : IValidatableObject
 
     /// <summary>Longest external id accepted, in UTF-16 characters; longer ids are dropped and counted.</summary>
     [Range(1, 1 << 20)]
-    public int MaxIdLength { get; set; } = 1024;
+    public int MaxIdLength { get; set; } = ExternalIdRule.DefaultMaxLength;
 
     /// <summary>How the interactions are split into train and validation.</summary>
     [Required]

@@ -41,6 +41,17 @@ public sealed class QualityGateTests
     }
 
     [Fact]
+    public void Decide_RatingModelOnlyTyingTheItemMeans_FailsSayingItDoesNotBeatThem()
+    {
+        var evaluation = new ModelEvaluation(10, Metrics(("rmse", 1.03)), Metrics(("rmse", 1.03)), null, GatesOnRatings: true);
+
+        (bool passed, string reason) = QualityGate.Decide(evaluation, Settings);
+
+        Assert.False(passed);
+        Assert.Equal("rmse 1.0300 does not beat the item-mean baseline's 1.0300 / 1.00.", reason);
+    }
+
+    [Fact]
     public void Decide_FactorZero_PassesAModelTyingPopularity()
     {
         var evaluation = new ModelEvaluation(10, Metrics(("ndcg@10", 0.20)), Metrics(("ndcg@10", 0.20)), null);

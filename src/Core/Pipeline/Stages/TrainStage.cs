@@ -212,10 +212,19 @@ public sealed class TrainStage
         }
 
         ModelManifest? live = await TrainedModel.ReadManifestAsync(_artifacts, liveRunId, cancellationToken).ConfigureAwait(false);
-        bool compatible = live is not null
-            && live.Dimension == options.Dimension
-            && live.Kind == ModelFactory.Resolve(options.Kind, dataset.IsExplicit)
-            && live.Status is TrainingStatus.Completed or TrainingStatus.EarlyStopped;
-        return compatible ? liveRunId : null;
+        return live is not null && CanSeed(live, options, dataset.IsExplicit) ? liveRunId : null;
+    }
+
+    /// <summary>
+    /// True when finished run <paramref name="source"/> can seed a run of <paramref name="options"/> on feedback that is
+    /// explicit or not: the same concrete kind and dimension, and it finished (completed or stopped early).
+    /// </summary>
+    public static bool CanSeed(ModelManifest source, TrainingOptions options, bool isExplicit)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        return source.Dimension == options.Dimension
+            && source.Kind == ModelFactory.Resolve(options.Kind, isExplicit)
+            && source.Status is TrainingStatus.Completed or TrainingStatus.EarlyStopped;
     }
 }
