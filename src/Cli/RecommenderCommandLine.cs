@@ -23,6 +23,7 @@ internal static partial class RecommenderCommandLine
             ExportCommand.Create(),
             VersionsCommand.CreateList(),
             VersionsCommand.CreateActivate(),
+            MovieLensCommand.Create(),
         };
         OptionRules.Apply(root);
         return root;
