@@ -301,7 +301,9 @@ var storageSettings = {
 }
 
 var pipelineSettings = {
-  Recommender__TaskHub: taskHubName
+  // A flat name: the host hands host.json's hubName to the scale controller as written, which looks it up among
+  // the app settings, where no name holds ':' (see README, '%name% in host.json').
+  RecommenderTaskHub: taskHubName
   Recommender__Pipeline__Schedule: pipelineSchedule
   Recommender__Pipeline__TopK: string(topK)
   Recommender__Pipeline__ShardSize: string(shardSize)

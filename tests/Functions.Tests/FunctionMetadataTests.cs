@@ -82,7 +82,7 @@ public sealed class FunctionMetadataTests
     {
         using JsonDocument host = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json")));
 
-        Assert.Equal("%Recommender:TaskHub%", host.RootElement.GetProperty("extensions").GetProperty("durableTask").GetProperty("hubName").GetString());
+        Assert.Equal("%RecommenderTaskHub%", host.RootElement.GetProperty("extensions").GetProperty("durableTask").GetProperty("hubName").GetString());
         Assert.Equal("02:00:00", host.RootElement.GetProperty("functionTimeout").GetString());
     }
 

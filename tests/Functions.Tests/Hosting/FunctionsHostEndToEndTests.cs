@@ -88,7 +88,7 @@ public sealed class FunctionsHostEndToEndTests(AzuriteFixture azurite, ITestOutp
 
         values["AzureWebJobsStorage"] = storage.ConnectionString;
         values["InteractionsStorage"] = storage.ConnectionString;
-        values["Recommender__TaskHub"] = $"hub{prefix}";
+        values["RecommenderTaskHub"] = $"hub{prefix}";
         values["Recommender__Storage__ConnectionString"] = storage.ConnectionString;
         values["Recommender__Storage__InteractionsContainer"] = storage.InteractionsContainer;
         values["Recommender__Storage__ArtifactsContainer"] = storage.ArtifactsContainer;

@@ -34,6 +34,16 @@ public sealed class HostBindingExpressionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TaskHubSetting_IsASettingOfTheSampleByItsOwnName()
+    {
+        // The scale controller looks the name up among the app settings as written, not through configuration paths.
+        string name = HostSettingResolver.TaskHubSettingName(HostJson);
+
+        Assert.DoesNotContain(":", name, StringComparison.Ordinal);
+        Assert.Contains(name, LocalSettingsSampleTests.LoadValues().Keys);
+    }
+
+    [Fact]
     public void EveryBindingConnection_ResolvesWithTheSampleSettings()
     {
         IReadOnlyList<string> connections = HostSettingResolver.ConnectionNames(Metadata);

@@ -107,6 +107,16 @@ internal static partial class HostSettingResolver
             ?? throw new InvalidDataException("host.json has a null hubName.");
     }
 
+    /// <summary>
+    /// The app setting the task hub name comes from, as the platform's scale controller looks it up: the host's
+    /// sync-triggers payload carries host.json's hubName as written, so the name between the percent signs must be an
+    /// app setting's own name, not a configuration path (<c>A:B</c>), which no app setting on Linux can be called.
+    /// </summary>
+    public static string TaskHubSettingName(string hostJson) =>
+        TaskHubExpression(hostJson) is ['%', .. var name, '%'] && !name.Contains('%', StringComparison.Ordinal)
+            ? name
+            : throw new InvalidDataException($"host.json's hubName '{TaskHubExpression(hostJson)}' is not one %setting%.");
+
     // The host takes whatever stands between two percent signs as the setting's name.
     [GeneratedRegex("%([^%\"\\s]+)%")]
     private static partial Regex SettingReference();

@@ -83,7 +83,7 @@ public sealed class DeploymentSnapshotTests
             ["Recommender__Storage__InteractionsContainer"] = "interactions",
             ["Recommender__Storage__ArtifactsContainer"] = "artifacts",
             ["Recommender__Storage__LookupTable"] = "recommendations",
-            ["Recommender__TaskHub"] = "recommender",
+            ["RecommenderTaskHub"] = "recommender",
             ["Recommender__Pipeline__Schedule"] = "0 0 2 * * *",
             ["Recommender__Pipeline__TopK"] = "100",
             ["Recommender__Pipeline__ShardSize"] = "5000",

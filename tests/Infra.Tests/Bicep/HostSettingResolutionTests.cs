@@ -46,6 +46,20 @@ public sealed class HostSettingResolutionTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Scenarios))]
+    public async Task TaskHubSetting_IsADeployedAppSettingByItsOwnName(string scenario)
+    {
+        // As the platform's scale controller finds it: by the app setting's name as written in host.json.
+        DeploymentScenario parameters = scenario == DeploymentScenario.ServerlessGpu.Name ? DeploymentScenario.ServerlessGpu : DeploymentScenario.Defaults;
+        DeploymentSnapshot snapshot = (await InfraArtifacts.SnapshotAsync(parameters)).Snapshot;
+
+        string name = HostSettingResolver.TaskHubSettingName(ReadBuilt("host.json"));
+
+        Assert.True(snapshot.AppSettings.TryGetValue(name, out string? hub), $"no app setting is called '{name}'");
+        Assert.True(HostSettingResolver.IsValidTaskHubName(hub), $"'{hub}' is not a valid task hub name");
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
     public async Task EveryBindingConnection_ResolvesWithTheDeployedAppSettings(string scenario)
     {
         IConfiguration settings = await DeployedSettingsAsync(scenario);
