@@ -43,6 +43,15 @@ internal static class FileArguments
         }
     }
 
+    /// <summary>Throws an input error when the file <paramref name="full"/> (given as <paramref name="path"/> to <paramref name="option"/>) exists and <paramref name="force"/> is not set.</summary>
+    public static void RefuseOverwrite(string full, string path, string option, bool force)
+    {
+        if (File.Exists(full) && !force)
+        {
+            throw new ArgumentException($"{option} {path} exists; pass --force to overwrite it, or name another file.");
+        }
+    }
+
     /// <summary>Throws unless <paramref name="path"/>, given as <paramref name="option"/>, can be written as a file: not a folder, in a folder that exists.</summary>
     public static string RequireWritableFile(string path, string option)
     {

@@ -17,6 +17,19 @@ internal static class LookupVersions
         return new SqliteLookupStore(layout.LookupDatabase);
     }
 
+    /// <summary>The store's active version, or null when it has no lookup table or nothing was ever published in it.</summary>
+    public static async Task<string?> ActiveOrNullAsync(StoreLayout layout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        if (!File.Exists(layout.LookupDatabase))
+        {
+            return null;
+        }
+
+        using SqliteLookupStore lookup = OpenExisting(layout);
+        return await lookup.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The input error (exit 2) of a store whose lookup table has no published version yet.</summary>
     public static ArgumentException NothingPublished(StoreLayout layout) =>
         new($"Nothing is published in {layout.Root} yet: run 'recommender run' (a run the quality gate rejects publishes nothing).");

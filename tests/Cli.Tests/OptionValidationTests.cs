@@ -100,6 +100,20 @@ public sealed class OptionValidationTests
     }
 
     [Fact]
+    public async Task Run_RejectedInAStoreWithNothingPublished_SaysNothingIsPublishedRatherThanAPreviousVersion()
+    {
+        using var folder = new TempDirectory();
+        string log = folder.Combine("log.parquet");
+        await InteractionLogs.WriteClusteredAsync(log, users: 20);
+
+        CliResult result = await CliProcess.RunAsync(
+            folder.FullPath, "run", "--input", log, "--model", "Ials", "--epochs", "2", "--dimension", "8", "--min-vs-popularity", "100");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("was not published; nothing is published in this store yet.", Unwrapped(result.Error), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_NotANumber_ExitsWithCode2SayingWhatTheOptionExpects()
     {
         using var folder = new TempDirectory();

@@ -27,10 +27,7 @@ internal static class ExportCommand
                 throw new ArgumentException($"--out {parse.GetValue(output)} is inside the store {layout.Root}; write the export outside it.");
             }
 
-            if (File.Exists(path) && !parse.GetValue(force))
-            {
-                throw new ArgumentException($"--out {parse.GetValue(output)} exists; pass --force to overwrite it, or name another file.");
-            }
+            FileArguments.RefuseOverwrite(path, parse.GetValue(output)!, "--out", parse.GetValue(force));
 
             if (!path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
             {

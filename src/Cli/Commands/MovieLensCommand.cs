@@ -26,10 +26,7 @@ internal static class MovieLensCommand
             }
 
             string path = FileArguments.RequireWritableFile(parse.GetValue(output)!, "--out");
-            if (File.Exists(path) && !parse.GetValue(force))
-            {
-                throw new ArgumentException($"--out {parse.GetValue(output)} exists; pass --force to overwrite it, or name another file.");
-            }
+            FileArguments.RefuseOverwrite(path, parse.GetValue(output)!, "--out", parse.GetValue(force));
 
             int rows = await MovieLens.ConvertAsync(source, path, cancellationToken).ConfigureAwait(false);
             ConsoleOutput.Out.MarkupLine($"Wrote {ConsoleReport.N(rows)} ratings to {Markup.Escape(path)} (user_id, item_id, rating, timestamp)");

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging.Abstractions;
 using Recommender.Core.Ingestion;
-using Recommender.Core.Lookup;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Preprocessing;
 using Recommender.Core.Training;
@@ -65,7 +64,7 @@ internal static class RunCommand
 
             if (run.Outcome.Result != RunResults.Published)
             {
-                string live = await ActiveVersionAsync(layout, cancellationToken).ConfigureAwait(false) is { } active
+                string live = await LookupVersions.ActiveOrNullAsync(layout, cancellationToken).ConfigureAwait(false) is { } active
                     ? $"version {active} stays live"
                     : "nothing is published in this store yet";
                 throw new InvalidOperationException(
@@ -73,17 +72,5 @@ internal static class RunCommand
             }
         }));
         return command;
-    }
-
-    /// <summary>The store's active version, or null when nothing was ever published in it.</summary>
-    private static async Task<string?> ActiveVersionAsync(StoreLayout layout, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(layout.LookupDatabase))
-        {
-            return null;
-        }
-
-        using var lookup = new SqliteLookupStore(layout.LookupDatabase);
-        return await lookup.GetActiveVersionAsync(cancellationToken).ConfigureAwait(false);
     }
 }
