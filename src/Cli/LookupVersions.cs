@@ -39,7 +39,7 @@ internal static class LookupVersions
     {
         ArgumentNullException.ThrowIfNull(lookup);
         IReadOnlyList<LookupVersion> versions = await lookup.ListVersionsAsync(cancellationToken).ConfigureAwait(false);
-        if (versions.Any(v => v.IsPublished && string.Equals(v.Version, version, StringComparison.Ordinal)))
+        if (versions.FindPublished(version) is not null)
         {
             return;
         }

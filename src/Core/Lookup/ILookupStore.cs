@@ -57,3 +57,17 @@ public sealed record UserRecommendations(string UserId, IReadOnlyList<string> It
 
 /// <summary>A version held by the lookup store.</summary>
 public sealed record LookupVersion(string Version, DateTimeOffset CreatedAt, long UserCount, bool IsActive, bool IsPublished);
+
+/// <summary>Questions about the versions a lookup store lists.</summary>
+public static class LookupVersionList
+{
+    /// <summary>
+    /// The kept version <paramref name="version"/> when it was published before (live now or kept for rollback): the
+    /// only versions that may be made live again. Null when the store does not hold it, or holds it unpublished.
+    /// </summary>
+    public static LookupVersion? FindPublished(this IEnumerable<LookupVersion> versions, string version)
+    {
+        ArgumentNullException.ThrowIfNull(versions);
+        return versions.FirstOrDefault(v => v.IsPublished && string.Equals(v.Version, version, StringComparison.Ordinal));
+    }
+}

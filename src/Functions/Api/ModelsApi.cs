@@ -42,8 +42,7 @@ public sealed class ModelsApi(ILookupStore lookup, RunHistory history)
         }
 
         IReadOnlyList<LookupVersion> versions = await lookup.ListVersionsAsync(cancellationToken).ConfigureAwait(false);
-        LookupVersion? target = versions.FirstOrDefault(v => v.Version == version);
-        if (target is null || !target.IsPublished)
+        if (versions.FindPublished(version) is null)
         {
             return ApiValidation.Problem(StatusCodes.Status404NotFound, "Unknown version", $"Version '{version}' is not a kept, published version.");
         }
