@@ -301,10 +301,10 @@ var storageSettings = {
 }
 
 var pipelineSettings = {
-  // A flat name: the host hands host.json's hubName to the scale controller as written, which looks it up among
-  // the app settings, where no name holds ':' (see README, '%name% in host.json').
+  // Flat names: the host hands host.json's hubName and the timer's schedule to the scale controller as written,
+  // which looks them up among the app settings, where no name holds ':' (see README, '%name% in host.json').
   RecommenderTaskHub: taskHubName
-  Recommender__Pipeline__Schedule: pipelineSchedule
+  RecommenderSchedule: pipelineSchedule
   Recommender__Pipeline__TopK: string(topK)
   Recommender__Pipeline__ShardSize: string(shardSize)
   Recommender__Pipeline__MaxParallelShards: string(maxParallelShards)

@@ -43,7 +43,7 @@ public sealed class FunctionMetadataTests
         JsonElement trigger = Trigger("NightlyTrigger");
 
         Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
-        Assert.Equal("%Recommender:Pipeline:Schedule%", trigger.GetProperty("schedule").GetString());
+        Assert.Equal("%RecommenderSchedule%", trigger.GetProperty("schedule").GetString());
     }
 
     [Theory]

@@ -8,10 +8,6 @@ public sealed class PipelineOptions
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Recommender:Pipeline";
 
-    /// <summary>NCRONTAB schedule of the nightly run (seconds first), UTC.</summary>
-    [Required]
-    public string Schedule { get; set; } = "0 0 2 * * *";
-
     /// <summary>Items kept per user in the lookup table.</summary>
     [Range(1, 1_000)]
     public int TopK { get; set; } = 100;

@@ -38,10 +38,14 @@ public sealed class PipelineTriggers(PipelineStarter starter)
         return OnUploadAsync(name, client, cancellationToken);
     }
 
-    /// <summary>Nightly run (schedule from the <c>Recommender__Pipeline__Schedule</c> setting); skips when no input changed.</summary>
+    /// <summary>
+    /// Nightly run (NCRONTAB schedule, UTC, from the <c>RecommenderSchedule</c> app setting); skips when no input
+    /// changed. A flat setting name: the platform's scale controller, which wakes an app scaled to zero for its
+    /// timers, gets the schedule as written and looks the name up among the app settings.
+    /// </summary>
     [Function(nameof(NightlyTrigger))]
     public Task NightlyTrigger(
-        [TimerTrigger("%Recommender:Pipeline:Schedule%")] TimerInfo timer,
+        [TimerTrigger("%RecommenderSchedule%")] TimerInfo timer,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {

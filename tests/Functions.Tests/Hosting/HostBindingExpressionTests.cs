@@ -34,13 +34,31 @@ public sealed class HostBindingExpressionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TaskHubSetting_IsASettingOfTheSampleByItsOwnName()
+    public void ScaleControllerSettings_TaskHubAndSchedule_AreSettingsOfTheSampleByTheirOwnNames()
     {
-        // The scale controller looks the name up among the app settings as written, not through configuration paths.
-        string name = HostSettingResolver.TaskHubSettingName(HostJson);
+        // The scale controller looks the names up among the app settings as written, not through configuration paths.
+        IReadOnlyList<string> names = HostSettingResolver.ScaleControllerSettingNames(Metadata, HostJson);
 
-        Assert.DoesNotContain(":", name, StringComparison.Ordinal);
-        Assert.Contains(name, LocalSettingsSampleTests.LoadValues().Keys);
+        Assert.Equal(["RecommenderTaskHub", "RecommenderSchedule"], names);
+        Assert.All(names, name => Assert.Contains(name, LocalSettingsSampleTests.LoadValues().Keys));
+    }
+
+    [Theory]
+    [InlineData("%Recommender:Pipeline:Schedule%", "Recommender:Pipeline:Schedule")]
+    [InlineData("%RecommenderSchedule%", "RecommenderSchedule")]
+    public void ScaleControllerSettingNames_TakeTheNameAsWritten(string schedule, string expected)
+    {
+        string metadata = $$"""[{"name":"Nightly","bindings":[{"type":"timerTrigger","schedule":"{{schedule}}"}]}]""";
+
+        Assert.Equal(["Hub", expected], HostSettingResolver.ScaleControllerSettingNames(metadata, """{"extensions":{"durableTask":{"hubName":"%Hub%"}}}"""));
+    }
+
+    [Fact]
+    public void ScaleControllerSettingNames_ScheduleWrittenOut_NamesNoSetting()
+    {
+        const string Metadata = """[{"name":"Nightly","bindings":[{"type":"timerTrigger","schedule":"0 0 2 * * *"}]}]""";
+
+        Assert.Equal(["Hub"], HostSettingResolver.ScaleControllerSettingNames(Metadata, """{"extensions":{"durableTask":{"hubName":"%Hub%"}}}"""));
     }
 
     [Fact]

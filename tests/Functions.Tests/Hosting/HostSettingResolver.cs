@@ -108,14 +108,29 @@ internal static partial class HostSettingResolver
     }
 
     /// <summary>
-    /// The app setting the task hub name comes from, as the platform's scale controller looks it up: the host's
-    /// sync-triggers payload carries host.json's hubName as written, so the name between the percent signs must be an
-    /// app setting's own name, not a configuration path (<c>A:B</c>), which no app setting on Linux can be called.
+    /// The app settings the platform's scale controller looks up to wake and scale the app: the task hub name
+    /// (host.json's hubName) and each timer's schedule. The host's sync-triggers payload carries both as written,
+    /// so the name between the percent signs must be an app setting's own name, not a configuration path
+    /// (<c>A:B</c>), which no app setting on Linux can be called. A schedule written out in full names no setting.
     /// </summary>
-    public static string TaskHubSettingName(string hostJson) =>
-        TaskHubExpression(hostJson) is ['%', .. var name, '%'] && !name.Contains('%', StringComparison.Ordinal)
+    public static IReadOnlyList<string> ScaleControllerSettingNames(string functionsMetadata, string hostJson)
+    {
+        using JsonDocument document = JsonDocument.Parse(functionsMetadata);
+        string[] schedules =
+        [
+            .. document.RootElement.EnumerateArray()
+                .SelectMany(function => function.GetProperty("bindings").EnumerateArray())
+                .Where(binding => string.Equals(binding.GetProperty("type").GetString(), "timerTrigger", StringComparison.OrdinalIgnoreCase))
+                .Select(binding => binding.GetProperty("schedule").GetString() ?? string.Empty)
+                .Where(schedule => schedule.Contains('%', StringComparison.Ordinal)),
+        ];
+        return [.. schedules.Prepend(TaskHubExpression(hostJson)).Select(OneSettingName).Distinct(StringComparer.Ordinal)];
+    }
+
+    private static string OneSettingName(string expression) =>
+        expression is ['%', .. var name, '%'] && !name.Contains('%', StringComparison.Ordinal)
             ? name
-            : throw new InvalidDataException($"host.json's hubName '{TaskHubExpression(hostJson)}' is not one %setting%.");
+            : throw new InvalidDataException($"'{expression}' is not one %setting%.");
 
     // The host takes whatever stands between two percent signs as the setting's name.
     [GeneratedRegex("%([^%\"\\s]+)%")]

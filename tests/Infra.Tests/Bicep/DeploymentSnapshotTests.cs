@@ -84,7 +84,7 @@ public sealed class DeploymentSnapshotTests
             ["Recommender__Storage__ArtifactsContainer"] = "artifacts",
             ["Recommender__Storage__LookupTable"] = "recommendations",
             ["RecommenderTaskHub"] = "recommender",
-            ["Recommender__Pipeline__Schedule"] = "0 0 2 * * *",
+            ["RecommenderSchedule"] = "0 0 2 * * *",
             ["Recommender__Pipeline__TopK"] = "100",
             ["Recommender__Pipeline__ShardSize"] = "5000",
             ["Recommender__Pipeline__MaxParallelShards"] = "8",

@@ -46,16 +46,16 @@ public sealed class HostSettingResolutionTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Scenarios))]
-    public async Task TaskHubSetting_IsADeployedAppSettingByItsOwnName(string scenario)
+    public async Task ScaleControllerSettings_AreDeployedAppSettingsByTheirOwnNames(string scenario)
     {
-        // As the platform's scale controller finds it: by the app setting's name as written in host.json.
+        // As the platform's scale controller finds them: by the app setting's name as written in host.json and the timer.
         DeploymentScenario parameters = scenario == DeploymentScenario.ServerlessGpu.Name ? DeploymentScenario.ServerlessGpu : DeploymentScenario.Defaults;
         DeploymentSnapshot snapshot = (await InfraArtifacts.SnapshotAsync(parameters)).Snapshot;
 
-        string name = HostSettingResolver.TaskHubSettingName(ReadBuilt("host.json"));
+        IReadOnlyList<string> names = HostSettingResolver.ScaleControllerSettingNames(ReadBuilt("functions.metadata"), ReadBuilt("host.json"));
 
-        Assert.True(snapshot.AppSettings.TryGetValue(name, out string? hub), $"no app setting is called '{name}'");
-        Assert.True(HostSettingResolver.IsValidTaskHubName(hub), $"'{hub}' is not a valid task hub name");
+        Assert.NotEmpty(names);
+        Assert.All(names, name => Assert.True(snapshot.AppSettings.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value), $"no app setting is called '{name}'"));
     }
 
     [Theory]
