@@ -105,6 +105,15 @@ param trainingKind string = 'auto'
 @minValue(1)
 param trainingDimension int = 64
 
+// EASE holds catalog-by-catalog matrices. Measured on 1,000 users (recommender train --model ease, and one scoring
+// shard of its model): about 0.7 GB + 20 bytes per item squared to fit, 0.2 GB + 8 bytes per item squared to score a
+// shard: 2.4 GB to fit at 9,300 items, 3.9 GB at 12,600, about 9 GB at the CLI's 20,000. The default keeps a fit and a
+// second activity (host.json runs two per instance) inside one instance, and the job trains only what the app scores.
+@description('Largest catalog EASE is fitted on (automatic choice and --model ease). Default: 10,000 items on 4,096 MB instances, 5,000 on 2,048 MB, 1,000 on 512 MB.')
+@minValue(1)
+@maxValue(46340)
+param easeMaxItems int = instanceMemoryMB >= 4096 ? 10000 : (instanceMemoryMB >= 2048 ? 5000 : 1000)
+
 @description('Most training epochs; 0 (the default) keeps each model kind its own (softmax 30, BPR 60, iALS 16, EASE 30 λ steps), as the recommender CLI does.')
 @minValue(0)
 param trainingEpochs int = 0
@@ -277,6 +286,7 @@ module gpuTraining 'modules/gpu-training.bicep' = if (enableGpuTraining) {
     image: trainingImage
     registryServer: trainingRegistryPull.?outputs.loginServer ?? ''
     trainingArguments: trainingArguments
+    easeMaxItems: easeMaxItems
     cpu: trainingCpu > 0 ? trainingCpu : (isT4 ? 8 : 24)
     memory: !empty(trainingMemory) ? trainingMemory : (isT4 ? '56Gi' : '220Gi')
     replicaTimeoutSeconds: trainingJobTimeoutSeconds
@@ -312,6 +322,7 @@ var pipelineSettings = {
   Recommender__Pipeline__KeepVersions: string(keepVersions)
   Recommender__Training__Kind: trainingKind
   Recommender__Training__Dimension: string(trainingDimension)
+  Recommender__Training__EaseMaxItems: string(easeMaxItems)
   Recommender__Training__Device: enableGpuTraining ? 'cuda' : 'cpu'
   // Without the GPU job, training runs in the activity: the Process host runs the CLI beside the app, which the
   // deployed package does not carry.

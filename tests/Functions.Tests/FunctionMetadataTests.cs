@@ -86,6 +86,15 @@ public sealed class FunctionMetadataTests
         Assert.Equal("02:00:00", host.RootElement.GetProperty("functionTimeout").GetString());
     }
 
+    [Fact]
+    public void HostJson_TwoActivitiesPerInstance_AsTheDeployedEaseCapAssumes()
+    {
+        // main.bicep's easeMaxItems leaves room for an EASE fit and one more activity on an instance.
+        using JsonDocument host = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json")));
+
+        Assert.Equal(2, host.RootElement.GetProperty("extensions").GetProperty("durableTask").GetProperty("maxConcurrentActivityFunctions").GetInt32());
+    }
+
     private static IEnumerable<JsonElement> Bindings(string name) =>
         Functions.Single(f => f.GetProperty("name").GetString() == name).GetProperty("bindings").EnumerateArray();
 

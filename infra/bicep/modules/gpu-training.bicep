@@ -54,6 +54,9 @@ param artifactsContainerName string
 @description('Training container image (eng/docker/training.cuda.Dockerfile).')
 param image string
 
+@description('Largest catalog EASE is fitted on: the Function App\'s, since the app scores what the job trains.')
+param easeMaxItems int
+
 @description('Login server of the registry that holds the image; empty for a public image.')
 param registryServer string = ''
 
@@ -211,6 +214,10 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
             {
               name: 'Recommender__Training__Device'
               value: 'cuda'
+            }
+            {
+              name: 'Recommender__Training__EaseMaxItems'
+              value: string(easeMaxItems)
             }
           ]
         }

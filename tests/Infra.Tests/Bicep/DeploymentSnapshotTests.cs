@@ -93,6 +93,7 @@ public sealed class DeploymentSnapshotTests
             ["Recommender__Training__Kind"] = "auto",
             ["Recommender__Training__Dimension"] = "64",
             ["Recommender__Training__Device"] = "cpu",
+            ["Recommender__Training__EaseMaxItems"] = "10000",
             ["Recommender__TrainingHost__Kind"] = "Inline",
             ["AzureWebJobs.InteractionsBlobTrigger.Disabled"] = "true",
             ["AzureWebJobs.InteractionsEventGridBlobTrigger.Disabled"] = "false",
@@ -202,6 +203,27 @@ public sealed class DeploymentSnapshotTests
         Assert.Equal(snapshot.Single(Job)["id"]!.GetValue<string>(), settings["Recommender__TrainingHost__ContainerJob__JobResourceId"]);
         Assert.Equal("02:00:00", settings["Recommender__TrainingHost__ContainerJob__Timeout"]);
         Assert.Equal("00:00:30", settings["Recommender__TrainingHost__ContainerJob__PollInterval"]);
+    }
+
+    [Fact]
+    public async Task SmallerInstances_EaseCatalogCap_FollowsTheInstanceMemory()
+    {
+        // EASE's fit takes about 0.7 GB + 20·I² bytes (2.4 GB at 9,300 items): a 2,048 MB instance fits half the catalog.
+        DeploymentSnapshot snapshot = await SnapshotOfAsync(DeploymentScenario.SmallerInstances);
+
+        Assert.Equal("5000", snapshot.AppSettings["Recommender__Training__EaseMaxItems"]);
+        Assert.Equal(2048, snapshot.Single("Microsoft.Web/sites")["properties"]!["functionAppConfig"]!["scaleAndConcurrency"]!["instanceMemoryMB"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task ServerlessGpu_Job_FitsEaseOnlyWhereTheAppScoresIt()
+    {
+        // The app scores what the job trains, with the app's memory: both take the app's cap.
+        DeploymentSnapshot snapshot = await SnapshotOfAsync(DeploymentScenario.ServerlessGpu);
+
+        JsonArray environment = snapshot.Single(Job)["properties"]!["template"]!["containers"]![0]!["env"]!.AsArray();
+        JsonObject cap = Assert.Single(environment.OfType<JsonObject>(), variable => variable["name"]!.GetValue<string>() == "Recommender__Training__EaseMaxItems");
+        Assert.Equal(snapshot.AppSettings["Recommender__Training__EaseMaxItems"], cap["value"]!.GetValue<string>());
     }
 
     [Fact]
