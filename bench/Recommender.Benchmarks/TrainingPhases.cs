@@ -48,7 +48,7 @@ internal static class TrainingPhases
                 var batch = new TrainingBatch(
                     users.narrow(0, start, batchSize),
                     items.narrow(0, start, batchSize),
-                    model.NeedsRatings ? ratings.narrow(0, start, batchSize) : null,
+                    model.UsesInteractionWeights ? ratings.narrow(0, start, batchSize) : null,
                     generator,
                     useLazy ? rows : null);
                 long begin = Stopwatch.GetTimestamp();

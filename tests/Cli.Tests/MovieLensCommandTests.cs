@@ -14,13 +14,14 @@ public sealed class MovieLensCommandTests
         string log = folder.Combine("ratings.parquet");
 
         CliResult convert = await CliProcess.RunAsync(folder.FullPath, "movielens", "--data", data, "--out", log);
-        CliResult preprocess = await CliProcess.RunAsync(folder.FullPath, "preprocess", "--input", log, "--value-column", "", "--out", folder.Combine("out"));
+        CliResult preprocess = await CliProcess.RunAsync(folder.FullPath, "preprocess", "--input", log, "--out", folder.Combine("out"));
 
         Assert.True(convert.ExitCode == 0, convert.Error);
         Assert.Contains($"Wrote 4 ratings to {log}", convert.Output.ReplaceLineEndings(string.Empty), StringComparison.Ordinal);
         Assert.True(preprocess.ExitCode == 0, preprocess.Error);
         Assert.Matches(@"Rows read\s*│\s*4 │", preprocess.Output);
-        Assert.Contains("user = user_id INT32 (detected); item = item_id INT32 (detected)", preprocess.Output, StringComparison.Ordinal);
+        Assert.Contains("user = user_id INT32 (detected); item = item_id INT32 (detected); value = rating INT32 (detected)", preprocess.Output, StringComparison.Ordinal);
+        Assert.Contains($"Next: recommender run --input {log}   (every rating one interaction weighted by its value", convert.Output.ReplaceLineEndings(string.Empty), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ internal static class MovieLensCommand
             int rows = await MovieLens.ConvertAsync(source, path, cancellationToken).ConfigureAwait(false);
             ConsoleOutput.Out.MarkupLine($"Wrote {ConsoleReport.N(rows)} ratings to {Markup.Escape(path)} (user_id, item_id, rating, timestamp)");
             ConsoleOutput.Out.MarkupLine(Markup.Escape(
-                $"Next: recommender run --input {path} --value-column \"\"   (every rating one interaction, as the README's MovieLens figures; --rating-threshold 4 keeps only ratings of 4 and 5)"));
+                $"Next: recommender run --input {path}   (every rating one interaction weighted by its value, as the README's MovieLens figures; --value-column \"\" weighs them alike, --rating-threshold 4 keeps only ratings of 4 and 5)"));
         }));
         return command;
     }

@@ -23,8 +23,11 @@ public static class MovieLens
         Split = new SplitOptions { Kind = SplitKind.StratifiedPerItem, TrainRatio = 0.75, Seed = 42, Draws = SplitDraws.RowOrder },
     };
 
-    /// <summary>Columns of the written log as the benchmark reads them: every rating is one interaction (no value column).</summary>
-    public static ColumnMapping BenchmarkMapping { get; } = new() { ValueColumn = string.Empty };
+    /// <summary>
+    /// Columns of the written log as the benchmarks read it, as implicit feedback: every rating is one interaction
+    /// and its value that interaction's weight (EASE enters √rating; every held-out rating counts as relevant).
+    /// </summary>
+    public static ColumnMapping BenchmarkMapping { get; } = new() { ValueColumn = "rating" };
 
     /// <summary>Schema of the written log: int32 ids, int32 rating, int64 unix seconds.</summary>
     public static ParquetSchema Schema { get; } = new(

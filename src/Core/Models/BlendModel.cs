@@ -50,12 +50,12 @@ internal sealed class BlendModel : EmbeddingModel, IClosedFormModel
     public override Tensor ComputeLoss(TrainingBatch batch) =>
         throw new NotSupportedException("A blend combines trained models' scores; it has no loss of its own.");
 
-    /// <summary>Combines the parts set in <see cref="Inputs"/> into the buffers; the "objective" is 0.</summary>
-    public double FitEpoch(int epoch, Tensor users, Tensor items)
+    /// <summary>Combines the parts set in <see cref="Inputs"/> into the buffers; the "objective" is 0 (the pairs are not read).</summary>
+    public double FitEpoch(int epoch, Tensor users, Tensor items, Tensor? weights)
     {
-        (IReadOnlyList<FactorSnapshot> parts, IReadOnlyList<double> weights) = Inputs
+        (IReadOnlyList<FactorSnapshot> parts, IReadOnlyList<double> partWeights) = Inputs
             ?? throw new InvalidOperationException("The blend's parts must be trained and set before it is fitted.");
-        FactorSnapshot blended = BlendFactors.Combine(parts, weights);
+        FactorSnapshot blended = BlendFactors.Combine(parts, partWeights);
         if (blended.UserCount != UserCount || blended.ItemCount != ItemCount || blended.Dimension != Dimension)
         {
             throw new InvalidOperationException($"The parts blend to {blended.UserCount} users × {blended.ItemCount} items × {blended.Dimension} columns, not the model's {UserCount} × {ItemCount} × {Dimension}.");

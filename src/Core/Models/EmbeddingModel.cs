@@ -41,8 +41,11 @@ internal abstract class EmbeddingModel : nn.Module
     /// <summary>Embedding dimension.</summary>
     public int Dimension { get; }
 
-    /// <summary>True when the model trains on explicit ratings (the batch carries them).</summary>
-    public virtual bool NeedsRatings => false;
+    /// <summary>
+    /// True when training reads each interaction's weight: matrix factorization's explicit ratings (the batch
+    /// carries them as targets), EASE's interaction strengths.
+    /// </summary>
+    public virtual bool UsesInteractionWeights => false;
 
     /// <summary>
     /// Sets every parameter to its initial value, drawing random ones from <paramref name="generator"/>

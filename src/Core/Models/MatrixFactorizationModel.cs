@@ -48,7 +48,7 @@ internal sealed class MatrixFactorizationModel : EmbeddingModel
     public override ModelKind Kind => ModelKind.MatrixFactorization;
 
     /// <inheritdoc />
-    public override bool NeedsRatings => true;
+    public override bool UsesInteractionWeights => true;
 
     /// <inheritdoc />
     public override void InitializeParameters(Generator generator, double standardDeviation)

@@ -76,6 +76,7 @@ public sealed class ModelTrainer
         if (kind == ModelKind.Ease)
         {
             EnsureEaseFits(data, options);
+            EnsureEaseWeights(data);
         }
 
         (Device device, string deviceName, bool fellBack) = ResolveDevice(options.Device, run.RunId);
@@ -242,6 +243,21 @@ public sealed class ModelTrainer
         }
     }
 
+    /// <summary>EASE enters each pair as the square root of its weight: every weight must be a positive finite number.</summary>
+    private static void EnsureEaseWeights(CuratedDataset data)
+    {
+        float[] weights = data.Train.Weights;
+        for (int row = 0; row < data.Train.Count; row++)
+        {
+            if (!float.IsFinite(weights[row]) || weights[row] <= 0)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"Dataset '{data.Version}' training row {row} has weight {weights[row]}: EASE takes the square root of each interaction's weight, which must be a positive finite number."),
+                    nameof(data));
+            }
+        }
+    }
+
     private static void EnsureEaseFits(CuratedDataset data, TrainingOptions options)
     {
         if (data.ItemCount > options.EaseMaxItems)
@@ -404,7 +420,7 @@ public sealed class ModelTrainer
             TrainingLog.Started(Logger, _run.RunId, _shape.Kind, _deviceName, _shape.UserCount, _shape.ItemCount, _data.Train.Count, state.Epoch + 1, Epochs);
             using Tensor users = IndicesOnDevice(_data.Train.Users);
             using Tensor items = IndicesOnDevice(_data.Train.Items);
-            using Tensor? ratings = _model.NeedsRatings ? RatingsOnDevice(_data.Train.Weights) : null;
+            using Tensor? weights = _model.UsesInteractionWeights ? WeightsOnDevice(_data.Train.Weights) : null;
             var epochs = new List<EpochRecord>(state.Epochs);
             while (state.Status == TrainingStatus.Running && !_run.CallBudgetSpent(state.Epoch - resumedFrom))
             {
@@ -415,8 +431,8 @@ public sealed class ModelTrainer
                 try
                 {
                     loss = _model is IClosedFormModel closedForm
-                        ? FitClosedForm(closedForm, epoch, users, items, cancellationToken)
-                        : TrainEpoch(epoch, users, items, ratings, cancellationToken);
+                        ? FitClosedForm(closedForm, epoch, users, items, weights, cancellationToken)
+                        : TrainEpoch(epoch, users, items, weights, cancellationToken);
                     validation = Validate(epoch, ref bestFactors, ref state, cancellationToken);
                 }
                 catch (TrainingDivergedException)
@@ -526,11 +542,11 @@ public sealed class ModelTrainer
         }
 
         /// <summary>The epoch of a model fitted in closed form (EASE's λ of the grid, one iALS sweep).</summary>
-        private double FitClosedForm(IClosedFormModel model, int epoch, Tensor users, Tensor items, CancellationToken cancellationToken)
+        private double FitClosedForm(IClosedFormModel model, int epoch, Tensor users, Tensor items, Tensor? weights, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
             _model.eval();
-            double objective = model.FitEpoch(epoch, users, items);
+            double objective = model.FitEpoch(epoch, users, items, weights);
             if (!double.IsFinite(objective))
             {
                 TrainingLog.Diverged(Logger, _run.RunId, epoch, 1);
@@ -779,9 +795,9 @@ public sealed class ModelTrainer
             return host.to(ScalarType.Int64, _device);
         }
 
-        private Tensor RatingsOnDevice(float[] ratings)
+        private Tensor WeightsOnDevice(float[] weights)
         {
-            using Tensor host = torch.tensor(ratings);
+            using Tensor host = torch.tensor(weights);
             return host.to(_device, copy: true);
         }
 

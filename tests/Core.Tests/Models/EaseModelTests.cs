@@ -9,22 +9,31 @@ namespace Recommender.Core.Tests.Models;
 public sealed class EaseModelTests
 {
     [Theory]
-    [InlineData(15)] // more users than items: the item-by-item inverse
-    [InlineData(3)] // fewer users than items: the users-by-users system
-    public async Task TrainAsync_EveryEpoch_SolvesTheConstrainedRidgeRegressionExactly(int usersPerCluster)
+    [InlineData(15, false)] // more users than items: the item-by-item inverse
+    [InlineData(3, false)] // fewer users than items: the users-by-users system
+    [InlineData(15, true)]
+    [InlineData(3, true)]
+    public async Task TrainAsync_EveryEpoch_SolvesTheConstrainedRidgeRegressionExactly(int usersPerCluster, bool weighted)
     {
-        CuratedDataset data = PlantedData.Implicit(usersPerCluster: usersPerCluster);
+        CuratedDataset planted = PlantedData.Implicit(usersPerCluster: usersPerCluster);
+        CuratedDataset data = weighted ? WithTrainWeights(planted, row => 1 + (row % 4)) : planted;
         using var store = new TemporaryStore();
         TrainingOptions options = new() { Kind = ModelKind.Ease, Epochs = 3, Regularization = 10, EarlyStoppingPatience = 0, Device = TrainingDevice.Cpu };
 
         TrainingResult result = await new ModelTrainer().TrainAsync(data, options, new TrainingRun("ease-exact"), store.Store);
 
-        // The last epoch fitted λ = 10·2² on X (users × items, 1 where a user has a training interaction).
+        // The last epoch fitted λ = 10·2² on X (users × items, √weight where a user has a training interaction).
         double lambda = EaseModel.RegularizationOfEpoch(10, 3);
         int items = data.ItemCount;
         double[,] gram = Gram(data);
         FactorSnapshot factors = result.Factors;
         Assert.Equal(items, factors.Dimension);
+        for (int row = 0; row < data.Train.Count; row++)
+        {
+            float entry = factors.UserFactors[(data.Train.Users[row] * items) + data.Train.Items[row]];
+            Assert.Equal(MathF.Sqrt(data.Train.Weights[row]), entry, 1e-6f);
+        }
+
         // B's column j is item j's row; optimality of min ‖X − XB‖² + λ‖B‖² with B_jj = 0 means
         // ((XᵀX + λI)·B − XᵀX) has zeros off the diagonal, and B's diagonal is zero.
         for (int j = 0; j < items; j++)
@@ -98,9 +107,99 @@ public sealed class EaseModelTests
         Assert.Contains("EaseMaxItems", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1f, 0)]
+    [InlineData(9f, 1)]
+    [InlineData(1f / 9, -1)]
+    public async Task TrainAsync_StrongerInteraction_CountsMoreInTheUsersScores(float weightOfA, int expectedSign)
+    {
+        // Ten users have {A, C}, ten {B, D}; the last user has {A, B}. With equal weights C and D tie for that user;
+        // a stronger A favours A's neighbour C, a weaker A favours D.
+        const int A = 0, B = 1, C = 2, D = 3;
+        var users = new List<int>();
+        var items = new List<int>();
+        var weights = new List<float>();
+        void Add(int user, int item, float weight)
+        {
+            users.Add(user);
+            items.Add(item);
+            weights.Add(weight);
+        }
+
+        for (int user = 0; user < 10; user++)
+        {
+            Add(user, A, 1);
+            Add(user, C, 1);
+            Add(user + 10, B, 1);
+            Add(user + 10, D, 1);
+        }
+
+        Add(20, A, weightOfA);
+        Add(20, B, 1);
+        var data = new CuratedDataset
+        {
+            Version = "ease-strength",
+            UserIds = [.. Enumerable.Range(0, 21).Select(user => $"u{user}")],
+            ItemIds = ["A", "B", "C", "D"],
+            Train = new InteractionTable([.. users], [.. items], [.. weights], new long[users.Count]),
+            Validation = InteractionTable.Empty,
+        };
+        using var store = new TemporaryStore();
+        TrainingOptions options = new() { Kind = ModelKind.Ease, Epochs = 1, Regularization = 1, EarlyStoppingPatience = 0, Device = TrainingDevice.Cpu };
+
+        FactorSnapshot factors = (await new ModelTrainer().TrainAsync(data, options, new TrainingRun("ease-strength"), store.Store)).Factors;
+
+        double lead = Score(factors, 20, C) - Score(factors, 20, D);
+        Assert.Equal(expectedSign, Math.Abs(lead) < 1e-6 ? 0 : Math.Sign(lead));
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(-1f)]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public async Task TrainAsync_WeightEaseCannotTakeTheRootOf_IsRefusedNamingTheRow(float weight)
+    {
+        CuratedDataset data = WithTrainWeights(PlantedData.Implicit(), row => row == 5 ? weight : 1);
+        using var store = new TemporaryStore();
+        TrainingOptions options = new() { Kind = ModelKind.Ease, Device = TrainingDevice.Cpu };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => new ModelTrainer().TrainAsync(data, options, new TrainingRun("ease-bad-weight"), store.Store));
+
+        Assert.Contains("training row 5", error.Message, StringComparison.Ordinal);
+        Assert.Contains("positive finite", error.Message, StringComparison.Ordinal);
+    }
+
+    private static double Score(FactorSnapshot factors, int user, int item)
+    {
+        double score = 0;
+        for (int column = 0; column < factors.Dimension; column++)
+        {
+            score += factors.UserFactors[(user * factors.Dimension) + column] * factors.ItemFactors[(item * factors.Dimension) + column];
+        }
+
+        return score;
+    }
+
+    private static CuratedDataset WithTrainWeights(CuratedDataset data, Func<int, float> weight)
+    {
+        InteractionTable train = data.Train;
+        float[] weights = [.. Enumerable.Range(0, train.Count).Select(weight)];
+        return new CuratedDataset
+        {
+            Version = data.Version + "-weighted",
+            UserIds = data.UserIds,
+            ItemIds = data.ItemIds,
+            Train = new InteractionTable(train.Users, train.Items, weights, train.Timestamps),
+            Validation = data.Validation,
+            IsExplicit = data.IsExplicit,
+        };
+    }
+
+    /// <summary>XᵀX with X[u,i] = √weight of the pair (u, i).</summary>
     private static double[,] Gram(CuratedDataset data)
     {
-        var rows = new HashSet<int>[data.UserCount];
+        var rows = new Dictionary<int, double>[data.UserCount];
         for (int u = 0; u < rows.Length; u++)
         {
             rows[u] = [];
@@ -108,17 +207,17 @@ public sealed class EaseModelTests
 
         for (int r = 0; r < data.Train.Count; r++)
         {
-            rows[data.Train.Users[r]].Add(data.Train.Items[r]);
+            rows[data.Train.Users[r]][data.Train.Items[r]] = Math.Sqrt(data.Train.Weights[r]);
         }
 
         var gram = new double[data.ItemCount, data.ItemCount];
-        foreach (HashSet<int> row in rows)
+        foreach (Dictionary<int, double> row in rows)
         {
-            foreach (int a in row)
+            foreach ((int a, double x) in row)
             {
-                foreach (int b in row)
+                foreach ((int b, double y) in row)
                 {
-                    gram[a, b]++;
+                    gram[a, b] += x * y;
                 }
             }
         }

@@ -36,7 +36,7 @@ public sealed class EmbeddingModelTests
         {
             using var scope = torch.NewDisposeScope();
             optimizer.zero_grad();
-            Tensor loss = model.ComputeLoss(new TrainingBatch(users, items, model.NeedsRatings ? ratings : null, generator));
+            Tensor loss = model.ComputeLoss(new TrainingBatch(users, items, model.UsesInteractionWeights ? ratings : null, generator));
             loss.backward();
             optimizer.step();
             last = loss.item<float>();
