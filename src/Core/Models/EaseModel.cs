@@ -12,9 +12,10 @@ namespace Recommender.Core.Models;
 /// (<c>recommender-bench quality</c> and the demo), √weight beat both the binary X and the raw weight.
 /// With P = (XᵀX + λI)⁻¹ the solution is B = I − P·diag(1/diag(P)), that is B[i,j] = −P[i,j] / P[j,j] off
 /// the diagonal. A user's score for item j is Σᵢ X[u,i]·B[i,j], so in the scoring layout the user rows are
-/// the interaction rows and the item rows are B's columns: the dimension is the catalog size. Both are buffers, not parameters: nothing is trained by gradient.
-/// Memory is I² for B (and, with at least as many users as items, the Gram matrix while fitting) plus U·I
-/// for the interaction rows, which is why the trainer caps the catalog (<c>TrainingOptions.EaseMaxItems</c>).
+/// the interaction rows and the item rows are B's columns: the dimension is the catalog size. Both are
+/// buffers, not parameters: nothing is trained by gradient. Memory is I² for B (and, with at least as many
+/// users as items, the Gram matrix while fitting) plus U·I for the interaction rows, which is why the
+/// trainer caps the catalog (<c>TrainingOptions.EaseMaxItems</c>).
 /// </summary>
 internal sealed class EaseModel : EmbeddingModel, IClosedFormModel
 {
