@@ -42,7 +42,7 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
     public async Task Pipeline_ModelKindOnFeedback_EveryStageSucceedsAndPublishes(ModelKind kind, bool isExplicit, ModelKind? trainedKind, string gateMetric)
     {
         await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: Settings(kind, isExplicit));
-        await host.UploadLogAsync("ratings.parquet", RatingsLog());
+        await host.UploadLogAsync("ratings.parquet", LogFor(isExplicit));
 
         OrchestrationMetadata run = await host.RunToCompletionAsync();
 
@@ -59,7 +59,7 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
         settings["Recommender:TrainingHost:Process:Command"] = $"dotnet \"{CliAssembly}\"";
         settings["Recommender:TrainingHost:Process:Timeout"] = "00:02:00";
         await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: settings);
-        await host.UploadLogAsync("ratings.parquet", RatingsLog());
+        await host.UploadLogAsync("ratings.parquet", LogFor(isExplicit));
 
         OrchestrationMetadata run = await host.RunToCompletionAsync();
 
@@ -111,7 +111,7 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
         Dictionary<string, string?> settings = Settings(ModelKind.Auto, isExplicit: false);
         settings["Recommender:Pipeline:MaxParallelCandidates"] = "3";
         await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, faults, settings);
-        await host.UploadLogAsync("ratings.parquet", RatingsLog());
+        await host.UploadLogAsync("ratings.parquet", LogFor(isExplicit: false));
 
         OrchestrationMetadata run = await host.RunToCompletionAsync();
 
@@ -123,7 +123,7 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
         Dictionary<string, string?> oneAtATime = Settings(ModelKind.Auto, isExplicit: false);
         oneAtATime["Recommender:Pipeline:MaxParallelCandidates"] = "1";
         await using PipelineTestHost serial = await PipelineTestHost.StartAsync(azurite, settings: oneAtATime);
-        await serial.UploadLogAsync("ratings.parquet", RatingsLog());
+        await serial.UploadLogAsync("ratings.parquet", LogFor(isExplicit: false));
         IReadOnlyList<LeaderboardEntry> inTurn = (await serial.RunToCompletionAsync()).ReadOutputAs<PipelineOutcome>()!.Leaderboard!;
         Assert.Equal(
             inTurn.Select(entry => (entry.Candidate, entry.Validation, entry.BestEpoch, entry.Chosen)),
@@ -173,4 +173,10 @@ public sealed class ModelKindPipelineTests(AzuriteFixture azurite)
     };
 
     private static SyntheticLogOptions RatingsLog() => PipelineTestHost.SmallLog() with { Ratings = true };
+
+    /// <summary>
+    /// Explicit runs read the ratings; implicit ones a log without them, every interaction alike (EASE reads a
+    /// rating as its interaction's strength, and on the ratings log it then beats the blend of the candidates).
+    /// </summary>
+    private static SyntheticLogOptions LogFor(bool isExplicit) => isExplicit ? RatingsLog() : PipelineTestHost.SmallLog();
 }
