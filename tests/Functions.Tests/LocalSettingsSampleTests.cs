@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Recommender.Core.Datasets;
+using Recommender.Core.Ingestion;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Preprocessing;
 using Recommender.Core.Storage;
@@ -32,6 +33,29 @@ public sealed class LocalSettingsSampleTests
         Assert.Equal(SplitKind.StratifiedPerItem, services.GetRequiredService<IOptions<PreprocessingOptions>>().Value.Split.Kind);
         Assert.Equal(5f, services.GetRequiredService<IOptions<PreprocessingOptions>>().Value.EventWeights["purchase"]);
         Assert.Equal(64, services.GetRequiredService<IOptions<TrainingOptions>>().Value.Dimension);
+    }
+
+    [Fact]
+    public void Sample_NamesNoColumn_SoPreprocessingDetectsEveryColumn()
+    {
+        IConfiguration configuration = HostSettingResolver.ConfigurationOf(Values);
+        using ServiceProvider services = new ServiceCollection().AddLogging().AddRecommender(configuration).BuildServiceProvider();
+
+        Assert.Equal(ColumnMapping.AutoDetect, services.GetRequiredService<ColumnMapping>());
+    }
+
+    [Fact]
+    public void ColumnSettings_AsAppSettings_NameTheLogsColumns()
+    {
+        var values = new Dictionary<string, string?>(Values)
+        {
+            ["Recommender__Columns__UserColumn"] = "customer",
+            ["Recommender__Columns__ItemColumn"] = "sku",
+            ["Recommender__Columns__TimestampUnit"] = "Milliseconds",
+        };
+        using ServiceProvider services = new ServiceCollection().AddLogging().AddRecommender(HostSettingResolver.ConfigurationOf(values)).BuildServiceProvider();
+
+        Assert.Equal(new ColumnMapping { UserColumn = "customer", ItemColumn = "sku", TimestampUnit = TimestampUnit.Milliseconds }, services.GetRequiredService<ColumnMapping>());
     }
 
     [Fact]

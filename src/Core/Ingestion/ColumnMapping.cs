@@ -8,6 +8,9 @@ namespace Recommender.Core.Ingestion;
 /// </summary>
 public sealed record ColumnMapping
 {
+    /// <summary>Configuration section name (<c>Recommender__Columns__UserColumn</c>, …, in the Functions app's settings).</summary>
+    public const string SectionName = "Recommender:Columns";
+
     /// <summary>Detects every column from its name.</summary>
     public static ColumnMapping AutoDetect { get; } = new();
 

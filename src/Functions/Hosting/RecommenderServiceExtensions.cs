@@ -67,8 +67,11 @@ public static class RecommenderServiceExtensions
             new ArtifactStoreLogSource(new BlobArtifactStore(sp.GetRequiredService<StorageClients>().InteractionsContainer)));
         services.AddSingleton<RunHistory>();
 
-        // The stages and their collaborators, by type. The column mapping is not registered, so
-        // preprocessing detects the columns (its default).
+        // Which log columns hold what (Recommender__Columns__*, as the CLI's --user-column and so on); a column
+        // not named is detected from its name, and an empty name says the logs have no such column.
+        services.AddSingleton(configuration.GetSection(ColumnMapping.SectionName).Get<ColumnMapping>() ?? ColumnMapping.AutoDetect);
+
+        // The stages and their collaborators, by type.
         services.AddSingleton<CuratedDatasetReader>();
         services.AddSingleton<InteractionLogReader>();
         services.AddSingleton<InteractionPreprocessor>();

@@ -47,6 +47,22 @@ public sealed class RunRecordTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ColumnSetting_UserColumnTheLogLacks_RunFailsInPreprocessNamingTheLogAndTheColumn()
+    {
+        // The app reads the column mapping from its settings, as the CLI takes --user-column.
+        await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Recommender:Columns:UserColumn"] = "customer" });
+        await host.UploadLogAsync("good.parquet");
+
+        OrchestrationMetadata run = await host.RunToCompletionAsync();
+
+        PipelineProgress status = run.ReadCustomStatusAs<PipelineProgress>()!;
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, run.RuntimeStatus);
+        Assert.Equal("preprocess", status.FailedStage);
+        Assert.Contains("good.parquet", status.Error, StringComparison.Ordinal);
+        Assert.Contains("customer", status.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UploadTrigger_OnlyNewLogIsTruncated_RunEndsUnchangedWithoutTrainingAndSaysWhy()
     {
         await using PipelineTestHost host = await PipelineTestHost.StartAsync(azurite);
