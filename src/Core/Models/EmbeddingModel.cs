@@ -43,7 +43,7 @@ internal abstract class EmbeddingModel : nn.Module
 
     /// <summary>
     /// True when training reads each interaction's weight: matrix factorization's explicit ratings (the batch
-    /// carries them as targets), EASE's interaction strengths.
+    /// carries them as targets), the strengths of implicit interactions for EASE and softmax.
     /// </summary>
     public virtual bool UsesInteractionWeights => false;
 

@@ -64,7 +64,7 @@ internal sealed class MatrixFactorizationModel : EmbeddingModel
     /// <inheritdoc />
     public override Tensor ComputeLoss(TrainingBatch batch)
     {
-        Tensor ratings = batch.Ratings ?? throw new ArgumentException("Matrix factorization needs the ratings of the batch.", nameof(batch));
+        Tensor ratings = batch.Weights ?? throw new ArgumentException("Matrix factorization needs the ratings of the batch.", nameof(batch));
         Tensor users = Lookup(_userFactors, batch.Users, batch);
         Tensor items = Lookup(_itemFactors, batch.Items, batch);
         Tensor userBias = Lookup(_userBias, batch.Users, batch).squeeze(1);

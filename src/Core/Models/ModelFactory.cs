@@ -66,7 +66,11 @@ internal sealed record ModelShape(ModelKind Kind, int UserCount, int ItemCount, 
 /// <param name="SampledNegatives">Negatives per batch of the sampled softmax.</param>
 /// <param name="InitialGlobalBias">Starting global bias of matrix factorization (the mean rating).</param>
 /// <param name="UnobservedWeight">iALS's weight α₀ of every unobserved pair.</param>
-internal sealed record ModelLossSettings(double Regularization, int Negatives, int FullSoftmaxMaxItems, int SampledNegatives, float InitialGlobalBias, double UnobservedWeight = 0)
+/// <param name="WeighsImplicitInteractions">
+/// True on implicit feedback: softmax weighs each interaction's term by the square root of its weight (explicit
+/// ratings can be zero or negative, so there every rated pair counts alike).
+/// </param>
+internal sealed record ModelLossSettings(double Regularization, int Negatives, int FullSoftmaxMaxItems, int SampledNegatives, float InitialGlobalBias, double UnobservedWeight = 0, bool WeighsImplicitInteractions = false)
 {
     /// <summary>Settings for a model that is only loaded and scored, never trained.</summary>
     public static ModelLossSettings ForScoring { get; } = new(0.0, 1, int.MaxValue, 1, 0f);
@@ -87,7 +91,7 @@ internal static class ModelFactory
         {
             ModelKind.MatrixFactorization => new MatrixFactorizationModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.InitialGlobalBias),
             ModelKind.Bpr => new BprModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.Negatives),
-            ModelKind.Softmax => new SoftmaxModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.FullSoftmaxMaxItems, loss.SampledNegatives, sampler),
+            ModelKind.Softmax => new SoftmaxModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.FullSoftmaxMaxItems, loss.SampledNegatives, sampler, loss.WeighsImplicitInteractions),
             ModelKind.Ease => new EaseModel(shape.UserCount, shape.ItemCount, loss.Regularization),
             ModelKind.Ials => new IalsModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.UnobservedWeight),
             ModelKind.Blend => new BlendModel(shape.UserCount, shape.ItemCount, shape.Dimension),

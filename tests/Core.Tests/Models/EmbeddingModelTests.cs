@@ -50,6 +50,40 @@ public sealed class EmbeddingModelTests
     }
 
     [Theory]
+    [InlineData(int.MaxValue)] // the exact softmax
+    [InlineData(5)] // the sampled one
+    public void SoftmaxLoss_ImplicitWeights_WeighEachInteractionsTermByItsRoot(int fullSoftmaxMaxItems)
+    {
+        using var scope = torch.NewDisposeScope();
+        using ItemSampler sampler = ItemSampler.Uniform(Items);
+        using EmbeddingModel weighted = ModelFactory.Create(new ModelShape(ModelKind.Softmax, Users, Items, Dimension), new ModelLossSettings(0, 1, fullSoftmaxMaxItems, 8, 0f, WeighsImplicitInteractions: true), sampler);
+        using (var generator = new Generator(5, torch.CPU))
+        {
+            weighted.InitializeParameters(generator, 0.5);
+        }
+
+        Tensor users = torch.tensor(new long[] { 0, 0, 1, 2 });
+        Tensor items = torch.tensor(new long[] { 3, 4, 3, 7 });
+        Tensor weights = torch.tensor(new float[] { 4, 1, 9, 1 });
+
+        // Each interaction's own term, alone in a batch; the same sampler seed draws the same negatives.
+        float[] terms = [.. Enumerable.Range(0, 4).Select(row => Loss(weighted, users[row..(row + 1)], items[row..(row + 1)], torch.ones(1)))];
+        double expected = ((2 * terms[0]) + terms[1] + (3 * terms[2]) + terms[3]) / 7;
+
+        Assert.True(weighted.UsesInteractionWeights);
+        Assert.Equal(terms.Average(), Loss(weighted, users, items, torch.ones(4)), 4);
+        Assert.Equal(expected, Loss(weighted, users, items, weights), 4);
+    }
+
+    [Fact]
+    public void SoftmaxLoss_ExplicitRatings_ReadsNoWeights()
+    {
+        using EmbeddingModel model = ModelFactory.Create(new ModelShape(ModelKind.Softmax, Users, Items, Dimension), new ModelLossSettings(0, 1, int.MaxValue, 8, 3f, WeighsImplicitInteractions: false));
+
+        Assert.False(model.UsesInteractionWeights);
+    }
+
+    [Theory]
     [InlineData(ModelKind.MatrixFactorization)]
     [InlineData(ModelKind.Bpr)]
     [InlineData(ModelKind.Softmax)]
@@ -125,5 +159,12 @@ public sealed class EmbeddingModelTests
     public void Resolve_Auto_PicksByFeedbackType(bool isExplicit, ModelKind expected)
     {
         Assert.Equal(expected, ModelFactory.Resolve(ModelKind.Auto, isExplicit));
+    }
+
+    private static float Loss(EmbeddingModel model, Tensor users, Tensor items, Tensor weights)
+    {
+        using var generator = new Generator(11, torch.CPU);
+        using Tensor loss = model.ComputeLoss(new TrainingBatch(users, items, weights, generator));
+        return loss.item<float>();
     }
 }
