@@ -105,14 +105,17 @@ param trainingKind string = 'auto'
 @minValue(1)
 param trainingDimension int = 64
 
-// EASE holds catalog-by-catalog matrices. Measured on 1,000 users (recommender train --model ease, and one scoring
-// shard of its model): about 0.7 GB + 20 bytes per item squared to fit, 0.2 GB + 8 bytes per item squared to score a
-// shard: 2.4 GB to fit at 9,300 items, 3.9 GB at 12,600, about 9 GB at the CLI's 20,000. The default keeps a fit and a
-// second activity (host.json runs two per instance) inside one instance, and the job trains only what the app scores.
-@description('Largest catalog EASE is fitted on (automatic choice and --model ease). Default: 10,000 items on 4,096 MB instances, 5,000 on 2,048 MB, 1,000 on 512 MB.')
+// EASE holds catalog-by-catalog matrices and dense interaction rows. Measured (recommender train --model ease): about
+// 0.7 GB + 20 bytes per item squared + 19 bytes per user-item cell to fit (EaseMemory.FitBytes): 2.5 GB for 1,000
+// users x 9,296 items, 2.0 GB for 20,000 users x 3,000 items. The default keeps a fit and a second activity
+// (host.json runs two per instance) inside one instance; the job gets the same limit, since the app scores what the
+// job trains (a scoring shard of an EASE model takes 0.2 GB + 8 bytes per item squared).
+@description('Most memory in MB an EASE fit may take; above it the automatic choice leaves EASE out (and Kind = ease is refused). Default: 2,700 on 4,096 MB instances, 1,200 on 2,048 MB, 300 on 512 MB (no EASE).')
 @minValue(1)
-@maxValue(46340)
-param easeMaxItems int = instanceMemoryMB >= 4096 ? 10000 : (instanceMemoryMB >= 2048 ? 5000 : 1000)
+param easeMaxMemoryMB int = instanceMemoryMB >= 4096 ? 2700 : (instanceMemoryMB >= 2048 ? 1200 : 300)
+
+@description('More app settings, merged over the ones this template sets (e.g. Recommender__Columns__UserColumn): settings added in the portal are replaced by each deployment.')
+param additionalAppSettings object = {}
 
 @description('Most training epochs; 0 (the default) keeps each model kind its own (softmax 30, BPR 60, iALS 16, EASE 30 λ steps), as the recommender CLI does.')
 @minValue(0)
@@ -286,7 +289,7 @@ module gpuTraining 'modules/gpu-training.bicep' = if (enableGpuTraining) {
     image: trainingImage
     registryServer: trainingRegistryPull.?outputs.loginServer ?? ''
     trainingArguments: trainingArguments
-    easeMaxItems: easeMaxItems
+    easeMaxMemoryMB: easeMaxMemoryMB
     cpu: trainingCpu > 0 ? trainingCpu : (isT4 ? 8 : 24)
     memory: !empty(trainingMemory) ? trainingMemory : (isT4 ? '56Gi' : '220Gi')
     replicaTimeoutSeconds: trainingJobTimeoutSeconds
@@ -322,7 +325,7 @@ var pipelineSettings = {
   Recommender__Pipeline__KeepVersions: string(keepVersions)
   Recommender__Training__Kind: trainingKind
   Recommender__Training__Dimension: string(trainingDimension)
-  Recommender__Training__EaseMaxItems: string(easeMaxItems)
+  Recommender__Training__EaseMaxMemoryMB: string(easeMaxMemoryMB)
   Recommender__Training__Device: enableGpuTraining ? 'cuda' : 'cpu'
   // Without the GPU job, training runs in the activity: the Process host runs the CLI beside the app, which the
   // deployed package does not carry.
@@ -354,7 +357,7 @@ module functionApp 'modules/function-app.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
-    appSettings: union(storageSettings, pipelineSettings, trainingEpochs > 0 ? { Recommender__Training__Epochs: string(trainingEpochs) } : {}, containerJobSettings)
+    appSettings: union(storageSettings, pipelineSettings, trainingEpochs > 0 ? { Recommender__Training__Epochs: string(trainingEpochs) } : {}, containerJobSettings, additionalAppSettings)
   }
   // The host starts with the app: its identity must already hold the storage and telemetry roles.
   dependsOn: [

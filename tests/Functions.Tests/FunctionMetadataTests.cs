@@ -87,9 +87,9 @@ public sealed class FunctionMetadataTests
     }
 
     [Fact]
-    public void HostJson_TwoActivitiesPerInstance_AsTheDeployedEaseCapAssumes()
+    public void HostJson_TwoActivitiesPerInstance_AsTheDeployedEaseMemoryLimitAssumes()
     {
-        // main.bicep's easeMaxItems leaves room for an EASE fit and one more activity on an instance.
+        // main.bicep's easeMaxMemoryMB leaves room for an EASE fit and one more activity on an instance.
         using JsonDocument host = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json")));
 
         Assert.Equal(2, host.RootElement.GetProperty("extensions").GetProperty("durableTask").GetProperty("maxConcurrentActivityFunctions").GetInt32());

@@ -45,17 +45,32 @@ public sealed class LocalSettingsSampleTests
     }
 
     [Fact]
-    public void ColumnSettings_AsAppSettings_NameTheLogsColumns()
+    public void ColumnSettings_AsAppSettings_NameTheLogsColumnsAndABlankOneSaysNone()
     {
         var values = new Dictionary<string, string?>(Values)
         {
             ["Recommender__Columns__UserColumn"] = "customer",
-            ["Recommender__Columns__ItemColumn"] = "sku",
-            ["Recommender__Columns__TimestampUnit"] = "Milliseconds",
+            ["Recommender__Columns__ItemColumn"] = " sku ",
+            ["Recommender__Columns__ValueColumn"] = string.Empty,
+            ["Recommender__Columns__TimestampUnit"] = "milliseconds",
         };
         using ServiceProvider services = new ServiceCollection().AddLogging().AddRecommender(HostSettingResolver.ConfigurationOf(values)).BuildServiceProvider();
 
-        Assert.Equal(new ColumnMapping { UserColumn = "customer", ItemColumn = "sku", TimestampUnit = TimestampUnit.Milliseconds }, services.GetRequiredService<ColumnMapping>());
+        Assert.Equal(
+            new ColumnMapping { UserColumn = "customer", ItemColumn = "sku", ValueColumn = string.Empty, TimestampUnit = TimestampUnit.Milliseconds },
+            services.GetRequiredService<ColumnMapping>());
+    }
+
+    [Theory]
+    [InlineData("Recommender__Columns__User", "customer", "Recommender__Columns__User is not a column setting; the settings are Recommender__Columns__UserColumn,")]
+    [InlineData("Recommender__Columns__TimestampUnit", "ms", "Recommender__Columns__TimestampUnit is 'ms'; it must be one of Auto, Seconds, Milliseconds")]
+    public void ColumnSettings_MisspelledOrUnknown_StopTheAppNamingTheSetting(string name, string value, string message)
+    {
+        var values = new Dictionary<string, string?>(Values) { [name] = value };
+
+        var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddLogging().AddRecommender(HostSettingResolver.ConfigurationOf(values)));
+
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

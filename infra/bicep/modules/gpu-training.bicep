@@ -54,8 +54,8 @@ param artifactsContainerName string
 @description('Training container image (eng/docker/training.cuda.Dockerfile).')
 param image string
 
-@description('Largest catalog EASE is fitted on: the Function App\'s, since the app scores what the job trains.')
-param easeMaxItems int
+@description('Most memory in MB an EASE fit may take: the Function App\'s limit, since the app scores what the job trains.')
+param easeMaxMemoryMB int
 
 @description('Login server of the registry that holds the image; empty for a public image.')
 param registryServer string = ''
@@ -216,8 +216,8 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
               value: 'cuda'
             }
             {
-              name: 'Recommender__Training__EaseMaxItems'
-              value: string(easeMaxItems)
+              name: 'Recommender__Training__EaseMaxMemoryMB'
+              value: string(easeMaxMemoryMB)
             }
           ]
         }

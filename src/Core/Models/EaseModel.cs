@@ -6,10 +6,12 @@ namespace Recommender.Core.Models;
 /// <summary>
 /// EASE (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", 2019): a linear item-to-item model
 /// B with a zero diagonal, fitted in closed form to reconstruct each user's interaction row, X ≈ X·B, with
-/// an L2 penalty λ. X[u,i] is the square root of the pair's weight: 1 for a log without values or event
-/// weights (the paper's binary X); with ratings, event weights or summed repeats a stronger interaction counts
-/// more, and the root keeps one heavily repeated item from outweighing the rest of the user's row. Measured
-/// (<c>recommender-bench quality</c> and the demo), √weight beat both the binary X and the raw weight.
+/// an L2 penalty λ. On implicit feedback X[u,i] is the pair's strength, √(weight / mean weight): 1 where every
+/// weight is the same (the paper's binary X, whatever the scale of the values, so λ keeps its meaning); with
+/// ratings, event weights or summed repeats a stronger interaction counts more, and the root keeps one heavily
+/// repeated item from outweighing the rest of the user's row. Measured (<c>recommender-bench quality</c> and the
+/// demo), the root beat both the binary X and the raw weight. Explicit ratings can be zero or negative: there X
+/// is binary.
 /// With P = (XᵀX + λI)⁻¹ the solution is B = I − P·diag(1/diag(P)), that is B[i,j] = −P[i,j] / P[j,j] off
 /// the diagonal. A user's score for item j is Σᵢ X[u,i]·B[i,j], so in the scoring layout the user rows are
 /// the interaction rows and the item rows are B's columns: the dimension is the catalog size. Both are
@@ -29,14 +31,19 @@ internal sealed class EaseModel : EmbeddingModel, IClosedFormModel
     private const int ObjectiveUsers = 256;
 
     private readonly double _firstRegularization;
+    private readonly bool _weighsInteractions;
     private Tensor? _gram;
     private Tensor? _itemsByUser;
 
-    /// <summary>Creates the model with empty buffers; epoch e fits λ = <paramref name="firstRegularization"/>·2^(e−1).</summary>
-    public EaseModel(int userCount, int itemCount, double firstRegularization)
+    /// <summary>
+    /// Creates the model with empty buffers; epoch e fits λ = <paramref name="firstRegularization"/>·2^(e−1).
+    /// <paramref name="weighsInteractions"/> (implicit feedback) makes X the interactions' strengths, else binary.
+    /// </summary>
+    public EaseModel(int userCount, int itemCount, double firstRegularization, bool weighsInteractions = false)
         : base(nameof(EaseModel), userCount, itemCount, itemCount)
     {
         _firstRegularization = firstRegularization;
+        _weighsInteractions = weighsInteractions;
         register_buffer(UserHistoryName, torch.zeros(userCount, itemCount));
         register_buffer(ItemWeightsName, torch.zeros(itemCount, itemCount));
     }
@@ -45,7 +52,7 @@ internal sealed class EaseModel : EmbeddingModel, IClosedFormModel
     public override ModelKind Kind => ModelKind.Ease;
 
     /// <inheritdoc />
-    public override bool UsesInteractionWeights => true;
+    public override bool UsesInteractionWeights => _weighsInteractions;
 
     /// <summary>λ of the fit of <paramref name="epoch"/>: each epoch doubles the first one's, so the epochs walk a grid validation picks from.</summary>
     public static double RegularizationOfEpoch(double first, int epoch) => first * Math.Pow(2, epoch - 1);
@@ -71,7 +78,7 @@ internal sealed class EaseModel : EmbeddingModel, IClosedFormModel
         Fit(users, items, weights, RegularizationOfEpoch(_firstRegularization, epoch), ObjectiveUsers);
 
     /// <summary>
-    /// Sets the interaction rows from the training pairs (each the square root of its weight; 1 when
+    /// Sets the interaction rows from the training pairs (each √(weight / mean weight); 1 when
     /// <paramref name="weights"/> is null) and solves B for <paramref name="regularization"/>; returns the
     /// objective (squared reconstruction error plus λ‖B‖², per user) on up to <paramref name="objectiveUsers"/>
     /// users. The interaction rows and the Gram matrix of the cheaper form are kept for the next λ.
@@ -93,9 +100,7 @@ internal sealed class EaseModel : EmbeddingModel, IClosedFormModel
         if (_gram is null)
         {
             history.zero_();
-            using (Tensor strengths = weights is null
-                ? torch.ones(users.shape[0], dtype: history.dtype, device: history.device)
-                : weights.to(history.dtype).sqrt())
+            using (Tensor strengths = Strengths(weights, users.shape[0], history))
             {
                 // Repeated pairs were combined by preprocessing; put keeps one value of any leftover duplicate.
                 history.index_put_(strengths, users, items);
@@ -112,6 +117,19 @@ internal sealed class EaseModel : EmbeddingModel, IClosedFormModel
         Tensor reconstructed = torch.sparse_coo_tensor(sample.nonzero().t(), sample.masked_select(sample.ne(0)), [rows, ItemCount]).mm(ItemWeights);
         double reconstruction = sample.sub(reconstructed).square().sum().item<float>();
         return reconstruction / rows + regularization * squaredNorm / UserCount;
+    }
+
+    /// <summary>Each pair's entry of X: √(weight / mean weight), or 1 for every pair without weights.</summary>
+    private static Tensor Strengths(Tensor? weights, long pairs, Tensor history)
+    {
+        if (weights is null)
+        {
+            return torch.ones(pairs, dtype: history.dtype, device: history.device);
+        }
+
+        using var scope = torch.NewDisposeScope();
+        Tensor values = weights.to(history.dtype, history.device);
+        return values.div(values.mean()).sqrt_().MoveToOuterDisposeScope();
     }
 
     /// <summary>

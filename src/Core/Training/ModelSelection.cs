@@ -91,11 +91,16 @@ public static class ModelCandidates
         return candidates;
     }
 
-    /// <summary>True when EASE's matrices fit the configured cap and its interaction rows fit one array.</summary>
+    /// <summary>
+    /// True when EASE's matrices fit the configured cap and memory (<see cref="TrainingOptions.EaseMaxMemoryMB"/>)
+    /// and its interaction rows fit one array.
+    /// </summary>
     public static bool EaseFits(TrainingOptions options, int userCount, int itemCount)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return itemCount <= options.EaseMaxItems && (long)userCount * itemCount <= Array.MaxLength;
+        return itemCount <= options.EaseMaxItems
+            && (long)userCount * itemCount <= Array.MaxLength
+            && EaseMemory.FitsIn(options.EaseMaxMemoryMB, userCount, itemCount);
     }
 }
 

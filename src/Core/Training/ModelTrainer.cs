@@ -25,7 +25,8 @@ public sealed class ModelTrainer
 {
     private const int ProgressReportsPerEpoch = 10;
     // Refit decides what the pipeline does after this run, not how the run trains.
-    private static readonly string[] OptionsThatMayChangeOnResume = ["device", "checkpointsToKeep", "refit"];
+    // The EASE cap only guards memory: lowering it must not orphan a run already trained within it.
+    private static readonly string[] OptionsThatMayChangeOnResume = ["device", "checkpointsToKeep", "refit", "easeMaxItems", "easeMaxMemoryMB"];
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
@@ -64,10 +65,10 @@ public sealed class ModelTrainer
             TrainingRun.ValidateRunId(run.WarmStartRunId, nameof(run));
         }
 
-        EnsureTrainable(data);
         TorchRuntime.ConfigureNativeAllocator();
         options = options.Resolve(data.IsExplicit);
         ModelKind kind = options.Kind;
+        EnsureTrainable(data, readsStrengths: kind is ModelKind.Ease or ModelKind.Softmax && !data.IsExplicit, kind);
         if (ModelKindFeedback.CannotTrainOn(kind, data.IsExplicit))
         {
             throw new ArgumentException($"Matrix factorization trains on explicit ratings, and dataset '{data.Version}' is implicit feedback; choose Bpr or Softmax.", nameof(options));
@@ -76,11 +77,6 @@ public sealed class ModelTrainer
         if (kind == ModelKind.Ease)
         {
             EnsureEaseFits(data, options);
-        }
-
-        if (kind is ModelKind.Ease or ModelKind.Softmax && !data.IsExplicit)
-        {
-            EnsureStrengths(data, kind);
         }
 
         (Device device, string deviceName, bool fellBack) = ResolveDevice(options.Device, run.RunId);
@@ -217,7 +213,12 @@ public sealed class ModelTrainer
         }
     }
 
-    private static void EnsureTrainable(CuratedDataset data)
+    /// <summary>
+    /// Refuses a dataset the trainer cannot use, naming the row: indices outside the vocabularies, a rating that is
+    /// not a finite number, or, when <paramref name="readsStrengths"/> (EASE and softmax on implicit feedback take
+    /// the square root of each weight), a weight that is not a positive finite number.
+    /// </summary>
+    private static void EnsureTrainable(CuratedDataset data, bool readsStrengths, ModelKind kind)
     {
         InteractionTable train = data.Train;
         if (train.Count == 0 && data.Validation.Count > 0)
@@ -244,19 +245,11 @@ public sealed class ModelTrainer
             {
                 throw new ArgumentException($"Dataset '{data.Version}' training row {i} has a rating that is not a finite number.", nameof(data));
             }
-        }
-    }
 
-    /// <summary>EASE and softmax take the square root of each implicit interaction's weight: every weight must be a positive finite number.</summary>
-    private static void EnsureStrengths(CuratedDataset data, ModelKind kind)
-    {
-        float[] weights = data.Train.Weights;
-        for (int row = 0; row < data.Train.Count; row++)
-        {
-            if (!float.IsFinite(weights[row]) || weights[row] <= 0)
+            if (readsStrengths && !(float.IsFinite(train.Weights[i]) && train.Weights[i] > 0))
             {
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"Dataset '{data.Version}' training row {row} has weight {weights[row]}: {kind} takes the square root of each interaction's weight, which must be a positive finite number."),
+                    string.Create(CultureInfo.InvariantCulture, $"Dataset '{data.Version}' training row {i} has weight {train.Weights[i]}: {kind} takes the square root of each interaction's weight, which must be a positive finite number."),
                     nameof(data));
             }
         }
@@ -264,12 +257,18 @@ public sealed class ModelTrainer
 
     private static void EnsureEaseFits(CuratedDataset data, TrainingOptions options)
     {
+        double fitGB = EaseMemory.FitBytes(data.UserCount, data.ItemCount) / 1e9;
         if (data.ItemCount > options.EaseMaxItems)
         {
-            // Measured peak of a fit (recommender train --model ease, 1,000 users): about 0.7 GB + 20 bytes per item squared.
-            double fitGiB = (0.7e9 + (20.0 * data.ItemCount * data.ItemCount)) / (1 << 30);
             throw new ArgumentException(
-                $"EASE holds item-by-item matrices, and dataset '{data.Version}' has {data.ItemCount:N0} items, more than EaseMaxItems ({options.EaseMaxItems:N0}); choose Ials, Softmax or Bpr, or raise EaseMaxItems if the machine has about {fitGiB:F1} GiB for the fit.",
+                string.Create(CultureInfo.InvariantCulture, $"EASE holds item-by-item matrices, and dataset '{data.Version}' has {data.ItemCount:N0} items, more than EaseMaxItems ({options.EaseMaxItems:N0}); choose Ials, Softmax or Bpr, or raise EaseMaxItems if the machine has about {fitGB:F1} GB for the fit."),
+                nameof(options));
+        }
+
+        if (!EaseMemory.FitsIn(options.EaseMaxMemoryMB, data.UserCount, data.ItemCount))
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"EASE on dataset '{data.Version}' ({data.UserCount:N0} users × {data.ItemCount:N0} items) would take about {fitGB:F1} GB, more than EaseMaxMemoryMB ({options.EaseMaxMemoryMB:N0} MB); choose Ials, Softmax or Bpr, or raise EaseMaxMemoryMB on a machine with that much memory."),
                 nameof(options));
         }
 

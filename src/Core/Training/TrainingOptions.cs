@@ -119,13 +119,20 @@ public sealed record TrainingOptions : IValidatableObject
     public int LazyUpdateMinRows { get; init; } = 4_096;
 
     /// <summary>
-    /// Largest catalog EASE is fitted on: it holds item-by-item float matrices. Measured peaks (1,000 users): about
-    /// 0.7 GB + 20·I² bytes to fit (1.2 GB at 5,000 items, 2.4 GB at 9,300, 3.9 GB at 12,600, about 9 GB at 20,000)
-    /// and 0.2 GB + 8·I² bytes to score a shard of its model. Default 20,000 (the Azure deployment sets it from the
-    /// Function App's instance memory).
+    /// Largest catalog EASE is fitted on: it holds item-by-item float matrices (see <see cref="EaseMemory"/>).
+    /// Default 20,000.
     /// </summary>
     [Range(1, ModelShape.MaxEaseItems)]
     public int EaseMaxItems { get; init; } = 20_000;
+
+    /// <summary>
+    /// Most memory, in MB, an EASE fit may take by <see cref="EaseMemory.FitBytes"/> (users × items counts as much as
+    /// the catalog squared); EASE is left out of the automatic choice, and refused when asked for, above it. Null
+    /// (the default): no limit but <see cref="EaseMaxItems"/>. The Azure deployment sets it from the Function App's
+    /// instance memory.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int? EaseMaxMemoryMB { get; init; }
 
     /// <summary>
     /// The automatic model choice (<see cref="ModelKind.Auto"/> on implicit feedback) trains no further candidate

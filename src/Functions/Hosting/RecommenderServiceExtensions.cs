@@ -67,9 +67,8 @@ public static class RecommenderServiceExtensions
             new ArtifactStoreLogSource(new BlobArtifactStore(sp.GetRequiredService<StorageClients>().InteractionsContainer)));
         services.AddSingleton<RunHistory>();
 
-        // Which log columns hold what (Recommender__Columns__*, as the CLI's --user-column and so on); a column
-        // not named is detected from its name, and an empty name says the logs have no such column.
-        services.AddSingleton(configuration.GetSection(ColumnMapping.SectionName).Get<ColumnMapping>() ?? ColumnMapping.AutoDetect);
+        // Which log columns hold what (Recommender__Columns__*, as the CLI's --user-column and so on).
+        services.AddSingleton(ColumnSettings.Read(configuration));
 
         // The stages and their collaborators, by type.
         services.AddSingleton<CuratedDatasetReader>();

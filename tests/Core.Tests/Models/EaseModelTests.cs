@@ -22,16 +22,17 @@ public sealed class EaseModelTests
 
         TrainingResult result = await new ModelTrainer().TrainAsync(data, options, new TrainingRun("ease-exact"), store.Store);
 
-        // The last epoch fitted λ = 10·2² on X (users × items, √weight where a user has a training interaction).
+        // The last epoch fitted λ = 10·2² on X (users × items, √(weight / mean weight) where a user has a training interaction).
         double lambda = EaseModel.RegularizationOfEpoch(10, 3);
         int items = data.ItemCount;
         double[,] gram = Gram(data);
         FactorSnapshot factors = result.Factors;
         Assert.Equal(items, factors.Dimension);
+        double meanWeight = data.Train.Weights.Average(weight => (double)weight);
         for (int row = 0; row < data.Train.Count; row++)
         {
             float entry = factors.UserFactors[(data.Train.Users[row] * items) + data.Train.Items[row]];
-            Assert.Equal(MathF.Sqrt(data.Train.Weights[row]), entry, 1e-6f);
+            Assert.Equal(Math.Sqrt(data.Train.Weights[row] / meanWeight), entry, 1e-5);
         }
 
         // B's column j is item j's row; optimality of min ‖X − XB‖² + λ‖B‖² with B_jj = 0 means
@@ -154,6 +155,74 @@ public sealed class EaseModelTests
     }
 
     [Theory]
+    [InlineData(0.01f)]
+    [InlineData(1e6f)]
+    public async Task TrainAsync_EveryWeightTheSame_FitsTheBinaryModelWhateverTheScale(float weight)
+    {
+        // Strengths are relative to the mean weight, so λ means the same for a log of ratings, counts or scores.
+        CuratedDataset planted = PlantedData.Implicit();
+        using var store = new TemporaryStore();
+        TrainingOptions options = new() { Kind = ModelKind.Ease, Epochs = 2, Regularization = 10, EarlyStoppingPatience = 0, Device = TrainingDevice.Cpu };
+
+        FactorSnapshot binary = (await new ModelTrainer().TrainAsync(planted, options, new TrainingRun("ease-ones"), store.Store)).Factors;
+        FactorSnapshot scaled = (await new ModelTrainer().TrainAsync(WithTrainWeights(planted, _ => weight), options, new TrainingRun("ease-scaled"), store.Store)).Factors;
+
+        Assert.Equal(binary.UserFactors, scaled.UserFactors);
+        for (int value = 0; value < binary.ItemFactors.Length; value++)
+        {
+            Assert.Equal(binary.ItemFactors[value], scaled.ItemFactors[value], 1e-5f);
+        }
+    }
+
+    [Fact]
+    public async Task TrainAsync_ExplicitRatingsZeroOrNegative_FitsOnTheBinaryX()
+    {
+        // Explicit ratings are not strengths (a scale may run from -2 to 2): every rated pair enters X as 1.
+        CuratedDataset planted = PlantedData.Implicit();
+        CuratedDataset ratings = WithTrainWeights(planted, row => (row % 5) - 2, isExplicit: true);
+        using var store = new TemporaryStore();
+        TrainingOptions options = new() { Kind = ModelKind.Ease, Epochs = 2, Regularization = 10, EarlyStoppingPatience = 0, Device = TrainingDevice.Cpu };
+
+        FactorSnapshot binary = (await new ModelTrainer().TrainAsync(planted, options, new TrainingRun("ease-implicit"), store.Store)).Factors;
+        FactorSnapshot rated = (await new ModelTrainer().TrainAsync(ratings, options, new TrainingRun("ease-explicit"), store.Store)).Factors;
+
+        Assert.Equal(binary.UserFactors, rated.UserFactors);
+        Assert.All(rated.ItemFactors, value => Assert.True(float.IsFinite(value)));
+    }
+
+    [Theory]
+    [InlineData(1_000, 9_296, 2_500)] // measured 2.5 GB
+    [InlineData(20_000, 3_000, 2_000)] // measured 2.0 GB
+    public void FitBytes_MeasuredRuns_EstimatedWithinAFifth(int users, int items, double measuredMB)
+    {
+        Assert.InRange(EaseMemory.FitBytes(users, items) / 1e6, measuredMB * 0.8, measuredMB * 1.2);
+    }
+
+    [Fact]
+    public void Candidates_EaseOverTheMemoryLimit_LeftOutWhateverTheCatalog()
+    {
+        // 20,000 users × 3,000 items fits the item cap, but not 1,200 MB (it takes about 2 GB).
+        TrainingOptions options = new() { EaseMaxMemoryMB = 1_200 };
+
+        Assert.DoesNotContain("ease", ModelCandidates.For(options, 20_000, 3_000).Select(candidate => candidate.Name));
+        Assert.Contains("ease", ModelCandidates.For(options, 1_000, 3_000).Select(candidate => candidate.Name));
+        Assert.Contains("ease", ModelCandidates.For(new TrainingOptions(), 20_000, 3_000).Select(candidate => candidate.Name));
+    }
+
+    [Fact]
+    public async Task TrainAsync_OverTheMemoryLimit_IsRefusedWithTheEstimate()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        using var store = new TemporaryStore();
+        TrainingOptions options = new() { Kind = ModelKind.Ease, EaseMaxMemoryMB = 1, Device = TrainingDevice.Cpu };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => new ModelTrainer().TrainAsync(data, options, new TrainingRun("ease-memory"), store.Store));
+
+        Assert.Contains("more than EaseMaxMemoryMB (1 MB)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("would take about 0.7 GB", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(0f)]
     [InlineData(-1f)]
     [InlineData(float.NaN)]
@@ -181,7 +250,7 @@ public sealed class EaseModelTests
         return score;
     }
 
-    private static CuratedDataset WithTrainWeights(CuratedDataset data, Func<int, float> weight)
+    private static CuratedDataset WithTrainWeights(CuratedDataset data, Func<int, float> weight, bool isExplicit = false)
     {
         InteractionTable train = data.Train;
         float[] weights = [.. Enumerable.Range(0, train.Count).Select(weight)];
@@ -192,13 +261,14 @@ public sealed class EaseModelTests
             ItemIds = data.ItemIds,
             Train = new InteractionTable(train.Users, train.Items, weights, train.Timestamps),
             Validation = data.Validation,
-            IsExplicit = data.IsExplicit,
+            IsExplicit = isExplicit || data.IsExplicit,
         };
     }
 
-    /// <summary>XᵀX with X[u,i] = √weight of the pair (u, i).</summary>
+    /// <summary>XᵀX with X[u,i] = √(weight / mean weight) of the pair (u, i).</summary>
     private static double[,] Gram(CuratedDataset data)
     {
+        double meanWeight = data.Train.Weights.Average(weight => (double)weight);
         var rows = new Dictionary<int, double>[data.UserCount];
         for (int u = 0; u < rows.Length; u++)
         {
@@ -207,7 +277,7 @@ public sealed class EaseModelTests
 
         for (int r = 0; r < data.Train.Count; r++)
         {
-            rows[data.Train.Users[r]][data.Train.Items[r]] = Math.Sqrt(data.Train.Weights[r]);
+            rows[data.Train.Users[r]][data.Train.Items[r]] = Math.Sqrt(data.Train.Weights[r] / meanWeight);
         }
 
         var gram = new double[data.ItemCount, data.ItemCount];

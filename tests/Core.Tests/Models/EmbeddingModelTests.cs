@@ -75,14 +75,6 @@ public sealed class EmbeddingModelTests
         Assert.Equal(expected, Loss(weighted, users, items, weights), 4);
     }
 
-    [Fact]
-    public void SoftmaxLoss_ExplicitRatings_ReadsNoWeights()
-    {
-        using EmbeddingModel model = ModelFactory.Create(new ModelShape(ModelKind.Softmax, Users, Items, Dimension), new ModelLossSettings(0, 1, int.MaxValue, 8, 3f, WeighsImplicitInteractions: false));
-
-        Assert.False(model.UsesInteractionWeights);
-    }
-
     [Theory]
     [InlineData(ModelKind.MatrixFactorization)]
     [InlineData(ModelKind.Bpr)]

@@ -51,6 +51,31 @@ public sealed class ModelTrainerBehaviourTests
     }
 
     [Fact]
+    public async Task TrainAsync_SoftmaxOnExplicitRatingsZeroOrNegative_WeighsEveryRatedPairAlike()
+    {
+        // Strengths (√weight) are for implicit feedback; a rating scale may run below zero, and softmax must not read it.
+        CuratedDataset planted = PlantedData.Explicit();
+        float[] shifted = [.. planted.Train.Weights.Select(rating => rating - 3)];
+        var ratings = new CuratedDataset
+        {
+            Version = "explicit-shifted",
+            UserIds = planted.UserIds,
+            ItemIds = planted.ItemIds,
+            Train = new InteractionTable(planted.Train.Users, planted.Train.Items, shifted, planted.Train.Timestamps),
+            Validation = planted.Validation,
+            IsExplicit = true,
+        };
+        TrainingOptions options = PlantedData.FastOptions(ModelKind.Softmax, epochs: 3);
+        using var store = new TemporaryStore();
+
+        TrainingResult original = await new ModelTrainer().TrainAsync(planted, options, new TrainingRun("softmax-ratings"), store.Store);
+        TrainingResult result = await new ModelTrainer().TrainAsync(ratings, options, new TrainingRun("softmax-shifted"), store.Store);
+
+        Assert.Contains(shifted, rating => rating <= 0);
+        Assert.Equal(original.Epochs.Select(epoch => epoch.Loss), result.Epochs.Select(epoch => epoch.Loss));
+    }
+
+    [Fact]
     public async Task TrainAsync_AbsurdLearningRate_ThrowsDivergedNamingRunEpochAndBatch()
     {
         CuratedDataset data = PlantedData.Explicit();

@@ -93,7 +93,7 @@ public sealed class DeploymentSnapshotTests
             ["Recommender__Training__Kind"] = "auto",
             ["Recommender__Training__Dimension"] = "64",
             ["Recommender__Training__Device"] = "cpu",
-            ["Recommender__Training__EaseMaxItems"] = "10000",
+            ["Recommender__Training__EaseMaxMemoryMB"] = "2700",
             ["Recommender__TrainingHost__Kind"] = "Inline",
             ["AzureWebJobs.InteractionsBlobTrigger.Disabled"] = "true",
             ["AzureWebJobs.InteractionsEventGridBlobTrigger.Disabled"] = "false",
@@ -206,12 +206,13 @@ public sealed class DeploymentSnapshotTests
     }
 
     [Fact]
-    public async Task SmallerInstances_EaseCatalogCap_FollowsTheInstanceMemory()
+    public async Task SmallerInstances_EaseMemoryLimit_FollowsTheInstanceMemoryAndExtraSettingsJoin()
     {
-        // EASE's fit takes about 0.7 GB + 20·I² bytes (2.4 GB at 9,300 items): a 2,048 MB instance fits half the catalog.
+        // EASE's fit takes about 0.7 GB + 20·I² + 19·U·I bytes: a 2,048 MB instance leaves it 1,200 MB beside a second activity.
         DeploymentSnapshot snapshot = await SnapshotOfAsync(DeploymentScenario.SmallerInstances);
 
-        Assert.Equal("5000", snapshot.AppSettings["Recommender__Training__EaseMaxItems"]);
+        Assert.Equal("1200", snapshot.AppSettings["Recommender__Training__EaseMaxMemoryMB"]);
+        Assert.Equal("customer", snapshot.AppSettings["Recommender__Columns__UserColumn"]);
         Assert.Equal(2048, snapshot.Single("Microsoft.Web/sites")["properties"]!["functionAppConfig"]!["scaleAndConcurrency"]!["instanceMemoryMB"]!.GetValue<int>());
     }
 
@@ -222,8 +223,8 @@ public sealed class DeploymentSnapshotTests
         DeploymentSnapshot snapshot = await SnapshotOfAsync(DeploymentScenario.ServerlessGpu);
 
         JsonArray environment = snapshot.Single(Job)["properties"]!["template"]!["containers"]![0]!["env"]!.AsArray();
-        JsonObject cap = Assert.Single(environment.OfType<JsonObject>(), variable => variable["name"]!.GetValue<string>() == "Recommender__Training__EaseMaxItems");
-        Assert.Equal(snapshot.AppSettings["Recommender__Training__EaseMaxItems"], cap["value"]!.GetValue<string>());
+        JsonObject cap = Assert.Single(environment.OfType<JsonObject>(), variable => variable["name"]!.GetValue<string>() == "Recommender__Training__EaseMaxMemoryMB");
+        Assert.Equal(snapshot.AppSettings["Recommender__Training__EaseMaxMemoryMB"], cap["value"]!.GetValue<string>());
     }
 
     [Fact]

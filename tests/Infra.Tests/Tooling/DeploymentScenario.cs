@@ -8,10 +8,11 @@ internal sealed record DeploymentScenario(string Name, IReadOnlyDictionary<strin
     /// <summary>Only the required parameters: what a first <c>azd up</c> deploys.</summary>
     public static readonly DeploymentScenario Defaults = new("defaults", new Dictionary<string, string>());
 
-    /// <summary>Function App instances of 2,048 MB rather than the default 4,096 MB.</summary>
+    /// <summary>Function App instances of 2,048 MB rather than the default 4,096 MB, and a setting of the user's own.</summary>
     public static readonly DeploymentScenario SmallerInstances = new("smaller-instances", new Dictionary<string, string>
     {
         ["instanceMemoryMB"] = "2048",
+        ["additionalAppSettings"] = "{ Recommender__Columns__UserColumn: 'customer' }",
     });
 
     /// <summary>Serverless T4 GPU training from a private registry, blob trigger subscription on.</summary>
