@@ -62,6 +62,26 @@ public sealed class HostBindingExpressionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TimerSchedules_ResolveWithTheSampleSettingsToSchedulesTheExtensionAccepts()
+    {
+        IReadOnlyList<string?> schedules = HostSettingResolver.TimerSchedules(Sample, Metadata);
+
+        Assert.NotEmpty(schedules);
+        Assert.All(schedules, schedule => Assert.True(HostSettingResolver.IsValidTimerSchedule(schedule), $"'{schedule}' is not a timer schedule"));
+    }
+
+    [Theory]
+    [InlineData("0 0 2 * * *", true)]
+    [InlineData("00:30:00", true)]
+    [InlineData("0 2 * * *", false)] // five fields: the extension wants seconds first
+    [InlineData("nightly", false)]
+    [InlineData("", false)]
+    public void IsValidTimerSchedule_FollowsTheTimerExtension(string schedule, bool valid)
+    {
+        Assert.Equal(valid, HostSettingResolver.IsValidTimerSchedule(schedule));
+    }
+
+    [Fact]
     public void EveryBindingConnection_ResolvesWithTheSampleSettings()
     {
         IReadOnlyList<string> connections = HostSettingResolver.ConnectionNames(Metadata);

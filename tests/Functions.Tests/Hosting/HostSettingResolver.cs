@@ -127,6 +127,31 @@ internal static partial class HostSettingResolver
         return [.. schedules.Prepend(TaskHubExpression(hostJson)).Select(OneSettingName).Distinct(StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// The schedule of every timer trigger of a <c>functions.metadata</c> document, resolved against
+    /// <paramref name="configuration"/> (null where it does not resolve).
+    /// </summary>
+    public static IReadOnlyList<string?> TimerSchedules(IConfiguration configuration, string functionsMetadata)
+    {
+        using JsonDocument document = JsonDocument.Parse(functionsMetadata);
+        return
+        [
+            .. document.RootElement.EnumerateArray()
+                .SelectMany(function => function.GetProperty("bindings").EnumerateArray())
+                .Where(binding => string.Equals(binding.GetProperty("type").GetString(), "timerTrigger", StringComparison.OrdinalIgnoreCase))
+                .Select(binding => Resolve(configuration, binding.GetProperty("schedule").GetString() ?? string.Empty)),
+        ];
+    }
+
+    /// <summary>
+    /// True for a schedule the timer extension accepts: NCRONTAB with seconds (six fields, parsed by the library
+    /// the extension uses) or a time span between runs (<c>hh:mm:ss</c>).
+    /// </summary>
+    public static bool IsValidTimerSchedule(string? schedule) =>
+        !string.IsNullOrWhiteSpace(schedule)
+        && (NCrontab.CrontabSchedule.TryParse(schedule, new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true }) is not null
+            || (schedule.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(schedule, System.Globalization.CultureInfo.InvariantCulture, out _)));
+
     private static string OneSettingName(string expression) =>
         expression is ['%', .. var name, '%'] && !name.Contains('%', StringComparison.Ordinal)
             ? name

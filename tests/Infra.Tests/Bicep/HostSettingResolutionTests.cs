@@ -60,6 +60,18 @@ public sealed class HostSettingResolutionTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Scenarios))]
+    public async Task TimerSchedules_ResolveWithTheDeployedAppSettingsToSchedulesTheExtensionAccepts(string scenario)
+    {
+        IConfiguration settings = await DeployedSettingsAsync(scenario);
+
+        IReadOnlyList<string?> schedules = HostSettingResolver.TimerSchedules(settings, ReadBuilt("functions.metadata"));
+
+        Assert.NotEmpty(schedules);
+        Assert.All(schedules, schedule => Assert.True(HostSettingResolver.IsValidTimerSchedule(schedule), $"'{schedule}' is not a timer schedule"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
     public async Task EveryBindingConnection_ResolvesWithTheDeployedAppSettings(string scenario)
     {
         IConfiguration settings = await DeployedSettingsAsync(scenario);
