@@ -20,7 +20,7 @@ internal static class TrainingPhases
     {
         TrainingOptions options = new TrainingOptions { Kind = kind, Device = TrainingDevice.Cpu }.Resolve(data.IsExplicit);
         var shape = new ModelShape(kind, data.UserCount, data.ItemCount, options.Dimension);
-        var loss = new ModelLossSettings(options.Regularization!.Value, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, 3f, WeighsImplicitInteractions: !data.IsExplicit);
+        var loss = new ModelLossSettings(options.Regularization!.Value, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, 3f, WeighsImplicitInteractions: ModelKindFeedback.ReadsStrengths(kind, data.IsExplicit));
         using ItemSampler sampler = ItemSampler.LogUniform(data.ItemCount, data.Train.Items, torch.CPU);
         using EmbeddingModel model = ModelFactory.Create(shape, loss, sampler);
         using var generator = new Generator(1, torch.CPU);

@@ -9,4 +9,11 @@ public static class ModelKindFeedback
     /// concrete kind trains on implicit feedback; <see cref="ModelKind.Auto"/> resolves to one that fits.
     /// </summary>
     public static bool CannotTrainOn(ModelKind kind, bool isExplicit) => kind == ModelKind.MatrixFactorization && !isExplicit;
+
+    /// <summary>
+    /// True when a model of <paramref name="kind"/> reads each interaction's strength, √weight: EASE (its X) and
+    /// softmax (its terms) on implicit feedback. Explicit ratings can be zero or negative, so there they are not
+    /// strengths (matrix factorization reads them as the ratings it predicts).
+    /// </summary>
+    public static bool ReadsStrengths(ModelKind kind, bool isExplicit) => !isExplicit && kind is ModelKind.Ease or ModelKind.Softmax;
 }

@@ -68,7 +68,7 @@ public sealed class ModelTrainer
         TorchRuntime.ConfigureNativeAllocator();
         options = options.Resolve(data.IsExplicit);
         ModelKind kind = options.Kind;
-        EnsureTrainable(data, readsStrengths: kind is ModelKind.Ease or ModelKind.Softmax && !data.IsExplicit, kind);
+        EnsureTrainable(data, readsStrengths: ModelKindFeedback.ReadsStrengths(kind, data.IsExplicit), kind);
         if (ModelKindFeedback.CannotTrainOn(kind, data.IsExplicit))
         {
             throw new ArgumentException($"Matrix factorization trains on explicit ratings, and dataset '{data.Version}' is implicit feedback; choose Bpr or Softmax.", nameof(options));
@@ -399,7 +399,7 @@ public sealed class ModelTrainer
             _existing = existing;
             _checkpoints = new ModelCheckpoints(store, run.RunId);
             _sampler = CreateSampler(data, options, shape, device);
-            var loss = new ModelLossSettings(options.Regularization!.Value, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, MeanRating(data), options.UnobservedWeight ?? 0, WeighsImplicitInteractions: !data.IsExplicit);
+            var loss = new ModelLossSettings(options.Regularization!.Value, options.Negatives, options.FullSoftmaxMaxItems, options.SampledNegatives, MeanRating(data), options.UnobservedWeight ?? 0, WeighsImplicitInteractions: ModelKindFeedback.ReadsStrengths(shape.Kind, data.IsExplicit));
             _model = ModelFactory.Create(shape, loss, _sampler);
             if (_model is BlendModel blend)
             {
