@@ -119,18 +119,10 @@ internal sealed class EaseModel : EmbeddingModel, IClosedFormModel
         return reconstruction / rows + regularization * squaredNorm / UserCount;
     }
 
-    /// <summary>Each pair's entry of X: √(weight / mean weight), or 1 for every pair without weights.</summary>
-    private static Tensor Strengths(Tensor? weights, long pairs, Tensor history)
-    {
-        if (weights is null)
-        {
-            return torch.ones(pairs, dtype: history.dtype, device: history.device);
-        }
-
-        using var scope = torch.NewDisposeScope();
-        Tensor values = weights.to(history.dtype, history.device);
-        return values.div(values.mean()).sqrt_().MoveToOuterDisposeScope();
-    }
+    /// <summary>Each pair's entry of X: its strength (<see cref="InteractionStrengths"/>), or 1 for every pair without weights.</summary>
+    private static Tensor Strengths(Tensor? weights, long pairs, Tensor history) => weights is null
+        ? torch.ones(pairs, dtype: history.dtype, device: history.device)
+        : InteractionStrengths.Of(weights, history.dtype, history.device);
 
     /// <summary>
     /// Xᵀ as a sparse [items, users] matrix, one entry per distinct pair (sorted, so already coalesced) with the

@@ -67,8 +67,8 @@ internal sealed record ModelShape(ModelKind Kind, int UserCount, int ItemCount, 
 /// <param name="InitialGlobalBias">Starting global bias of matrix factorization (the mean rating).</param>
 /// <param name="UnobservedWeight">iALS's weight α₀ of every unobserved pair.</param>
 /// <param name="WeighsImplicitInteractions">
-/// True on implicit feedback: EASE and softmax read each interaction's strength, the square root of its weight
-/// over the mean weight (explicit ratings can be zero or negative, so there every rated pair counts alike).
+/// True where the kind reads interaction strengths (<see cref="ModelKindFeedback.ReadsStrengths"/>): EASE, iALS and
+/// softmax on implicit feedback.
 /// </param>
 internal sealed record ModelLossSettings(double Regularization, int Negatives, int FullSoftmaxMaxItems, int SampledNegatives, float InitialGlobalBias, double UnobservedWeight = 0, bool WeighsImplicitInteractions = false)
 {
@@ -93,7 +93,7 @@ internal static class ModelFactory
             ModelKind.Bpr => new BprModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.Negatives),
             ModelKind.Softmax => new SoftmaxModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.FullSoftmaxMaxItems, loss.SampledNegatives, sampler, loss.WeighsImplicitInteractions),
             ModelKind.Ease => new EaseModel(shape.UserCount, shape.ItemCount, loss.Regularization, loss.WeighsImplicitInteractions),
-            ModelKind.Ials => new IalsModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.UnobservedWeight),
+            ModelKind.Ials => new IalsModel(shape.UserCount, shape.ItemCount, shape.Dimension, loss.Regularization, loss.UnobservedWeight, loss.WeighsImplicitInteractions),
             ModelKind.Blend => new BlendModel(shape.UserCount, shape.ItemCount, shape.Dimension),
             _ => throw new ArgumentOutOfRangeException(nameof(shape), shape.Kind, "A concrete model kind is needed; resolve Auto from the data first."),
         };

@@ -11,9 +11,10 @@ public static class ModelKindFeedback
     public static bool CannotTrainOn(ModelKind kind, bool isExplicit) => kind == ModelKind.MatrixFactorization && !isExplicit;
 
     /// <summary>
-    /// True when a model of <paramref name="kind"/> reads each interaction's strength, √weight: EASE (its X) and
-    /// softmax (its terms) on implicit feedback. Explicit ratings can be zero or negative, so there they are not
-    /// strengths (matrix factorization reads them as the ratings it predicts).
+    /// True when a model of <paramref name="kind"/> reads each interaction's strength, from √weight: EASE (its X),
+    /// iALS (its observed terms) and softmax (its cross-entropy terms) on implicit feedback. Explicit ratings can be
+    /// zero or negative, so there they are not strengths (matrix factorization reads them as the ratings it
+    /// predicts); BPR weighs every pair alike.
     /// </summary>
-    public static bool ReadsStrengths(ModelKind kind, bool isExplicit) => !isExplicit && kind is ModelKind.Ease or ModelKind.Softmax;
+    public static bool ReadsStrengths(ModelKind kind, bool isExplicit) => !isExplicit && kind is ModelKind.Ease or ModelKind.Ials or ModelKind.Softmax;
 }

@@ -21,4 +21,15 @@ public sealed class ModelKindFeedbackTests
     [InlineData(ModelKind.Ials)]
     public void CannotTrainOn_EveryOtherKindOnImplicitFeedback_IsFalse(ModelKind kind) =>
         Assert.False(ModelKindFeedback.CannotTrainOn(kind, isExplicit: false));
+
+    [Theory]
+    [InlineData(ModelKind.Ease, false, true)]
+    [InlineData(ModelKind.Ials, false, true)]
+    [InlineData(ModelKind.Softmax, false, true)]
+    [InlineData(ModelKind.Bpr, false, false)]
+    [InlineData(ModelKind.Ease, true, false)] // ratings may be zero or negative: not strengths
+    [InlineData(ModelKind.Softmax, true, false)]
+    [InlineData(ModelKind.MatrixFactorization, true, false)] // reads them as the ratings it predicts
+    public void ReadsStrengths_ImplicitEaseIalsAndSoftmaxOnly(ModelKind kind, bool isExplicit, bool reads) =>
+        Assert.Equal(reads, ModelKindFeedback.ReadsStrengths(kind, isExplicit));
 }
