@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Recommender.Core.Evaluation;
+using Recommender.Core.Models;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Storage;
 using Recommender.Core.Training;
@@ -142,7 +143,7 @@ internal static class TrainingReport
             ("Status", manifest.Status.ToString()),
             ("Dataset version", manifest.DatasetVersion),
             ("Users x items", Invariant($"{manifest.UserCount} x {manifest.ItemCount}")),
-            ("Dimension", Invariant($"{manifest.Dimension}")),
+            ("Dimension", DimensionText(manifest)),
             ("Device", manifest.FellBackToCpu ? $"{manifest.Device} (device auto found no CUDA device)" : manifest.Device),
             ("Epochs trained", Invariant($"{manifest.Epochs.Count} of {manifest.Options.Epochs}")),
             ("Best epoch", manifest.BestEpoch > 0
@@ -190,12 +191,31 @@ internal static class TrainingReport
         static double? Lookup(IReadOnlyDictionary<string, double> metrics, string name) => metrics.TryGetValue(name, out double v) ? v : null;
     }
 
+    /// <summary>The width of the scoring rows, said as what it is for the kinds whose width is not an embedding size.</summary>
+    private static string DimensionText(ModelManifest manifest) => manifest.Kind switch
+    {
+        ModelKind.Ease => Invariant($"{manifest.Dimension} (EASE: one scoring column per item)"),
+        ModelKind.Blend => Invariant($"{manifest.Dimension} (the parts' scoring columns side by side)"),
+        _ => Invariant($"{manifest.Dimension}"),
+    };
+
     private static List<(string Name, string Value)> OptionRows(TrainingOptions options)
     {
-        // Through the same JSON the manifest uses, so a new option shows up here without a change.
+        // Through the same JSON the manifest uses, so a new option shows up here without a change; a blend's parts,
+        // whose whole options are in the manifest, read as one line.
         JsonElement json = JsonSerializer.SerializeToElement(options, ModelArtifactJson.Options);
-        return json.EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.Null ? "(default)" : p.Value.ToString())).ToList();
+        string blendPartsName = ModelArtifactJson.Options.PropertyNamingPolicy?.ConvertName(nameof(TrainingOptions.BlendParts)) ?? nameof(TrainingOptions.BlendParts);
+        return json.EnumerateObject().Select(p => (p.Name, p.Value.ValueKind switch
+        {
+            JsonValueKind.Null => "(default)",
+            _ when p.Name == blendPartsName && options.BlendParts is { } parts => BlendPartsText(parts),
+            _ => p.Value.ToString(),
+        })).ToList();
     }
+
+    /// <summary>A blend's parts as "0.81·softmax (Softmax, 13 epochs) + 0.09·ease (Ease, 5 epochs)".</summary>
+    private static string BlendPartsText(IReadOnlyList<BlendPart> parts) =>
+        string.Join(" + ", parts.Select(part => Invariant($"{part.Weight}·{part.Name} ({part.Options.Kind}, {part.Options.Epochs} epochs)")));
 
     private static string Html(ModelManifest manifest, List<(string Name, string Value)> facts, List<MetricRow> metrics, bool hasLive, byte[] curves, byte[] metricBars, IReadOnlyList<string[]> choice)
     {

@@ -1,3 +1,4 @@
+using System.Net;
 using Recommender.Core.Models;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Reports;
@@ -86,6 +87,29 @@ public sealed class TrainingReportTests
         RenderedTrainingReport report = TrainingReport.Render(Manifest() with { FellBackToCpu = fellBackToCpu }, Evaluation(live: false), gate: null);
 
         Assert.Contains(row, report.Markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_Blend_ListsItsPartsOnOneLineAndSaysWhatItsDimensionCounts()
+    {
+        var parts = new BlendPart[]
+        {
+            new("softmax", new TrainingOptions { Kind = ModelKind.Softmax, Epochs = 13 }, 0.81),
+            new("ease", new TrainingOptions { Kind = ModelKind.Ease, Epochs = 5, Regularization = 25 }, 0.19),
+        };
+        ModelManifest blend = Manifest() with
+        {
+            Kind = ModelKind.Blend,
+            Dimension = 64 + 1682,
+            Options = new TrainingOptions { Kind = ModelKind.Blend, Epochs = 1, BlendParts = parts },
+        };
+
+        RenderedTrainingReport report = TrainingReport.Render(blend, Evaluation(live: false), gate: null);
+
+        const string Parts = "0.81·softmax (Softmax, 13 epochs) + 0.19·ease (Ease, 5 epochs)";
+        Assert.Contains($"| blendParts | {Parts} |", report.Markdown, StringComparison.Ordinal);
+        Assert.Contains("| Dimension | 1746 (the parts' scoring columns side by side) |", report.Markdown, StringComparison.Ordinal);
+        Assert.Contains($"<th>blendParts</th><td>{WebUtility.HtmlEncode(Parts)}</td>", report.Html, StringComparison.Ordinal);
     }
 
     [Fact]
