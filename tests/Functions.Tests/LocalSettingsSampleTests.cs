@@ -73,6 +73,37 @@ public sealed class LocalSettingsSampleTests
         Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Recommender__Training__Dimenson", "32", "Recommender__Training__Dimenson is not a setting the app reads; the settings of Recommender__Training are BatchSize, BlendParts,")]
+    [InlineData("Recommender__Preprocessing__Split__Ratio", "0.8", "Recommender__Preprocessing__Split__Ratio is not a setting the app reads; the settings of Recommender__Preprocessing__Split are Draws, Kind, Seed, TrainRatio, ValidationLastN.")]
+    [InlineData("Recommender__Pipeline__Schedule", "0 0 2 * * *", "Recommender__Pipeline__Schedule is no longer read: the timer's schedule is the app setting RecommenderSchedule")]
+    public void OptionSettings_MisspelledOrRetired_StopTheAppNamingTheSetting(string name, string value, string message)
+    {
+        var values = new Dictionary<string, string?>(Values) { [name] = value };
+
+        var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddLogging().AddRecommender(HostSettingResolver.ConfigurationOf(values)));
+
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OptionSettings_NestedOptionsAndDictionaryKeys_AreSettingsTheAppReads()
+    {
+        var values = new Dictionary<string, string?>(WithTrainingJob)
+        {
+            ["recommender__training__negatives"] = "8",
+            ["Recommender__Preprocessing__EventWeights__wishlist"] = "2",
+            ["Recommender__Preprocessing__Split__Seed"] = "7",
+            ["Recommender__TrainingHost__ContainerJob__ContainerName"] = "trainer",
+        };
+        using ServiceProvider services = new ServiceCollection().AddLogging().AddRecommender(HostSettingResolver.ConfigurationOf(values)).BuildServiceProvider();
+
+        Assert.Equal(8, services.GetRequiredService<IOptions<TrainingOptions>>().Value.Negatives);
+        Assert.Equal(2f, services.GetRequiredService<IOptions<PreprocessingOptions>>().Value.EventWeights["wishlist"]);
+        Assert.Equal(7, services.GetRequiredService<IOptions<PreprocessingOptions>>().Value.Split.Seed);
+        Assert.Equal("trainer", services.GetRequiredService<IOptions<TrainingHostOptions>>().Value.ContainerJob.ContainerName);
+    }
+
     [Fact]
     public void Sample_ContainerJobClient_ComesFromTheHttpClientFactoryWithTheResourceManagerTimeout()
     {

@@ -131,6 +131,7 @@ public static class RecommenderServiceExtensions
     private static void AddValidated<T>(IServiceCollection services, IConfiguration configuration, string section)
         where T : class
     {
+        UnknownSettings.ThrowIfAny(configuration, section, typeof(T));
         services.AddOptions<T>()
             .Bind(configuration.GetSection(section))
             .ValidateDataAnnotations()
