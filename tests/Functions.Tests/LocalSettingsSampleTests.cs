@@ -64,20 +64,10 @@ public sealed class LocalSettingsSampleTests
     [Theory]
     [InlineData("Recommender__Columns__User", "customer", "Recommender__Columns__User is not a column setting; the settings are Recommender__Columns__UserColumn,")]
     [InlineData("Recommender__Columns__TimestampUnit", "ms", "Recommender__Columns__TimestampUnit is 'ms'; it must be one of Auto, Seconds, Milliseconds")]
-    public void ColumnSettings_MisspelledOrUnknown_StopTheAppNamingTheSetting(string name, string value, string message)
-    {
-        var values = new Dictionary<string, string?>(Values) { [name] = value };
-
-        var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddLogging().AddRecommender(HostSettingResolver.ConfigurationOf(values)));
-
-        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
     [InlineData("Recommender__Training__Dimenson", "32", "Recommender__Training__Dimenson is not a setting the app reads; the settings of Recommender__Training are BatchSize, BlendParts,")]
     [InlineData("Recommender__Preprocessing__Split__Ratio", "0.8", "Recommender__Preprocessing__Split__Ratio is not a setting the app reads; the settings of Recommender__Preprocessing__Split are Draws, Kind, Seed, TrainRatio, ValidationLastN.")]
     [InlineData("Recommender__Pipeline__Schedule", "0 0 2 * * *", "Recommender__Pipeline__Schedule is no longer read: the timer's schedule is the app setting RecommenderSchedule")]
-    public void OptionSettings_MisspelledOrRetired_StopTheAppNamingTheSetting(string name, string value, string message)
+    public void Settings_MisspelledUnknownOrRetired_StopTheAppNamingTheSetting(string name, string value, string message)
     {
         var values = new Dictionary<string, string?>(Values) { [name] = value };
 
