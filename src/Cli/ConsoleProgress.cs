@@ -38,7 +38,7 @@ internal static class ConsoleProgress
     }
 }
 
-/// <summary>One line per finished epoch (loss and validation metric) on stderr, for the training commands.</summary>
+/// <summary>One line per finished epoch (loss and validation metric, after the model's name where a run trains several) on stderr, for the training commands.</summary>
 internal static class EpochLines
 {
     public static IProgress<TrainingProgress> Create(string indent) => new SynchronousProgress<TrainingProgress>(p =>
@@ -46,7 +46,8 @@ internal static class EpochLines
         if (p.IsEpochEnd)
         {
             string metric = p.Metric is { } m ? string.Create(CultureInfo.InvariantCulture, $"  {p.MetricName} {m:F4}") : string.Empty;
-            ConsoleOutput.Error.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]{indent}epoch {p.Epoch,3}/{p.TotalEpochs}  loss {p.Loss:F4}{metric}[/]"));
+            string model = p.Model is null ? string.Empty : Markup.Escape($"{p.Model,-7}  ");
+            ConsoleOutput.Error.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]{indent}{model}epoch {p.Epoch,3}/{p.TotalEpochs}  loss {p.Loss:F4}{metric}[/]"));
         }
     });
 }

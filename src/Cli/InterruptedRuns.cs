@@ -13,7 +13,7 @@ namespace Recommender.Cli;
 /// <param name="RunId">The run; its checkpoints are under <c>models/{RunId}/</c>.</param>
 /// <param name="InputFingerprint">Fingerprint of the logs it read (names, sizes, change tags).</param>
 /// <param name="Settings">Digest of the options that shape the dataset and the model.</param>
-/// <param name="Reason">What the run record says, e.g. "interrupted after epoch 3".</param>
+/// <param name="Reason">What the run record says, e.g. "interrupted after epoch 3" or, in the automatic choice, "interrupted after epoch 3 of softmax".</param>
 internal sealed record InterruptedRun(string RunId, string InputFingerprint, string Settings, string Reason);
 
 /// <summary>

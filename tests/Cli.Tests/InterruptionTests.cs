@@ -61,6 +61,8 @@ public sealed partial class InterruptionTests : IDisposable
         string[] automatic = [.. SlowDemo.Where((_, index) => index is not (1 or 2))];
         (CliResult interrupted, string runId, _, _) = await InterruptAsync(alsoStartASecondRun: false, automatic);
         Assert.Equal(130, interrupted.ExitCode);
+        Assert.Matches(@"ease +epoch +1/\d+ +loss", interrupted.Error);
+        Assert.Matches(@"interrupted after epoch \d+ of (ease|ials|softmax);", interrupted.Error);
 
         CliResult resumed = await CliProcess.RunAsync(_folder.FullPath, automatic);
 

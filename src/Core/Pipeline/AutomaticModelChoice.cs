@@ -26,7 +26,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
     private const long MaxLeaderboardBytes = 1 << 20;
 
     /// <summary>The leaderboard's name for the blend of the candidates.</summary>
-    public const string BlendCandidateName = "blend";
+    public const string BlendCandidateName = ModelCandidates.BlendName;
 
     /// <summary>
     /// Runs (or continues) the whole choice in turn: each candidate to the end, then the choice. What the
@@ -173,7 +173,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
         TrainingOptions final = chosen.Parts is { } chosenParts
             ? BlendOptions(options, chosenParts)
             : FinalOptions(candidates.Single(candidate => candidate.Name == chosen.Candidate), chosen);
-        TrainingResult trained = await trainer.TrainAsync(dataset, final, new TrainingRun(input.RunId), store, validator, progress, cancellationToken).ConfigureAwait(false);
+        TrainingResult trained = await trainer.TrainAsync(dataset, final, new TrainingRun(input.RunId), store, validator, TrainingProgress.Of(chosen.Candidate, progress), cancellationToken).ConfigureAwait(false);
         return TrainStageOutput.Of(input.RunId, trained, final.Epochs ?? 0, validator.MetricName, clock.Elapsed.TotalSeconds) with
         {
             Leaderboard = leaderboard,
@@ -237,7 +237,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
         TrainStageInput input, CuratedDataset dataset, ModelCandidate candidate, ITrainingValidator validator, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var run = new TrainingRun(candidate.RunIdFor(input.RunId)) { MaxEpochsThisCall = input.MaxEpochsThisCall };
-        return trainer.TrainAsync(dataset, candidate.Options, run, store, validator, progress, cancellationToken);
+        return trainer.TrainAsync(dataset, candidate.Options, run, store, validator, TrainingProgress.Of(candidate.Name, progress), cancellationToken);
     }
 
     private async Task<bool> ChosenAsync(string runId, CancellationToken cancellationToken) =>

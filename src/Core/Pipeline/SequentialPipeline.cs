@@ -30,7 +30,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
         PreprocessStageOutput? data = null;
         EvaluateStageOutput? evaluation = null;
         IReadOnlyList<LeaderboardEntry>? leaderboard = null;
-        int? lastEpoch = null;
+        TrainingProgress? lastEpoch = null;
         trainingProgress = new EpochTracker(trainingProgress, epoch => lastEpoch = epoch);
         try
         {
@@ -90,7 +90,7 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             string reason = stage == PipelineStageNames.Train && lastEpoch is { } epoch
-                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"interrupted after epoch {epoch}")
+                ? InterruptedAfter(epoch)
                 : $"interrupted in stage '{stage}'";
             await RecordAsync(request, started, new RunEnding(RunResults.Interrupted, data, evaluation, leaderboard, stage, reason), CancellationToken.None).ConfigureAwait(false);
             throw;
@@ -102,19 +102,26 @@ public sealed class SequentialPipeline(PipelineStages stages, RunHistory history
         }
     }
 
+    /// <summary>"interrupted after epoch 3", and "of softmax" where the run trains several models.</summary>
+    private static string InterruptedAfter(TrainingProgress epoch)
+    {
+        string after = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"interrupted after epoch {epoch.Epoch}");
+        return epoch.Model is null ? after : $"{after} of {epoch.Model}";
+    }
+
     private Task RecordAsync(PipelineRunRequest request, DateTimeOffset started, RunEnding ending, CancellationToken cancellationToken) =>
         history.WriteAsync(ending.ToRecord(request, started, _time.GetUtcNow()), cancellationToken);
 }
 
 /// <summary>Passes training progress on, and notes each epoch that ended (its checkpoint is written by then).</summary>
-internal sealed class EpochTracker(IProgress<TrainingProgress>? inner, Action<int> epochEnded) : IProgress<TrainingProgress>
+internal sealed class EpochTracker(IProgress<TrainingProgress>? inner, Action<TrainingProgress> epochEnded) : IProgress<TrainingProgress>
 {
     public void Report(TrainingProgress value)
     {
         ArgumentNullException.ThrowIfNull(value);
         if (value.IsEpochEnd)
         {
-            epochEnded(value.Epoch);
+            epochEnded(value);
         }
 
         inner?.Report(value);

@@ -58,6 +58,9 @@ public sealed record LeaderboardEntry(
 /// <summary>The candidates of the automatic choice (<see cref="ModelKind.Auto"/> on implicit feedback).</summary>
 public static class ModelCandidates
 {
+    /// <summary>The name of the blend of the candidates, in the leaderboard and in its training's progress.</summary>
+    public const string BlendName = "blend";
+
     /// <summary>
     /// EASE where the catalog fits (<see cref="TrainingOptions.EaseMaxItems"/>): closed form, seconds on
     /// small catalogs, and the strongest simple baseline there; iALS on every catalog (a sweep costs

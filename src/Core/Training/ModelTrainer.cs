@@ -111,7 +111,8 @@ public sealed class ModelTrainer
         }
 
         TrainingResult result;
-        var session = new Session(this, data, options, run, store, validator, progress, shape, device, deviceName, fellBack, existing, blendParts);
+        IProgress<TrainingProgress>? sessionProgress = blendParts is null ? progress : TrainingProgress.Of(ModelCandidates.BlendName, progress);
+        var session = new Session(this, data, options, run, store, validator, sessionProgress, shape, device, deviceName, fellBack, existing, blendParts);
         using (session)
         {
             result = await session.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -172,7 +173,7 @@ public sealed class ModelTrainer
             {
                 MaxEpochsThisCall = run.MaxEpochsThisCall == 0 ? 0 : Math.Max(1, run.MaxEpochsThisCall - epochsThisCall),
             };
-            TrainingResult result = await TrainAsync(data, part.Options, partRun, store, validator, progress, cancellationToken).ConfigureAwait(false);
+            TrainingResult result = await TrainAsync(data, part.Options, partRun, store, validator, TrainingProgress.Of(part.Name, progress), cancellationToken).ConfigureAwait(false);
             epochsThisCall += result.Epochs.Count - result.ResumedFromEpoch;
             if (result.Status == TrainingStatus.Running || (run.CallBudgetSpent(epochsThisCall) && index < blend.Count - 1))
             {

@@ -15,4 +15,22 @@ public sealed record TrainingProgress(int Epoch, int TotalEpochs, int Batch, int
 {
     /// <summary>True for the report that closes an epoch.</summary>
     public bool IsEpochEnd => Batch == Batches;
+
+    /// <summary>
+    /// Which of the run's models the report is about where a run trains several: the candidate of the automatic
+    /// choice or the part of a blend, by name (<c>ease</c>, <c>softmax</c>); null for a run of one model.
+    /// </summary>
+    public string? Model { get; init; }
+
+    /// <summary>
+    /// Reports to <paramref name="progress"/> with <see cref="Model"/> set to <paramref name="model"/> where no inner
+    /// training named it (a blend's part keeps its own name); null stays null.
+    /// </summary>
+    internal static IProgress<TrainingProgress>? Of(string model, IProgress<TrainingProgress>? progress) =>
+        progress is null ? null : new ModelProgress(model, progress);
+
+    private sealed class ModelProgress(string model, IProgress<TrainingProgress> inner) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => inner.Report(value.Model is null ? value with { Model = model } : value);
+    }
 }

@@ -2,6 +2,7 @@ using Recommender.Core.Demo;
 using Recommender.Core.Pipeline;
 using Recommender.Core.Tests.Reliability;
 using Recommender.Core.Tests.TestSupport;
+using Recommender.Core.Tests.Training;
 using Recommender.Core.Training;
 
 namespace Recommender.Core.Tests.Pipeline;
@@ -14,7 +15,7 @@ public sealed class SequentialPipelineInterruptionTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
-    public async Task RunAsync_CancelledAfterTheFirstEpoch_RecordsTheRunAsInterruptedAfterThatEpoch()
+    public async Task RunAsync_CancelledAfterTheFirstEpoch_RecordsTheRunAsInterruptedAfterThatEpochOfTheCandidate()
     {
         string log = _folder.Combine("log.parquet");
         await using (FileStream stream = File.Create(log))
@@ -24,7 +25,7 @@ public sealed class SequentialPipelineInterruptionTests : IDisposable
 
         using var parts = new LocalPipelineParts(_folder.Combine("store"), [log]);
         using var cancellation = new CancellationTokenSource();
-        var stopAfterFirstEpoch = new CallbackProgress(progress =>
+        var stopAfterFirstEpoch = new SynchronousProgress<TrainingProgress>(progress =>
         {
             if (progress.IsEpochEnd)
             {
@@ -39,12 +40,8 @@ public sealed class SequentialPipelineInterruptionTests : IDisposable
         Assert.NotNull(record);
         Assert.Equal(RunResults.Interrupted, record.Result);
         Assert.Equal("train", record.FailedStage);
-        Assert.Equal("interrupted after epoch 1", record.Reason);
+        // The automatic choice (the default) trains EASE first.
+        Assert.Equal("interrupted after epoch 1 of ease", record.Reason);
         Assert.NotNull(record.DatasetVersion);
-    }
-
-    private sealed class CallbackProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -50,6 +50,25 @@ public sealed class BlendTrainingTests
     }
 
     [Fact]
+    public async Task TrainAsync_Blend_ReportsEachEpochUnderItsPartsNameThenTheBlends()
+    {
+        CuratedDataset data = PlantedData.Implicit();
+        using var store = new TemporaryStore();
+        var epochs = new List<string>();
+        var progress = new SynchronousProgress<TrainingProgress>(report =>
+        {
+            if (report.IsEpochEnd)
+            {
+                epochs.Add($"{report.Model} {report.Epoch}");
+            }
+        });
+
+        await new ModelTrainer().TrainAsync(data, Blend, new TrainingRun("blend"), store.Store, new NdcgValidator(data), TrainingProgress.Of("the candidate", progress));
+
+        Assert.Equal(["ease 1", "ease 2", "ials 1", "ials 2", "ials 3", "softmax 1", "softmax 2", "blend 1"], epochs);
+    }
+
+    [Fact]
     public async Task TrainAsync_BlendWithoutRefit_DropsEveryPartRun()
     {
         CuratedDataset data = PlantedData.Implicit();
