@@ -25,9 +25,6 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
 {
     private const long MaxLeaderboardBytes = 1 << 20;
 
-    /// <summary>The leaderboard's name for the blend of the candidates.</summary>
-    public const string BlendCandidateName = ModelCandidates.BlendName;
-
     /// <summary>
     /// Runs (or continues) the whole choice in turn: each candidate to the end, then the choice. What the
     /// CLI and a training job do; the Functions app trains the candidates as parallel activities instead
@@ -226,7 +223,7 @@ internal sealed partial class AutomaticModelChoice(IArtifactStore store, ModelTr
 
         BlendPart[] parts = [.. found.Parts.Select((index, position) => new BlendPart(candidates[index].Name, FinalOptions(candidates[index], board[index]), found.Weights[position]))];
         string settings = string.Join(" + ", parts.Select(part => string.Create(CultureInfo.InvariantCulture, $"{part.Weight:0.###}·{part.Name}")));
-        var entry = new LeaderboardEntry(BlendCandidateName, ModelKind.Blend, settings, validator.MetricName, found.Metrics.Ndcg, found.Metrics.ToDictionary(), 1, 1, Math.Round(clock.Elapsed.TotalSeconds, 2))
+        var entry = new LeaderboardEntry(ModelCandidates.BlendName, ModelKind.Blend, settings, validator.MetricName, found.Metrics.Ndcg, found.Metrics.ToDictionary(), 1, 1, Math.Round(clock.Elapsed.TotalSeconds, 2))
         {
             Parts = parts,
         };
